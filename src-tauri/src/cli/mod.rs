@@ -1,0 +1,64 @@
+//! The `kioskctl` commands. Each prints a clear one-line error and exits non-zero on failure.
+
+mod sandbox;
+mod submit;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "kioskctl",
+    version,
+    about = "Onboard Kiosk's command line for staff, IT and scripts"
+)]
+pub struct Cli {
+    /// Also print log lines on stderr (they always go to the log file).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the training service (a local stand-in for the verification service).
+    Sandbox(sandbox::Args),
+    /// Submit an applicant's document and selfie images, optionally waiting for the review.
+    Submit(submit::Args),
+    /// Print the folder the kiosk writes its logs to.
+    Logs,
+}
+
+/// How a command failed: exit code 1 for failures, 2 for unusable input.
+pub enum Failure {
+    Failed(String),
+    BadInput(String),
+}
+
+impl Failure {
+    fn exit(self) -> ExitCode {
+        let (code, message) = match self {
+            Self::Failed(m) => (1, m),
+            Self::BadInput(m) => (2, m),
+        };
+        eprintln!("kioskctl: {}", message.lines().next().unwrap_or(""));
+        ExitCode::from(code)
+    }
+}
+
+pub async fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        Command::Sandbox(args) => sandbox::run(args).await,
+        Command::Submit(args) => submit::run(args).await,
+        Command::Logs => {
+            println!("{}", crate::logging::log_dir().display());
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => f.exit(),
+    }
+}

@@ -1,0 +1,123 @@
+//! Typed settings with defaults.
+//!
+//! Everything the kiosk can be told lives here with its default, so that a
+//! fresh machine runs sensibly (training mode, attendant profile) with no
+//! configuration at all.
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+/// The application identifier; also namespaces log folders and keychain entries.
+pub const APP_IDENTIFIER: &str = "io.onboardkiosk.kiosk";
+
+/// Who is operating the kiosk, which decides what the screens show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Profile {
+    /// Staff at a counter, who may see staff-only details such as correlation ids.
+    #[default]
+    Attendant,
+    /// A customer alone at a kiosk: large targets, idle timeout, admin area behind a PIN.
+    SelfService,
+    /// A field agent on a laptop: offline outbox on.
+    Field,
+}
+
+impl std::str::FromStr for Profile {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+            "attendant" => Ok(Self::Attendant),
+            "self_service" | "selfservice" | "kiosk" => Ok(Self::SelfService),
+            "field" => Ok(Self::Field),
+            other => Err(format!(
+                "unknown profile '{other}': expected attendant, self-service or field"
+            )),
+        }
+    }
+}
+
+/// Settings with their defaults. Environment variables (`KIOSK_*`) override them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub profile: Profile,
+    /// The verification level applicants are created at.
+    pub level_name: String,
+    /// Seconds of inactivity before the session is wiped (self-service).
+    pub idle_timeout_secs: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            profile: Profile::Attendant,
+            level_name: "id-and-liveness".to_owned(),
+            idle_timeout_secs: 90,
+        }
+    }
+}
+
+impl Settings {
+    /// Defaults, overridden by `KIOSK_PROFILE`, `KIOSK_LEVEL_NAME` and
+    /// `KIOSK_IDLE_TIMEOUT_SECS` where they are set and valid. An invalid value
+    /// is reported and ignored rather than stopping the kiosk.
+    pub fn from_env() -> Self {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
+        let mut s = Self::default();
+        if let Some(p) = get("KIOSK_PROFILE") {
+            match p.parse() {
+                Ok(p) => s.profile = p,
+                Err(e) => tracing::warn!("KIOSK_PROFILE ignored: {e}"),
+            }
+        }
+        if let Some(level) = get("KIOSK_LEVEL_NAME").filter(|l| !l.trim().is_empty()) {
+            s.level_name = level.trim().to_owned();
+        }
+        if let Some(t) = get("KIOSK_IDLE_TIMEOUT_SECS") {
+            match t.trim().parse::<u32>() {
+                Ok(v) if v >= 30 => s.idle_timeout_secs = v,
+                _ => tracing::warn!(
+                    "KIOSK_IDLE_TIMEOUT_SECS ignored: expected whole seconds, at least 30"
+                ),
+            }
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| m.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults_apply_without_environment() {
+        assert_eq!(Settings::from_lookup(lookup(&[])), Settings::default());
+        assert_eq!(Settings::default().profile, Profile::Attendant);
+    }
+
+    #[test]
+    fn environment_overrides_valid_values_only() {
+        let s = Settings::from_lookup(lookup(&[
+            ("KIOSK_PROFILE", "self-service"),
+            ("KIOSK_LEVEL_NAME", "  kyc-poa "),
+            ("KIOSK_IDLE_TIMEOUT_SECS", "5"),
+        ]));
+        assert_eq!(s.profile, Profile::SelfService);
+        assert_eq!(s.level_name, "kyc-poa");
+        assert_eq!(s.idle_timeout_secs, Settings::default().idle_timeout_secs);
+        let bad = Settings::from_lookup(lookup(&[("KIOSK_PROFILE", "admin")]));
+        assert_eq!(bad.profile, Profile::Attendant);
+    }
+}

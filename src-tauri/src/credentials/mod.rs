@@ -1,0 +1,72 @@
+//! Credentials for the verification service and how they are held.
+//!
+//! `Sensitive<T>` wraps every secret; `ApiCredentials` is what a client needs.
+
+mod sensitive;
+
+pub use sensitive::Sensitive;
+
+/// The app token and its secret key.
+#[derive(Debug, Clone)]
+pub struct ApiCredentials {
+    pub app_token: String,
+    pub secret_key: Sensitive<String>,
+}
+
+impl ApiCredentials {
+    pub fn new(app_token: impl Into<String>, secret_key: impl Into<String>) -> Self {
+        Self {
+            app_token: app_token.into(),
+            secret_key: Sensitive::new(secret_key.into()),
+        }
+    }
+
+    /// `KIOSK_APP_TOKEN` and `KIOSK_SECRET_KEY`, when both are set (automation).
+    pub fn from_env() -> Option<Self> {
+        let token = std::env::var("KIOSK_APP_TOKEN")
+            .ok()
+            .filter(|t| !t.trim().is_empty())?;
+        let secret = std::env::var("KIOSK_SECRET_KEY")
+            .ok()
+            .filter(|s| !s.is_empty())?;
+        Some(Self::new(token.trim(), secret))
+    }
+
+    /// The token as staff may see it: environment prefix and a few characters.
+    pub fn masked_token(&self) -> String {
+        mask_token(&self.app_token)
+    }
+}
+
+/// `sbx:uY0CgwELmgUAEyl4hNWxLngb.bad…` becomes `sbx:uY0C…bad`.
+pub fn mask_token(token: &str) -> String {
+    let (prefix, rest) = match token.split_once(':') {
+        Some((p, r)) => (format!("{p}:"), r),
+        None => (String::new(), token),
+    };
+    let chars: Vec<char> = rest.chars().collect();
+    if chars.len() <= 8 {
+        return format!("{prefix}…");
+    }
+    let head: String = chars[..4].iter().collect();
+    let tail: String = chars[chars.len() - 3..].iter().collect();
+    format!("{prefix}{head}…{tail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_tokens() {
+        assert_eq!(mask_token("sbx:uY0CgwELmgUAEyl4hNWxLngbad"), "sbx:uY0C…bad");
+        assert_eq!(mask_token("prd:short"), "prd:…");
+        assert_eq!(mask_token("abcdefghijkl"), "abcd…jkl");
+    }
+
+    #[test]
+    fn debug_of_credentials_hides_the_secret() {
+        let c = ApiCredentials::new("sbx:token", "s3cr3t-value");
+        assert!(!format!("{c:?}").contains("s3cr3t"));
+    }
+}

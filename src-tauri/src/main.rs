@@ -1,0 +1,7 @@
+// No console window behind the kiosk on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+fn main() {
+    let _log = onboard_kiosk::logging::init("kiosk", onboard_kiosk::logging::Echo::Stderr);
+    onboard_kiosk::shell::run();
+}

@@ -1,0 +1,12 @@
+//! Following a review until the attendant can say what happens next.
+//!
+//! - [`interpret`]: the service's data to an [`Outcome`] (pure).
+//! - [`wait_for_review`]: polling with capped, jittered backoff.
+
+mod outcome;
+mod poller;
+
+pub use outcome::{
+    interpret, report, verified_data, ImageRef, Outcome, OutcomeReport, RetryItem, VerifiedData,
+};
+pub use poller::{wait_for_review, PollPolicy, Waited};

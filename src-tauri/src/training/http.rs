@@ -1,0 +1,652 @@
+//! The training service's HTTP surface: the same paths, shapes and errors as the real service.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{from_fn_with_state, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use rand::Rng;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::verification::api::{self, TIMESTAMP_WINDOW_SECS};
+use crate::verification::models::*;
+use crate::verification::signing;
+
+use super::script::{Decision, Scenario};
+use super::store::{Refusal, StoredApplicant};
+use super::webhook::Event;
+use super::Shared;
+
+type Shared_ = State<Arc<Shared>>;
+
+pub fn router(shared: Arc<Shared>) -> Router {
+    let resources = Router::new()
+        .route("/resources/applicants", post(create_applicant))
+        .route("/resources/applicants/{key}/one", get(get_applicant))
+        .route("/resources/applicants/{id}/info/idDoc", post(add_id_doc))
+        .route(
+            "/resources/applicants/{id}/requiredIdDocsStatus",
+            get(required_docs_status),
+        )
+        .route("/resources/applicants/{id}/status", get(review_status))
+        .route(
+            "/resources/applicants/{id}/status/pending",
+            post(request_check),
+        )
+        .route(
+            "/resources/applicants/{id}/status/testCompleted",
+            post(test_completed),
+        )
+        .route(
+            "/resources/applicants/{id}/fixedInfo",
+            axum::routing::patch(patch_fixed_info),
+        )
+        .route(
+            "/resources/applicants/{id}/metadata/resources",
+            get(image_metadata),
+        )
+        .route(
+            "/resources/inspections/{inspection}/resources/{image}",
+            get(download_image).delete(deactivate_image),
+        )
+        .route("/resources/moderationStates/{key}", get(moderation_states))
+        .layer(from_fn_with_state(shared.clone(), faults));
+    let control = Router::new()
+        .route("/training/scenarios", post(set_scenario))
+        .route("/training/stats", get(stats));
+    resources
+        .merge(control)
+        .fallback(|| async { refusal(Refusal::new(404, "Not found")) })
+        .layer(from_fn_with_state(shared.clone(), authenticate))
+        .layer(from_fn_with_state(shared.clone(), server_date))
+        .layer(DefaultBodyLimit::disable())
+        .with_state(shared)
+}
+
+fn correlation_id() -> String {
+    format!("req-{:016x}", rand::random::<u64>())
+}
+
+pub(super) fn refusal(r: Refusal) -> Response {
+    let mut body = json!({
+        "description": r.description,
+        "code": r.status,
+        "correlationId": correlation_id(),
+    });
+    if let Some(code) = r.error_code {
+        body["errorCode"] = json!(code);
+        body["errorName"] = json!(crate::verification::ServiceErrorCode::from_code(code).name());
+    }
+    (
+        StatusCode::from_u16(r.status).unwrap_or(StatusCode::BAD_REQUEST),
+        Json(body),
+    )
+        .into_response()
+}
+
+/// The service's clock on every answer, so clients can tell their own clock is off.
+async fn server_date(State(s): Shared_, req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let now = std::time::SystemTime::now();
+    let offset = Duration::from_secs(s.config.clock_offset_secs.unsigned_abs());
+    let server = if s.config.clock_offset_secs >= 0 {
+        now + offset
+    } else {
+        now - offset
+    };
+    if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(server)) {
+        resp.headers_mut().insert(axum::http::header::DATE, v);
+    }
+    resp
+}
+
+/// Verifies app token, timestamp window and signature over the exact bytes received.
+async fn authenticate(State(s): Shared_, req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, api::MAX_IMAGE_BYTES + 1024 * 1024).await {
+        Ok(b) => b,
+        Err(_) => {
+            return refusal(Refusal::coded(
+                413,
+                crate::verification::ServiceErrorCode::FileTooBig,
+                "The request is larger than 64 MB",
+            ))
+        }
+    };
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    };
+    if header(api::HEADER_APP_TOKEN) != s.config.app_token {
+        return refusal(Refusal::new(401, "App token is invalid or missing"));
+    }
+    let Ok(ts) = header(api::HEADER_ACCESS_TS).parse::<i64>() else {
+        return refusal(Refusal::new(401, "Request timestamp is missing or invalid"));
+    };
+    if (s.now_secs() - ts).abs() > TIMESTAMP_WINDOW_SECS {
+        return refusal(Refusal::new(
+            401,
+            "Request timestamp is outside the allowed window",
+        ));
+    }
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    if !signing::verify(
+        s.config.secret_key.as_bytes(),
+        ts,
+        parts.method.as_str(),
+        path_and_query,
+        &bytes,
+        header(api::HEADER_ACCESS_SIG),
+    ) {
+        return refusal(Refusal::new(401, "Request signature mismatch"));
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+enum Fault {
+    ServerError,
+    RateLimited,
+    ResetBefore,
+    ResetAfter,
+    Slow,
+}
+
+/// Injects the configured transient failures.
+async fn faults(State(s): Shared_, req: Request, next: Next) -> Response {
+    let f = &s.config.faults;
+    let fault = {
+        let mut rng = s.rng.lock().expect("rng lock");
+        let roll: f64 = rng.random();
+        let mut edge = 0.0;
+        [
+            (f.server_error, Fault::ServerError),
+            (f.rate_limited, Fault::RateLimited),
+            (f.reset_before, Fault::ResetBefore),
+            (f.reset_after, Fault::ResetAfter),
+            (f.slow, Fault::Slow),
+        ]
+        .into_iter()
+        .find(|(share, _)| {
+            edge += share;
+            roll < edge
+        })
+        .map(|(_, fault)| fault)
+    };
+    s.requests
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if matches!(
+        fault,
+        Some(Fault::ServerError | Fault::RateLimited | Fault::ResetBefore | Fault::ResetAfter)
+    ) {
+        s.failed_on_purpose
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    match fault {
+        None => next.run(req).await,
+        Some(Fault::ServerError) => refusal(Refusal::new(503, "Service temporarily unavailable")),
+        Some(Fault::RateLimited) => {
+            let mut r = refusal(Refusal::new(429, "Too many requests"));
+            r.headers_mut()
+                .insert("Retry-After", HeaderValue::from_static("1"));
+            r
+        }
+        Some(Fault::ResetBefore) => broken_answer(),
+        Some(Fault::ResetAfter) => {
+            let _handled = next.run(req).await;
+            broken_answer()
+        }
+        Some(Fault::Slow) => {
+            tokio::time::sleep(f.slow_delay).await;
+            next.run(req).await
+        }
+    }
+}
+
+/// An answer whose connection breaks before the body is complete.
+fn broken_answer() -> Response {
+    let stream = futures_util::stream::iter([Err::<Bytes, std::io::Error>(std::io::Error::new(
+        std::io::ErrorKind::ConnectionReset,
+        "connection reset (injected)",
+    ))]);
+    Response::builder()
+        .status(StatusCode::OK)
+        .header("Content-Type", "application/json")
+        .body(Body::from_stream(stream))
+        .expect("response")
+}
+
+fn ok_json<T: serde::Serialize>(v: T) -> Response {
+    Json(v).into_response()
+}
+
+#[derive(Deserialize)]
+struct LevelQuery {
+    #[serde(rename = "levelName")]
+    level_name: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct CreateBody {
+    external_user_id: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    lang: Option<String>,
+    fixed_info: Option<FixedInfo>,
+}
+
+async fn create_applicant(State(s): Shared_, Query(q): Query<LevelQuery>, body: Bytes) -> Response {
+    let Some(level) = q.level_name.filter(|l| !l.is_empty()) else {
+        return refusal(Refusal::new(400, "levelName is required"));
+    };
+    let Ok(b) = serde_json::from_slice::<CreateBody>(&body) else {
+        return refusal(Refusal::new(400, "Invalid JSON body"));
+    };
+    let new = NewApplicant {
+        external_user_id: b.external_user_id.unwrap_or_default(),
+        email: b.email,
+        phone: b.phone,
+        lang: b.lang,
+        fixed_info: b.fixed_info,
+    };
+    let (model, event) = {
+        let mut store = s.store.lock().expect("store lock");
+        match store.create_applicant(&s.config, &level, new) {
+            Ok(a) => (a.to_model(&s.config), s.event("applicantCreated", a)),
+            Err(r) => return refusal(r),
+        }
+    };
+    s.emit(event);
+    ok_json(model)
+}
+
+fn find<'a>(store: &'a super::store::Store, key: &str) -> Result<&'a StoredApplicant, Refusal> {
+    match key.strip_prefix("-;externalUserId=") {
+        Some(ext) => store.by_external(ext),
+        None => store.applicant(key),
+    }
+}
+
+async fn get_applicant(State(s): Shared_, Path(key): Path<String>) -> Response {
+    let store = s.store.lock().expect("store lock");
+    match find(&store, &key) {
+        Ok(a) => ok_json(a.to_model(&s.config)),
+        Err(r) => refusal(r),
+    }
+}
+
+async fn add_id_doc(
+    State(s): Shared_,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    mut form: Multipart,
+) -> Response {
+    let mut metadata: Option<DocMetadata> = None;
+    let mut content: Option<Bytes> = None;
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or("").to_owned();
+                let Ok(data) = field.bytes().await else {
+                    return refusal(Refusal::new(400, "Invalid multipart body"));
+                };
+                match name.as_str() {
+                    "metadata" => match serde_json::from_slice::<DocMetadata>(&data) {
+                        Ok(m) => metadata = Some(m),
+                        Err(e) => {
+                            return refusal(Refusal::new(400, format!("Invalid metadata: {e}")))
+                        }
+                    },
+                    "content" => content = Some(data),
+                    _ => {}
+                }
+            }
+            Ok(None) => break,
+            Err(_) => return refusal(Refusal::new(400, "Invalid multipart body")),
+        }
+    }
+    let Some(metadata) = metadata else {
+        return refusal(Refusal::new(400, "The metadata part is missing"));
+    };
+    if let Some(c) = &metadata.country {
+        if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
+            return refusal(Refusal::new(
+                400,
+                format!("Invalid country '{c}': use ISO 3166-1 alpha-3"),
+            ));
+        }
+    }
+    if let IdDocType::Other(t) = &metadata.id_doc_type {
+        return refusal(Refusal::new(400, format!("Unknown idDocType {t}")));
+    }
+    let content = content.unwrap_or_default();
+    let content_type = match crate::verification::files::inspect(&content) {
+        Ok(ct) => ct,
+        Err(r) => return refusal(r),
+    };
+    let image_id = {
+        let mut store = s.store.lock().expect("store lock");
+        match store.add_image(
+            &s.config,
+            &id,
+            &metadata,
+            content.to_vec(),
+            content_type.to_owned(),
+        ) {
+            Ok(image_id) => image_id,
+            Err(r) => return refusal(r),
+        }
+    };
+    let mut echo = serde_json::to_value(&metadata).unwrap_or_default();
+    if headers
+        .get(api::HEADER_RETURN_DOC_WARNINGS)
+        .is_some_and(|v| v == "true")
+    {
+        echo["warnings"] = json!([]);
+        echo["errors"] = json!([]);
+    }
+    let mut resp = ok_json(echo);
+    resp.headers_mut().insert(
+        api::HEADER_IMAGE_ID,
+        HeaderValue::from_str(&image_id).expect("digits"),
+    );
+    resp
+}
+
+async fn required_docs_status(State(s): Shared_, Path(id): Path<String>) -> Response {
+    let store = s.store.lock().expect("store lock");
+    match store.required_docs_status(&s.config, &id) {
+        Ok(v) => ok_json(v),
+        Err(r) => refusal(r),
+    }
+}
+
+async fn review_status(State(s): Shared_, Path(id): Path<String>) -> Response {
+    let store = s.store.lock().expect("store lock");
+    match store.applicant(&id) {
+        Ok(a) => ok_json(a.review_state()),
+        Err(r) => refusal(r),
+    }
+}
+
+async fn request_check(State(s): Shared_, Path(id): Path<String>) -> Response {
+    let (generation, event) = {
+        let mut store = s.store.lock().expect("store lock");
+        let generation = match store.request_check(&s.config, &id) {
+            Ok(g) => g,
+            Err(r) => return refusal(r),
+        };
+        let a = store.applicant(&id).expect("exists");
+        (generation, s.event("applicantPending", a))
+    };
+    s.emit(event);
+    tokio::spawn(review_lifecycle(s.clone(), id, generation));
+    ok_json(json!({"ok": 1}))
+}
+
+/// pending → queued → (onHold →) completed, and for one scenario a later rejection.
+async fn review_lifecycle(s: Arc<Shared>, id: String, generation: u64) {
+    tokio::time::sleep(s.config.queue_delay).await;
+    if !s.store.lock().expect("store lock").queue(&id, generation) {
+        return;
+    }
+    loop {
+        tokio::time::sleep(s.config.review_delay).await;
+        let (decision, event, scenario) = {
+            let mut store = s.store.lock().expect("store lock");
+            let Some(decision) = store.decide(&s.config, &id, generation) else {
+                return;
+            };
+            let a = store.applicant(&id).expect("exists");
+            let kind = if decision == Decision::OnHold {
+                "applicantOnHold"
+            } else {
+                "applicantReviewed"
+            };
+            (decision, s.event(kind, a), a.scenario)
+        };
+        s.emit(event);
+        if decision == Decision::OnHold {
+            continue;
+        }
+        if decision == Decision::Green && scenario == Scenario::GreenThenRed {
+            tokio::time::sleep(s.config.later_rejection_delay).await;
+            let event = {
+                let mut store = s.store.lock().expect("store lock");
+                if !store.reject_later(&id, generation) {
+                    return;
+                }
+                s.event("applicantReviewed", store.applicant(&id).expect("exists"))
+            };
+            s.emit(event);
+        }
+        return;
+    }
+}
+
+async fn test_completed(State(s): Shared_, Path(id): Path<String>, body: Bytes) -> Response {
+    if !s.config.app_token.starts_with("sbx:") {
+        return refusal(Refusal::new(
+            400,
+            "Simulated reviews are only available in the sandbox",
+        ));
+    }
+    let Ok(sim) = serde_json::from_slice::<SimulatedReview>(&body) else {
+        return refusal(Refusal::new(400, "Invalid JSON body"));
+    };
+    let event = {
+        let mut store = s.store.lock().expect("store lock");
+        let decision = match (&sim.review_answer, &sim.review_reject_type) {
+            (Some(ReviewAnswer::Green), _) => Decision::Green,
+            (Some(ReviewAnswer::Red), Some(RejectType::Final)) => Decision::Final,
+            (Some(ReviewAnswer::Red), _) => Decision::RetryFront,
+            _ => return refusal(Refusal::new(400, "reviewAnswer must be GREEN or RED")),
+        };
+        if let Err(r) = store.applicant(&id) {
+            return refusal(r);
+        }
+        store.complete(&s.config, &id, decision);
+        let a = store.applicant_mut(&id).expect("exists");
+        a.generation += 1;
+        if let Some(result) = a.result.as_mut() {
+            if sim.review_answer == Some(ReviewAnswer::Red) {
+                result.reject_labels = sim.reject_labels.clone();
+                result.review_reject_type =
+                    sim.review_reject_type.clone().or(Some(RejectType::Retry));
+                result.moderation_comment = sim.moderation_comment.clone();
+                result.client_comment = sim.client_comment.clone();
+            }
+        }
+        s.event("applicantReviewed", a)
+    };
+    s.emit(event);
+    ok_json(json!({"ok": 1}))
+}
+
+async fn patch_fixed_info(State(s): Shared_, Path(id): Path<String>, body: Bytes) -> Response {
+    let Ok(patch) = serde_json::from_slice::<FixedInfo>(&body) else {
+        return refusal(Refusal::new(400, "Invalid JSON body"));
+    };
+    let (model, event) = {
+        let mut store = s.store.lock().expect("store lock");
+        let a = match store.applicant_mut(&id) {
+            Ok(a) => a,
+            Err(r) => return refusal(r),
+        };
+        let f = &mut a.fixed_info;
+        for (slot, value) in [
+            (&mut f.first_name, patch.first_name),
+            (&mut f.last_name, patch.last_name),
+            (&mut f.dob, patch.dob),
+            (&mut f.country, patch.country),
+            (&mut f.nationality, patch.nationality),
+        ] {
+            if value.is_some() {
+                *slot = value;
+            }
+        }
+        let a = store.applicant(&id).expect("exists");
+        (
+            a.to_model(&s.config),
+            s.event("applicantPersonalInfoChanged", a),
+        )
+    };
+    s.emit(event);
+    ok_json(model)
+}
+
+async fn image_metadata(State(s): Shared_, Path(id): Path<String>) -> Response {
+    let store = s.store.lock().expect("store lock");
+    if let Err(r) = store.applicant(&id) {
+        return refusal(r);
+    }
+    let mut items: Vec<ImageResource> = store
+        .images
+        .values()
+        .filter(|i| i.applicant_id == id)
+        .map(|i| ImageResource {
+            id: i.id.clone(),
+            id_doc_def: i.def.clone(),
+            added_date: Some(i.added.format("%Y-%m-%d %H:%M:%S").to_string()),
+            deactivated: Some(!i.active),
+            file_hash: None,
+        })
+        .collect();
+    items.sort_by(|a, b| a.id.cmp(&b.id));
+    ok_json(ImageResources { items })
+}
+
+async fn download_image(
+    State(s): Shared_,
+    Path((inspection, image)): Path<(String, String)>,
+) -> Response {
+    let store = s.store.lock().expect("store lock");
+    let Some(img) = store.images.get(&image).filter(|i| {
+        store
+            .applicants
+            .get(&i.applicant_id)
+            .is_some_and(|a| a.inspection_id == inspection)
+    }) else {
+        return refusal(Refusal::new(404, "Image not found"));
+    };
+    (
+        [("Content-Type", img.content_type.clone())],
+        img.bytes.clone(),
+    )
+        .into_response()
+}
+
+async fn deactivate_image(
+    State(s): Shared_,
+    Path((inspection, image)): Path<(String, String)>,
+) -> Response {
+    let mut store = s.store.lock().expect("store lock");
+    let owner_ok = store
+        .images
+        .get(&image)
+        .and_then(|i| store.applicants.get(&i.applicant_id))
+        .is_some_and(|a| a.inspection_id == inspection);
+    match store.images.get_mut(&image) {
+        Some(img) if owner_ok => {
+            img.active = false;
+            ok_json(json!({"ok": 1}))
+        }
+        _ => refusal(Refusal::new(404, "Image not found")),
+    }
+}
+
+async fn moderation_states(State(s): Shared_, Path(key): Path<String>) -> Response {
+    let Some(id) = key.strip_prefix("-;applicantId=") else {
+        return refusal(Refusal::new(400, "Expected -;applicantId={id}"));
+    };
+    let store = s.store.lock().expect("store lock");
+    let a = match store.applicant(id) {
+        Ok(a) => a,
+        Err(r) => return refusal(r),
+    };
+    let items: Vec<serde_json::Value> = a
+        .step_results
+        .values()
+        .flat_map(|(step, images)| {
+            images.iter().map(move |(image_id, r)| {
+                json!({
+                    "applicantId": id,
+                    "imageId": image_id,
+                    "reviewAnswer": r.review_answer,
+                    "buttonIds": if r.button_ids.is_empty() { step.button_ids.clone() } else { r.button_ids.clone() },
+                    "moderationComment": r.moderation_comment,
+                })
+            })
+        })
+        .collect();
+    ok_json(json!({ "items": items }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ScenarioBody {
+    external_user_id: String,
+    scenario: String,
+}
+
+async fn set_scenario(State(s): Shared_, Json(b): Json<ScenarioBody>) -> Response {
+    match b.scenario.parse::<Scenario>() {
+        Ok(scenario) => {
+            s.set_scenario(&b.external_user_id, scenario);
+            ok_json(json!({"ok": 1}))
+        }
+        Err(e) => refusal(Refusal::new(400, e)),
+    }
+}
+
+async fn stats(State(s): Shared_) -> Response {
+    let mut stats = s.store.lock().expect("store lock").stats();
+    stats.requests = s.requests.load(std::sync::atomic::Ordering::Relaxed);
+    stats.failed_on_purpose = s
+        .failed_on_purpose
+        .load(std::sync::atomic::Ordering::Relaxed);
+    ok_json(stats)
+}
+
+impl Shared {
+    pub(super) fn event(&self, kind: &str, a: &StoredApplicant) -> Event {
+        Event {
+            kind: kind.to_owned(),
+            applicant_id: a.id.clone(),
+            inspection_id: a.inspection_id.clone(),
+            correlation_id: correlation_id(),
+            external_user_id: a.external_user_id.clone(),
+            level_name: a.level.clone(),
+            review_status: a.status.clone(),
+            review_result: if a.status == ReviewStatus::Completed {
+                a.result.clone()
+            } else {
+                None
+            },
+            sandbox_mode: true,
+            created_at_ms: chrono::Utc::now()
+                .format("%Y-%m-%d %H:%M:%S%.3f")
+                .to_string(),
+        }
+    }
+
+    pub(super) fn emit(&self, event: Event) {
+        if let Some(tx) = &self.webhooks {
+            let _ = tx.send(event);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! Helpers for the end-to-end tests: starting the real kiosk app through
+//! tauri-driver, reading process metrics, and saving artifacts.
+
+pub mod driver;
+pub mod proc;
+
+use std::path::PathBuf;
+
+/// A binary the test command built, named by an environment variable, with a
+/// fallback to the default target folder so a plain `cargo test` finds it too.
+pub fn built_binary(env: &str, name: &str) -> PathBuf {
+    if let Some(p) = std::env::var_os(env) {
+        return PathBuf::from(p);
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let path = target.join("debug").join(name);
+    assert!(
+        path.exists(),
+        "{} not found: build it (`cargo build -p onboard-kiosk`) or run `./kiosk-dev test`",
+        path.display()
+    );
+    path
+}
+
+/// Where tests leave screenshots and measurements for people to look at.
+pub fn artifacts_dir() -> PathBuf {
+    let dir = std::env::var_os("KIOSK_TEST_ARTIFACTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts"));
+    std::fs::create_dir_all(&dir).expect("create artifacts folder");
+    dir
+}
+
+pub mod samples;

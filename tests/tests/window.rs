@@ -1,0 +1,95 @@
+//! The real kiosk app in a real window (Xvfb), driven through its web view.
+
+use std::time::{Duration, Instant};
+
+use kiosk_tests::{artifacts_dir, built_binary, driver::App, proc};
+
+#[tokio::test]
+async fn welcome_screen_shows_training_mode_on_a_fresh_machine() -> anyhow::Result<()> {
+    let binary = built_binary("KIOSK_APP_BIN", "onboard-kiosk");
+    let started = Instant::now();
+    let app = App::launch(&binary, &[("KIOSK_PROFILE", "attendant")]).await?;
+    app.wait_visible("[data-screen=welcome]", Duration::from_secs(20))
+        .await?;
+    let to_welcome = started.elapsed();
+
+    let banner = app
+        .wait_visible("[data-testid=training-banner]", Duration::from_secs(5))
+        .await?;
+    let banner_text = banner.text().await?;
+    assert!(
+        banner_text.to_uppercase().contains("TRAINING MODE"),
+        "training banner says {banner_text:?}"
+    );
+    assert_eq!(app.text(".top-bar .name").await?, "Onboard Kiosk");
+    assert!(app.text("h1").await?.contains("Verify your identity"));
+    assert!(app
+        .text("[data-testid=profile]")
+        .await?
+        .starts_with("Counter"));
+
+    // The whole process tree of the app at the welcome screen: the app itself
+    // and the WebKit web and network processes it started.
+    let pids = proc::pids_of(&binary);
+    assert_eq!(pids.len(), 1, "exactly one kiosk process, found {pids:?}");
+    let app_rss = proc::rss_kib(pids[0]).unwrap_or(0);
+    let tree_rss: u64 = proc::tree(pids[0])
+        .iter()
+        .filter_map(|p| proc::rss_kib(*p))
+        .sum();
+    assert!(app_rss > 0);
+
+    let dir = artifacts_dir();
+    app.screenshot(&dir.join("welcome-en.png")).await?;
+
+    // The language selector changes what the screen says.
+    app.client
+        .find(fantoccini::Locator::Css("[data-language=de]"))
+        .await?
+        .click()
+        .await?;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !app.text("h1").await?.contains("Identität") {
+        assert!(
+            Instant::now() < deadline,
+            "the title did not switch to German"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(app
+        .text("[data-testid=training-banner]")
+        .await?
+        .to_uppercase()
+        .contains("ÜBUNGSMODUS"));
+    app.screenshot(&dir.join("welcome-de.png")).await?;
+
+    let metrics = serde_json::json!({
+        "launch_to_welcome_ms": to_welcome.as_millis() as u64,
+        "app_rss_kib": app_rss,
+        "app_tree_rss_kib": tree_rss,
+    });
+    std::fs::write(
+        dir.join("metrics-welcome.json"),
+        serde_json::to_vec_pretty(&metrics)?,
+    )?;
+    println!("metric: launch to welcome {} ms", to_welcome.as_millis());
+    println!(
+        "metric: app RSS {} MiB, with web processes {} MiB",
+        app_rss / 1024,
+        tree_rss / 1024
+    );
+
+    // The log file exists and names the mode, proving file logging works in the real app.
+    let log_dir = app.log_dir.clone();
+    app.close().await?;
+    let logs: String = std::fs::read_dir(&log_dir)?
+        .flatten()
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .collect();
+    assert!(
+        logs.contains("starting the kiosk"),
+        "log in {} lacks the start line",
+        log_dir.display()
+    );
+    Ok(())
+}

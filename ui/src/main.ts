@@ -1,0 +1,7 @@
+import { mount } from "svelte";
+import "./styles/theme.css";
+import App from "./App.svelte";
+
+const target = document.getElementById("app");
+if (!target) throw new Error("the page has no #app element");
+export default mount(App, { target });
