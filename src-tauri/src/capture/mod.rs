@@ -1,0 +1,5 @@
+//! Where frames come from.
+//!
+//! - [`sample::Scene`]: frames drawn in software (training mode, tests).
+
+pub mod sample;

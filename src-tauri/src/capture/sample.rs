@@ -1,0 +1,328 @@
+//! Frames drawn in software: a synthetic identity card and a selfie scene, with
+//! controllable blur, darkness, glare, tilt and hand shake. Training mode uses
+//! them on machines without a webcam, and tests use them as known inputs.
+
+/// What the sample camera shows, and how badly.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scene {
+    pub subject: Subject,
+    pub width: u32,
+    pub height: u32,
+    /// Box-blur radius in pixels at 1080p (scaled with the frame).
+    pub blur: f32,
+    /// 0 = normal light, 1 = black.
+    pub darkness: f32,
+    /// 0 = none, 1 = a large glare spot on the card.
+    pub glare: f32,
+    /// Rotation of the card in degrees.
+    pub tilt: f32,
+    /// Hand shake: how far (pixels at 1080p) the card moves between frames.
+    pub shake: f32,
+    /// 1 = normal; above 1 overexposed.
+    pub exposure: f32,
+    pub seed: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// An ID-1 card (front) on a desk.
+    DocumentFront,
+    /// The same card's back: text and machine-readable lines.
+    DocumentBack,
+    /// A person holding the card next to their face.
+    Selfie,
+}
+
+impl Scene {
+    pub fn new(subject: Subject, width: u32, height: u32) -> Self {
+        Self {
+            subject,
+            width,
+            height,
+            blur: 0.0,
+            darkness: 0.0,
+            glare: 0.0,
+            tilt: 0.0,
+            shake: 0.0,
+            exposure: 1.0,
+            seed: 1,
+        }
+    }
+
+    /// Renders frame number `n` (shake moves the card between frames) as RGB.
+    pub fn render(&self, n: u64) -> Vec<u8> {
+        let (w, h) = (self.width as usize, self.height as usize);
+        let scale = self.height as f32 / 1080.0;
+        let mut rgb = vec![0u8; w * h * 3];
+        let (jx, jy) = if self.shake > 0.0 {
+            let a = (n as f32) * 2.399 + self.seed as f32;
+            (
+                a.sin() * self.shake * scale,
+                (a * 1.7).cos() * self.shake * scale,
+            )
+        } else {
+            (0.0, 0.0)
+        };
+        let (card_w, cx, cy) = match self.subject {
+            Subject::Selfie => (0.30 * w as f32, 0.72 * w as f32 + jx, 0.60 * h as f32 + jy),
+            _ => (0.66 * w as f32, 0.5 * w as f32 + jx, 0.5 * h as f32 + jy),
+        };
+        let card_h = card_w * 54.0 / 85.6;
+        let (sin, cos) = (-self.tilt.to_radians()).sin_cos();
+        for y in 0..h {
+            for x in 0..w {
+                let (px, py) = (x as f32 - cx, y as f32 - cy);
+                let (u, v) = (px * cos - py * sin, px * sin + py * cos);
+                let (cu, cv) = (u / card_w + 0.5, v / card_h + 0.5);
+                let colour = if (0.0..1.0).contains(&cu)
+                    && (0.0..1.0).contains(&cv)
+                    && inside_rounded(cu, cv, card_w, card_h)
+                {
+                    card_pixel(self.subject, cu, cv, card_w, self.seed)
+                } else {
+                    background(self.subject, x as f32 / w as f32, y as f32 / h as f32, x, y)
+                };
+                let i = (y * w + x) * 3;
+                rgb[i..i + 3].copy_from_slice(&colour);
+            }
+        }
+        let radius = (self.blur * scale).round() as usize;
+        if radius > 0 {
+            box_blur(&mut rgb, w, h, radius);
+            box_blur(&mut rgb, w, h, radius);
+        }
+        if self.glare > 0.0 {
+            let (gx, gy) = (cx + card_w * 0.12, cy - card_h * 0.1);
+            let r = card_w * 0.25 * self.glare;
+            for y in 0..h {
+                for x in 0..w {
+                    let d = ((x as f32 - gx).powi(2) / (r * r)
+                        + (y as f32 - gy).powi(2) / (r * r * 0.36))
+                        .sqrt();
+                    if d < 1.3 {
+                        let boost = if d < 1.0 {
+                            255.0
+                        } else {
+                            255.0 * (1.3 - d) / 0.3
+                        };
+                        let i = (y * w + x) * 3;
+                        for c in &mut rgb[i..i + 3] {
+                            *c = (*c as f32 + boost).min(255.0) as u8;
+                        }
+                    }
+                }
+            }
+        }
+        let gain = (1.0 - self.darkness.clamp(0.0, 1.0)) * self.exposure.max(0.0);
+        if (gain - 1.0).abs() > f32::EPSILON {
+            for c in &mut rgb {
+                *c = (*c as f32 * gain).min(255.0) as u8;
+            }
+        }
+        rgb
+    }
+}
+
+fn inside_rounded(u: f32, v: f32, w: f32, h: f32) -> bool {
+    let r = 0.04 * w;
+    let (x, y) = (u * w, v * h);
+    let dx = if x < r {
+        r - x
+    } else if x > w - r {
+        x - (w - r)
+    } else {
+        0.0
+    };
+    let dy = if y < r {
+        r - y
+    } else if y > h - r {
+        y - (h - r)
+    } else {
+        0.0
+    };
+    dx * dx + dy * dy <= r * r
+}
+
+fn hash(a: u32, b: u32) -> u32 {
+    let mut x = a.wrapping_mul(0x9E37_79B1) ^ b.wrapping_mul(0x85EB_CA77);
+    x ^= x >> 15;
+    x = x.wrapping_mul(0x2C1B_3C6D);
+    x ^ (x >> 12)
+}
+
+fn background(subject: Subject, fx: f32, fy: f32, x: usize, y: usize) -> [u8; 3] {
+    let grain = (hash(x as u32, y as u32) % 9) as f32 - 4.0;
+    match subject {
+        Subject::Selfie => {
+            // A wall, a face and shoulders.
+            let (dx, dy) = ((fx - 0.38) / 0.13, (fy - 0.42) / 0.24);
+            if dx * dx + dy * dy < 1.0 {
+                let eye = ((fx - 0.34).powi(2) + (fy - 0.38).powi(2)).sqrt() < 0.012
+                    || ((fx - 0.42).powi(2) + (fy - 0.38).powi(2)).sqrt() < 0.012;
+                let mouth = (fy - 0.52).abs() < 0.006 && (fx - 0.38).abs() < 0.04;
+                if eye || mouth {
+                    return [60, 40, 35];
+                }
+                return [
+                    (214.0 + grain) as u8,
+                    (170.0 + grain) as u8,
+                    (140.0 + grain) as u8,
+                ];
+            }
+            if dx * dx + ((fy - 0.36) / 0.27).powi(2) < 1.25 && fy < 0.36 {
+                return [70, 50, 40];
+            }
+            if fy > 0.68 && (fx - 0.38).abs() < 0.25 {
+                return [
+                    (40.0 + grain) as u8,
+                    (70.0 + grain) as u8,
+                    (120.0 + grain) as u8,
+                ];
+            }
+            let v = 196.0 - fy * 30.0 + grain;
+            [v as u8, (v - 6.0) as u8, (v - 14.0) as u8]
+        }
+        _ => {
+            // A wooden desk.
+            let wood = ((fy * 40.0 + (fx * 6.0).sin() * 0.8).sin() * 10.0) + grain;
+            [
+                (128.0 + wood) as u8,
+                (96.0 + wood) as u8,
+                (70.0 + wood) as u8,
+            ]
+        }
+    }
+}
+
+fn card_pixel(subject: Subject, u: f32, v: f32, card_w: f32, seed: u32) -> [u8; 3] {
+    let base = [(236.0 - v * 14.0) as u8, (240.0 - v * 10.0) as u8, 246];
+    let ink = [28, 40, 70];
+    let front = subject != Subject::DocumentBack;
+    if front && v < 0.16 {
+        return [47, 111, 208];
+    }
+    if front && (0.05..0.33).contains(&u) && (0.24..0.86).contains(&v) {
+        let (dx, dy) = ((u - 0.19) / 0.08, (v - 0.48) / 0.13);
+        if dx * dx + dy * dy < 1.0
+            || (v > 0.66 && ((u - 0.19) / 0.12).powi(2) + ((v - 0.86) / 0.2).powi(2) < 1.0)
+        {
+            return [91, 127, 180];
+        }
+        return [201, 214, 234];
+    }
+    // Text: rows of character cells, each cell a few strokes, like printed letters.
+    let (rows, x0): (&[(f32, f32)], f32) = if front {
+        (
+            &[
+                (0.26, 0.72),
+                (0.36, 0.62),
+                (0.46, 0.68),
+                (0.56, 0.55),
+                (0.66, 0.6),
+                (0.76, 0.5),
+            ],
+            0.38,
+        )
+    } else {
+        (&[(0.12, 0.8), (0.22, 0.7), (0.32, 0.75), (0.42, 0.6)], 0.06)
+    };
+    let cell = (card_w * 0.018).max(3.0);
+    let line_h = cell * 1.4;
+    for (i, &(row_v, len)) in rows.iter().enumerate() {
+        if let Some(c) = glyph(
+            u,
+            v,
+            row_v,
+            x0,
+            x0 + len * (0.96 - x0),
+            card_w,
+            cell,
+            line_h,
+            seed + i as u32,
+        ) {
+            return if c { ink } else { base };
+        }
+    }
+    if !front {
+        // Machine-readable lines: dense monospace characters.
+        for (i, row_v) in [0.66f32, 0.76, 0.86].iter().enumerate() {
+            if let Some(c) = glyph(
+                u,
+                v,
+                *row_v,
+                0.05,
+                0.95,
+                card_w,
+                cell * 0.9,
+                line_h,
+                seed * 7 + 31 + i as u32,
+            ) {
+                return if c { [10, 10, 10] } else { base };
+            }
+        }
+    }
+    base
+}
+
+/// Whether (u, v) is ink of a character cell in the text row at `row_v`;
+/// None when (u, v) is outside the row.
+#[allow(clippy::too_many_arguments)]
+fn glyph(
+    u: f32,
+    v: f32,
+    row_v: f32,
+    u0: f32,
+    u1: f32,
+    card_w: f32,
+    cell: f32,
+    line_h: f32,
+    seed: u32,
+) -> Option<bool> {
+    let card_h = card_w * 54.0 / 85.6;
+    let y = (v - row_v) * card_h;
+    if !(0.0..line_h).contains(&y) || u < u0 || u > u1 {
+        return None;
+    }
+    let x = (u - u0) * card_w;
+    let index = (x / cell) as u32;
+    let fx = (x % cell) / cell;
+    let fy = y / line_h;
+    let h = hash(index, seed);
+    if h % 7 == 0 {
+        return Some(false); // a space
+    }
+    let stroke = 0.16;
+    let left = fx < stroke + 0.1 && fx > 0.1 && (h & 1 == 1);
+    let right = fx > 0.74 && fx < 0.74 + stroke && (h & 2 == 2);
+    let top = fy < stroke && fx > 0.1 && fx < 0.9 && (h & 4 == 4);
+    let mid = (fy - 0.45).abs() < stroke / 2.0 && fx > 0.1 && fx < 0.9 && (h & 8 == 8);
+    let bottom = fy > 0.84 && fy < 1.0 && fx > 0.1 && fx < 0.9 && (h & 16 == 16);
+    let vertical = fy < 0.98;
+    Some(((left || right) && vertical) || top || mid || bottom)
+}
+
+/// In-place separable box blur of an RGB image.
+fn box_blur(rgb: &mut [u8], w: usize, h: usize, r: usize) {
+    let mut tmp = vec![0u8; rgb.len()];
+    let n = (2 * r + 1) as u32;
+    for y in 0..h {
+        for c in 0..3 {
+            let at = |x: isize| rgb[(y * w + x.clamp(0, w as isize - 1) as usize) * 3 + c] as u32;
+            let mut acc: u32 = (-(r as isize)..=r as isize).map(at).sum();
+            for x in 0..w {
+                tmp[(y * w + x) * 3 + c] = (acc / n) as u8;
+                acc = acc + at(x as isize + r as isize + 1) - at(x as isize - r as isize);
+            }
+        }
+    }
+    for x in 0..w {
+        for c in 0..3 {
+            let at = |y: isize| tmp[(y.clamp(0, h as isize - 1) as usize * w + x) * 3 + c] as u32;
+            let mut acc: u32 = (-(r as isize)..=r as isize).map(at).sum();
+            for y in 0..h {
+                rgb[(y * w + x) * 3 + c] = (acc / n) as u8;
+                acc = acc + at(y as isize + r as isize + 1) - at(y as isize - r as isize);
+            }
+        }
+    }
+}

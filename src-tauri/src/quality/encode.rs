@@ -1,0 +1,62 @@
+//! JPEG for upload: quality 90, no metadata, within the service's size limit.
+
+use jpeg_encoder::{ColorType, Encoder};
+
+use super::Frame;
+use crate::verification::api::MAX_IMAGE_BYTES;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EncodeError {
+    #[error("the frame's size does not match its pixels")]
+    Inconsistent,
+    #[error("the image could not be encoded: {0}")]
+    Encoder(String),
+}
+
+pub const UPLOAD_QUALITY: u8 = 90;
+
+/// Encodes the frame. The encoder writes no EXIF, GPS or other metadata; an
+/// image that would exceed the service's limit is halved until it fits.
+pub fn encode_for_upload(frame: Frame<'_>) -> Result<Vec<u8>, EncodeError> {
+    if !frame.is_consistent()
+        || frame.width == 0
+        || frame.height == 0
+        || frame.width > 65_535
+        || frame.height > 65_535
+    {
+        return Err(EncodeError::Inconsistent);
+    }
+    let mut out = encode(frame.rgb, frame.width, frame.height)?;
+    let (mut w, mut h, mut pixels) = (frame.width, frame.height, None::<Vec<u8>>);
+    while out.len() > MAX_IMAGE_BYTES && w > 1 && h > 1 {
+        let src = pixels.as_deref().unwrap_or(frame.rgb);
+        let (nw, nh, half) = halve(src, w, h);
+        out = encode(&half, nw, nh)?;
+        (w, h, pixels) = (nw, nh, Some(half));
+    }
+    Ok(out)
+}
+
+fn encode(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, EncodeError> {
+    let mut out = Vec::with_capacity(rgb.len() / 8);
+    Encoder::new(&mut out, UPLOAD_QUALITY)
+        .encode(rgb, width as u16, height as u16, ColorType::Rgb)
+        .map_err(|e| EncodeError::Encoder(e.to_string()))?;
+    Ok(out)
+}
+
+fn halve(rgb: &[u8], w: u32, h: u32) -> (u32, u32, Vec<u8>) {
+    let (nw, nh) = (w / 2, h / 2);
+    let mut out = Vec::with_capacity(nw as usize * nh as usize * 3);
+    for y in 0..nh as usize {
+        for x in 0..nw as usize {
+            for c in 0..3 {
+                let at = |dx: usize, dy: usize| {
+                    rgb[((2 * y + dy) * w as usize + 2 * x + dx) * 3 + c] as u16
+                };
+                out.push(((at(0, 0) + at(1, 0) + at(0, 1) + at(1, 1) + 2) / 4) as u8);
+            }
+        }
+    }
+    (nw, nh, out)
+}

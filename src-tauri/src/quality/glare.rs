@@ -1,0 +1,81 @@
+//! Glare: near-saturated pixels that form blobs, inside a 5 % margin.
+
+/// Share of the inner image covered by connected (4-neighbour) blobs of pixels
+/// at or above `luma`, counting only blobs of at least `min_blob` of the inner area.
+pub fn glare_fraction(grey: &[u8], width: usize, height: usize, luma: u8, min_blob: f64) -> f64 {
+    let (mx, my) = (width / 20, height / 20);
+    let (x0, x1, y0, y1) = (mx, width - mx, my, height - my);
+    if x1 <= x0 || y1 <= y0 {
+        return 0.0;
+    }
+    let inner = (x1 - x0) * (y1 - y0);
+    let min_pixels = ((inner as f64 * min_blob).ceil() as usize).max(1);
+    let mut seen = vec![false; width * height];
+    let mut stack = Vec::new();
+    let mut covered = 0usize;
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let i = y * width + x;
+            if seen[i] || grey[i] < luma {
+                continue;
+            }
+            seen[i] = true;
+            stack.push(i);
+            let mut size = 0usize;
+            while let Some(j) = stack.pop() {
+                size += 1;
+                let (jx, jy) = (j % width, j / width);
+                let mut visit = |k: usize| {
+                    if !seen[k] && grey[k] >= luma {
+                        seen[k] = true;
+                        stack.push(k);
+                    }
+                };
+                if jx > x0 {
+                    visit(j - 1);
+                }
+                if jx + 1 < x1 {
+                    visit(j + 1);
+                }
+                if jy > y0 {
+                    visit(j - width);
+                }
+                if jy + 1 < y1 {
+                    visit(j + width);
+                }
+            }
+            if size >= min_pixels {
+                covered += size;
+            }
+        }
+    }
+    covered as f64 / inner as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_blobs_and_ignores_specks_and_the_margin() {
+        let (w, h) = (40, 40);
+        let mut img = vec![100u8; w * h];
+        // A 6x6 saturated blob in the middle: 36 of the 36x36 inner pixels.
+        for y in 17..23 {
+            for x in 17..23 {
+                img[y * w + x] = 255;
+            }
+        }
+        // Specks: single saturated pixels, far apart.
+        img[5 * w + 30] = 255;
+        img[30 * w + 5] = 255;
+        // In the margin (outside 5 %): ignored even when large.
+        img[..40].fill(255);
+        let f = glare_fraction(&img, w, h, 250, 0.01);
+        assert!((f - 36.0 / (36.0 * 36.0)).abs() < 1e-12, "{f}");
+        // With a smaller minimum blob the specks count too.
+        let f = glare_fraction(&img, w, h, 250, 0.0);
+        assert!((f - 38.0 / (36.0 * 36.0)).abs() < 1e-12, "{f}");
+        assert_eq!(glare_fraction(&[100; 1600], 40, 40, 250, 0.0), 0.0);
+    }
+}

@@ -1,0 +1,181 @@
+//! Grey conversion and the Laplacian, exactly as OpenCV computes them.
+
+/// OpenCV's fixed-point RGB→grey weights (0.299, 0.587, 0.114 scaled by 2^14):
+/// `cvtColor(COLOR_RGB2GRAY)` on 8-bit images gives exactly these results.
+const WR: u32 = 4899;
+const WG: u32 = 9617;
+const WB: u32 = 1868;
+
+/// Grey values of an interleaved RGB buffer.
+pub fn grey_from_rgb(rgb: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    out.reserve(rgb.len() / 3);
+    out.extend(rgb.chunks_exact(3).map(|p| {
+        ((p[0] as u32 * WR + p[1] as u32 * WG + p[2] as u32 * WB + (1 << 13)) >> 14) as u8
+    }));
+}
+
+/// Sum and sum of squares of the 4-neighbour Laplacian over the whole image,
+/// with reflect-101 borders (`BORDER_DEFAULT`), as `cv::Laplacian(ksize=1)`.
+pub fn laplacian_sums(grey: &[u8], width: usize, height: usize) -> (i64, i64) {
+    if width == 0 || height == 0 {
+        return (0, 0);
+    }
+    let row = |y: isize| -> &[u8] {
+        let y = reflect101(y, height);
+        &grey[y * width..(y + 1) * width]
+    };
+    let mut sum = 0i64;
+    let mut sum_sq = 0i64;
+    let mut lap = vec![0i32; width];
+    for y in 0..height as isize {
+        let (up, mid, down) = (row(y - 1), row(y), row(y + 1));
+        // Interior columns: a straight loop the compiler vectorises.
+        if width >= 3 {
+            for x in 1..width - 1 {
+                lap[x] = up[x] as i32 + down[x] as i32 + mid[x - 1] as i32 + mid[x + 1] as i32
+                    - 4 * mid[x] as i32;
+            }
+        }
+        for x in [0, width - 1] {
+            let l = mid[reflect101(x as isize - 1, width)] as i32;
+            let r = mid[reflect101(x as isize + 1, width)] as i32;
+            lap[x] = up[x] as i32 + down[x] as i32 + l + r - 4 * mid[x] as i32;
+        }
+        let (s, q) = lap.iter().fold((0i64, 0i64), |(s, q), &v| {
+            (s + v as i64, q + (v * v) as i64)
+        });
+        sum += s;
+        sum_sq += q;
+    }
+    (sum, sum_sq)
+}
+
+/// Population variance of the Laplacian.
+pub fn laplacian_variance(grey: &[u8], width: usize, height: usize) -> f64 {
+    let n = (width * height) as f64;
+    if n == 0.0 {
+        return 0.0;
+    }
+    let (s, q) = laplacian_sums(grey, width, height);
+    let mean = s as f64 / n;
+    (q as f64 / n - mean * mean).max(0.0)
+}
+
+/// Index into 0..len with reflect-101 borders: -1 → 1, len → len - 2.
+fn reflect101(i: isize, len: usize) -> usize {
+    let len = len as isize;
+    if len == 1 {
+        return 0;
+    }
+    let mut i = i;
+    while i < 0 || i >= len {
+        i = if i < 0 { -i } else { 2 * (len - 1) - i };
+    }
+    i as usize
+}
+
+/// Box-averaged downscale by an integer factor (area interpolation).
+pub fn downscale(
+    grey: &[u8],
+    width: usize,
+    height: usize,
+    factor: usize,
+) -> (Vec<u8>, usize, usize) {
+    let factor = factor.max(1);
+    if factor == 1 {
+        return (grey.to_vec(), width, height);
+    }
+    let (w, h) = (width / factor, height / factor);
+    let mut out = vec![0u8; w * h];
+    let mut acc = vec![0u32; w];
+    let area = (factor * factor) as u32;
+    for oy in 0..h {
+        acc.iter_mut().for_each(|a| *a = 0);
+        for y in oy * factor..(oy + 1) * factor {
+            let row = &grey[y * width..y * width + w * factor];
+            for (ox, chunk) in row.chunks_exact(factor).enumerate() {
+                acc[ox] += chunk.iter().map(|&v| v as u32).sum::<u32>();
+            }
+        }
+        for (o, a) in out[oy * w..(oy + 1) * w].iter_mut().zip(&acc) {
+            *o = ((a + area / 2) / area) as u8;
+        }
+    }
+    (out, w, h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grey_matches_opencv_rounding() {
+        let mut g = Vec::new();
+        grey_from_rgb(
+            &[
+                255, 255, 255, 0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30,
+            ],
+            &mut g,
+        );
+        // 0.299*255 = 76.2, 0.587*255 = 149.7, 0.114*255 = 29.1; 0.299*10+0.587*20+0.114*30 = 18.15
+        assert_eq!(g, vec![255, 0, 76, 150, 29, 18]);
+    }
+
+    #[test]
+    fn reflect101_mirrors_without_repeating_the_edge() {
+        assert_eq!(reflect101(-1, 5), 1);
+        assert_eq!(reflect101(-2, 5), 2);
+        assert_eq!(reflect101(5, 5), 3);
+        assert_eq!(reflect101(6, 5), 2);
+        assert_eq!(reflect101(0, 1), 0);
+    }
+
+    #[test]
+    fn laplacian_of_a_hand_built_5x5_image() {
+        // One bright pixel in the centre of a dark 5x5 image.
+        #[rustfmt::skip]
+        let img = [
+            0, 0,   0, 0, 0,
+            0, 0,   0, 0, 0,
+            0, 0, 100, 0, 0,
+            0, 0,   0, 0, 0,
+            0, 0,   0, 0, 0,
+        ];
+        // Laplacian: -400 at the centre, +100 at its 4 neighbours, 0 elsewhere (borders reflect zeros).
+        let (s, q) = laplacian_sums(&img, 5, 5);
+        assert_eq!(s, -400 + 4 * 100);
+        assert_eq!(q, 400 * 400 + 4 * 100 * 100);
+        let var = laplacian_variance(&img, 5, 5);
+        assert!((var - 200000.0 / 25.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn reflect101_at_the_border() {
+        // A bright pixel in the corner: reflect-101 mirrors its neighbour (not itself) across the edge.
+        #[rustfmt::skip]
+        let img = [
+            10, 0, 0,
+             0, 0, 0,
+             0, 0, 0,
+        ];
+        // Corner: up = img[1][0] = 0, left = img[0][1] = 0 → 0 + 0 + 0 + 0 - 40 = -40.
+        // (0,1) and (1,0) see the corner once each → 10; row -1 reflects to row 1, never to row 0.
+        let (s, q) = laplacian_sums(&img, 3, 3);
+        assert_eq!((s, q), (-40 + 10 + 10, 1600 + 100 + 100));
+    }
+
+    #[test]
+    fn flat_images_have_no_variance() {
+        assert_eq!(laplacian_variance(&[77; 64], 8, 8), 0.0);
+        assert_eq!(laplacian_variance(&[], 0, 0), 0.0);
+    }
+
+    #[test]
+    fn downscale_averages_blocks() {
+        let img = [0, 10, 20, 30, 0, 10, 20, 30];
+        let (d, w, h) = downscale(&img, 4, 2, 2);
+        assert_eq!((w, h), (2, 1));
+        assert_eq!(d, vec![5, 25]);
+    }
+}

@@ -1,0 +1,323 @@
+//! Local image quality: pure functions over pixels.
+//!
+//! - [`Assessor::assess`]: a frame to a [`QualityReport`] (resolution, sharpness,
+//!   exposure, glare, steadiness) with stable problem codes.
+//! - [`Thresholds`]: every default in one place.
+//! - [`AutoCapture`]: accepts after N passing, steady frames in a row.
+//! - [`encode_for_upload`]: JPEG for the service, no metadata.
+//! - [`decode`]: image files to frames, with limits against decompression bombs.
+
+mod decode;
+mod encode;
+mod glare;
+pub mod grey;
+
+use std::time::Instant;
+
+use serde::Serialize;
+
+pub use decode::{decode, DecodeError, DecodeLimits};
+pub use encode::{encode_for_upload, EncodeError};
+
+/// An RGB frame: 8 bits per channel, interleaved, rows without padding.
+#[derive(Clone, Copy)]
+pub struct Frame<'a> {
+    pub width: u32,
+    pub height: u32,
+    pub rgb: &'a [u8],
+}
+
+impl Frame<'_> {
+    fn is_consistent(&self) -> bool {
+        self.rgb.len() == self.width as usize * self.height as usize * 3
+    }
+}
+
+/// What the image is of: the requirements differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Document,
+    Selfie,
+}
+
+/// The limits the checks apply. Defaults follow the capture SDKs in the field:
+/// see the reference on capture quality.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Thresholds {
+    /// Minimum long × short side of a document photo: a 1280×720 camera with
+    /// the card filling most of the frame reaches the service's ~300 DPI on the card.
+    pub document_min: (u32, u32),
+    /// Minimum long × short side of a selfie (VGA, the floor peers accept).
+    pub selfie_min: (u32, u32),
+    /// Minimum sharpness score of a document (Laplacian variance at the 640-pixel analysis size).
+    pub min_sharpness: f64,
+    /// The same for a selfie: a face has far less fine detail than printed text.
+    pub min_sharpness_selfie: f64,
+    /// Mean luma below this is too dark, above `max_brightness` too bright (0–255).
+    pub min_brightness: f64,
+    pub max_brightness: f64,
+    /// Share of the image (inside a 5 % margin) covered by glare blobs.
+    pub max_glare: f64,
+    /// Luma at or above which a pixel counts as glare.
+    pub glare_luma: u8,
+    /// A glare blob smaller than this share of the image is a highlight, not glare.
+    pub min_glare_blob: f64,
+    /// Mean absolute difference between consecutive analysis frames (0–255)
+    /// below which the camera and the hand are steady.
+    pub max_motion: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self {
+            document_min: (1280, 720),
+            selfie_min: (640, 480),
+            min_sharpness: 120.0,
+            min_sharpness_selfie: 40.0,
+            min_brightness: 40.0,
+            max_brightness: 215.0,
+            max_glare: 0.01,
+            glare_luma: 250,
+            min_glare_blob: 0.0005,
+            max_motion: 3.0,
+        }
+    }
+}
+
+/// Width the sharpness score is computed at, so a threshold means the same at 720p and 1080p.
+pub const ANALYSIS_WIDTH: u32 = 640;
+
+/// Stable problem codes; the UI shows the message for `message_key()`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemCode {
+    TooSmall,
+    TooBlurry,
+    TooDark,
+    TooBright,
+    Glare,
+    Unsteady,
+}
+
+impl ProblemCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TooSmall => "too_small",
+            Self::TooBlurry => "too_blurry",
+            Self::TooDark => "too_dark",
+            Self::TooBright => "too_bright",
+            Self::Glare => "glare",
+            Self::Unsteady => "unsteady",
+        }
+    }
+
+    /// Key of the message in the UI's catalogues.
+    pub fn message_key(self) -> String {
+        format!("quality.{}", self.as_str())
+    }
+
+    /// The message in English, for the command line and logs.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::TooSmall => {
+                "The picture is too small: use a camera with at least 1280×720 pixels."
+            }
+            Self::TooBlurry => "The picture is blurry: hold still and let the camera focus.",
+            Self::TooDark => "Too dark: move to the light.",
+            Self::TooBright => "Too bright: move away from direct light.",
+            Self::Glare => "Glare on the card: tilt it slightly.",
+            Self::Unsteady => "Hold still.",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Problem {
+    pub code: ProblemCode,
+    pub message: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QualityReport {
+    pub width: u32,
+    pub height: u32,
+    /// Variance of the Laplacian at full resolution, exactly as OpenCV computes it.
+    pub laplacian_variance: f64,
+    /// The same measure at the analysis size: what the decision uses.
+    pub sharpness: f64,
+    /// Mean luma, 0–255.
+    pub brightness: f64,
+    /// Share of the image covered by glare blobs, 0–1.
+    pub glare_fraction: f64,
+    /// Mean absolute change since the previous frame, when there was one.
+    pub motion: Option<f64>,
+    /// Time of the checks alone, in milliseconds.
+    pub analysis_ms: f64,
+    pub problems: Vec<Problem>,
+}
+
+impl QualityReport {
+    pub fn accepted(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    pub fn has(&self, code: ProblemCode) -> bool {
+        self.problems.iter().any(|p| p.code == code)
+    }
+}
+
+/// Runs the checks on frame after frame, reusing its buffers.
+#[derive(Default)]
+pub struct Assessor {
+    pub thresholds: Thresholds,
+    grey: Vec<u8>,
+    previous: Option<(u32, u32, Vec<u8>)>,
+}
+
+impl Assessor {
+    pub fn new(thresholds: Thresholds) -> Self {
+        Self {
+            thresholds,
+            ..Self::default()
+        }
+    }
+
+    /// Checks one frame. An inconsistent frame (buffer size not matching its
+    /// dimensions) is reported as too small rather than read out of bounds.
+    pub fn assess(&mut self, frame: Frame<'_>, kind: Kind) -> QualityReport {
+        let started = Instant::now();
+        let t = &self.thresholds;
+        let (w, h) = (frame.width as usize, frame.height as usize);
+        if !frame.is_consistent() || w < 3 || h < 3 {
+            return QualityReport {
+                width: frame.width,
+                height: frame.height,
+                laplacian_variance: 0.0,
+                sharpness: 0.0,
+                brightness: 0.0,
+                glare_fraction: 0.0,
+                motion: None,
+                analysis_ms: started.elapsed().as_secs_f64() * 1000.0,
+                problems: vec![problem(ProblemCode::TooSmall)],
+            };
+        }
+        grey::grey_from_rgb(frame.rgb, &mut self.grey);
+        let laplacian_variance = grey::laplacian_variance(&self.grey, w, h);
+        let factor = (w / ANALYSIS_WIDTH as usize).max(1);
+        let (small, sw, sh) = grey::downscale(&self.grey, w, h, factor);
+        let sharpness = if factor == 1 {
+            laplacian_variance
+        } else {
+            grey::laplacian_variance(&small, sw, sh)
+        };
+        let brightness =
+            small.iter().map(|&v| v as u64).sum::<u64>() as f64 / small.len().max(1) as f64;
+        let glare_fraction = glare::glare_fraction(&small, sw, sh, t.glare_luma, t.min_glare_blob);
+        let motion = match &self.previous {
+            Some((pw, ph, prev)) if (*pw, *ph) == (sw as u32, sh as u32) => Some(
+                prev.iter()
+                    .zip(&small)
+                    .map(|(a, b)| a.abs_diff(*b) as u64)
+                    .sum::<u64>() as f64
+                    / small.len() as f64,
+            ),
+            _ => None,
+        };
+
+        let mut problems = Vec::new();
+        let (min_long, min_short) = match kind {
+            Kind::Document => t.document_min,
+            Kind::Selfie => t.selfie_min,
+        };
+        let (long, short) = (frame.width.max(frame.height), frame.width.min(frame.height));
+        if long < min_long || short < min_short {
+            problems.push(problem(ProblemCode::TooSmall));
+        }
+        if brightness < t.min_brightness {
+            problems.push(problem(ProblemCode::TooDark));
+        } else if brightness > t.max_brightness {
+            problems.push(problem(ProblemCode::TooBright));
+        }
+        // A dark frame has little contrast: say "too dark", not "blurry" as well.
+        let min_sharpness = match kind {
+            Kind::Document => t.min_sharpness,
+            Kind::Selfie => t.min_sharpness_selfie,
+        };
+        if sharpness < min_sharpness && !problems.iter().any(|p| p.code == ProblemCode::TooDark) {
+            problems.push(problem(ProblemCode::TooBlurry));
+        }
+        if kind == Kind::Document && glare_fraction > t.max_glare {
+            problems.push(problem(ProblemCode::Glare));
+        }
+        self.previous = Some((sw as u32, sh as u32, small));
+        QualityReport {
+            width: frame.width,
+            height: frame.height,
+            laplacian_variance,
+            sharpness,
+            brightness,
+            glare_fraction,
+            motion,
+            analysis_ms: started.elapsed().as_secs_f64() * 1000.0,
+            problems,
+        }
+    }
+
+    /// Forgets the previous frame (a new capture starts).
+    pub fn reset(&mut self) {
+        self.previous = None;
+    }
+}
+
+fn problem(code: ProblemCode) -> Problem {
+    Problem {
+        code,
+        message: code.message(),
+    }
+}
+
+/// Checks one still image (file import, `kioskctl check-image`).
+pub fn assess(frame: Frame<'_>, kind: Kind, thresholds: &Thresholds) -> QualityReport {
+    Assessor::new(thresholds.clone()).assess(frame, kind)
+}
+
+/// Accepts a capture when `needed` frames in a row pass every check and are steady.
+pub struct AutoCapture {
+    pub needed: usize,
+    pub max_motion: f64,
+    streak: usize,
+}
+
+impl AutoCapture {
+    pub fn new(needed: usize, max_motion: f64) -> Self {
+        Self {
+            needed: needed.max(1),
+            max_motion,
+            streak: 0,
+        }
+    }
+
+    /// Feeds one preview frame's report; true when the capture should be taken now.
+    pub fn observe(&mut self, report: &QualityReport) -> bool {
+        let steady = report.motion.is_some_and(|m| m <= self.max_motion);
+        if report.accepted() && steady {
+            self.streak += 1;
+        } else {
+            self.streak = 0;
+        }
+        if self.streak >= self.needed {
+            self.streak = 0;
+            return true;
+        }
+        false
+    }
+
+    /// Frames in a row that passed so far (for a progress ring).
+    pub fn streak(&self) -> usize {
+        self.streak
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,329 @@
+use super::*;
+use crate::capture::sample::{Scene, Subject};
+
+fn report(scene: Scene, kind: Kind) -> QualityReport {
+    let rgb = scene.render(0);
+    assess(
+        Frame {
+            width: scene.width,
+            height: scene.height,
+            rgb: &rgb,
+        },
+        kind,
+        &Thresholds::default(),
+    )
+}
+
+fn codes(r: &QualityReport) -> Vec<ProblemCode> {
+    r.problems.iter().map(|p| p.code).collect()
+}
+
+fn scene(subject: Subject, w: u32, h: u32, f: impl FnOnce(&mut Scene)) -> Scene {
+    let mut s = Scene::new(subject, w, h);
+    f(&mut s);
+    s
+}
+
+#[test]
+fn sharp_well_lit_documents_and_selfies_are_accepted_at_720p_and_1080p() {
+    for (w, h) in [(1280, 720), (1920, 1080)] {
+        for subject in [Subject::DocumentFront, Subject::DocumentBack] {
+            let r = report(Scene::new(subject, w, h), Kind::Document);
+            assert!(
+                r.accepted(),
+                "{w}x{h} {subject:?}: {:?} sharp {}",
+                codes(&r),
+                r.sharpness
+            );
+        }
+        let r = report(Scene::new(Subject::Selfie, w, h), Kind::Selfie);
+        assert!(r.accepted(), "{w}x{h} selfie: {:?}", codes(&r));
+    }
+}
+
+#[test]
+fn blur_is_caught_and_the_score_is_resolution_independent() {
+    for (w, h) in [(1280, 720), (1920, 1080)] {
+        let r = report(
+            scene(Subject::DocumentFront, w, h, |s| s.blur = 4.0),
+            Kind::Document,
+        );
+        assert_eq!(codes(&r), vec![ProblemCode::TooBlurry], "{w}x{h}");
+        let r = report(scene(Subject::Selfie, w, h, |s| s.blur = 6.0), Kind::Selfie);
+        assert_eq!(codes(&r), vec![ProblemCode::TooBlurry], "{w}x{h} selfie");
+    }
+    // The same scene at two resolutions: the normalised score moves far less than the raw variance.
+    let a = report(
+        Scene::new(Subject::DocumentFront, 1280, 720),
+        Kind::Document,
+    );
+    let b = report(
+        Scene::new(Subject::DocumentFront, 1920, 1080),
+        Kind::Document,
+    );
+    let ratio = |x: f64, y: f64| x.max(y) / x.min(y);
+    assert!(
+        ratio(a.sharpness, b.sharpness) < 1.25,
+        "{} vs {}",
+        a.sharpness,
+        b.sharpness
+    );
+    assert!(ratio(a.sharpness, b.sharpness) < ratio(a.laplacian_variance, b.laplacian_variance));
+}
+
+#[test]
+fn exposure_and_glare_are_caught() {
+    let dark = report(
+        scene(Subject::DocumentFront, 1280, 720, |s| s.darkness = 0.8),
+        Kind::Document,
+    );
+    assert_eq!(
+        codes(&dark),
+        vec![ProblemCode::TooDark],
+        "brightness {}",
+        dark.brightness
+    );
+    let bright = report(
+        scene(Subject::DocumentFront, 1280, 720, |s| s.exposure = 2.2),
+        Kind::Document,
+    );
+    assert!(
+        bright.has(ProblemCode::TooBright),
+        "{:?} {}",
+        codes(&bright),
+        bright.brightness
+    );
+    let glare = report(
+        scene(Subject::DocumentFront, 1280, 720, |s| s.glare = 0.6),
+        Kind::Document,
+    );
+    assert_eq!(
+        codes(&glare),
+        vec![ProblemCode::Glare],
+        "{}",
+        glare.glare_fraction
+    );
+    assert!(glare.glare_fraction > 0.01 && glare.glare_fraction < 0.2);
+    // A little dimmer is fine; so is a small highlight.
+    assert!(report(
+        scene(Subject::DocumentFront, 1280, 720, |s| s.darkness = 0.5),
+        Kind::Document
+    )
+    .accepted());
+    let speck = report(
+        scene(Subject::DocumentFront, 1280, 720, |s| s.glare = 0.1),
+        Kind::Document,
+    );
+    assert!(speck.accepted(), "{}", speck.glare_fraction);
+}
+
+#[test]
+fn resolution_depends_on_the_kind() {
+    let small = report(Scene::new(Subject::DocumentFront, 640, 360), Kind::Document);
+    assert!(small.has(ProblemCode::TooSmall));
+    let vga_selfie = report(Scene::new(Subject::Selfie, 640, 480), Kind::Selfie);
+    assert!(
+        !vga_selfie.has(ProblemCode::TooSmall),
+        "{:?}",
+        codes(&vga_selfie)
+    );
+    let portrait = report(
+        Scene::new(Subject::DocumentFront, 720, 1280),
+        Kind::Document,
+    );
+    assert!(!portrait.has(ProblemCode::TooSmall));
+}
+
+#[test]
+fn tiny_hand_built_images() {
+    // 5x5 black: too small and too dark.
+    let black = [0u8; 5 * 5 * 3];
+    let r = assess(
+        Frame {
+            width: 5,
+            height: 5,
+            rgb: &black,
+        },
+        Kind::Document,
+        &Thresholds::default(),
+    );
+    assert_eq!(codes(&r), vec![ProblemCode::TooSmall, ProblemCode::TooDark]);
+    assert_eq!(r.brightness, 0.0);
+    assert_eq!(r.laplacian_variance, 0.0);
+    // 5x5 white: too bright, and glare everywhere inside the margin.
+    let white = [255u8; 5 * 5 * 3];
+    let r = assess(
+        Frame {
+            width: 5,
+            height: 5,
+            rgb: &white,
+        },
+        Kind::Document,
+        &Thresholds::default(),
+    );
+    assert!(r.has(ProblemCode::TooBright) && r.has(ProblemCode::Glare));
+    assert_eq!(r.glare_fraction, 1.0);
+    // A buffer that does not match its dimensions is refused, not read.
+    let r = assess(
+        Frame {
+            width: 100,
+            height: 100,
+            rgb: &white,
+        },
+        Kind::Document,
+        &Thresholds::default(),
+    );
+    assert_eq!(codes(&r), vec![ProblemCode::TooSmall]);
+    // A checkerboard has the Laplacian OpenCV gives it: ±4·255 everywhere inside.
+    let mut board = vec![0u8; 6 * 6 * 3];
+    for y in 0..6 {
+        for x in 0..6 {
+            if (x + y) % 2 == 0 {
+                board[(y * 6 + x) * 3..(y * 6 + x) * 3 + 3].copy_from_slice(&[255, 255, 255]);
+            }
+        }
+    }
+    let r = assess(
+        Frame {
+            width: 6,
+            height: 6,
+            rgb: &board,
+        },
+        Kind::Document,
+        &Thresholds::default(),
+    );
+    // Interior and border pixels alike see four opposite neighbours (reflect-101 keeps the pattern).
+    assert!(
+        (r.laplacian_variance - (4.0f64 * 255.0).powi(2)).abs() < 1e-6,
+        "{}",
+        r.laplacian_variance
+    );
+}
+
+#[test]
+fn auto_capture_needs_steady_passing_frames() {
+    let mut assessor = Assessor::default();
+    let mut auto = AutoCapture::new(5, assessor.thresholds.max_motion);
+    let still = Scene::new(Subject::DocumentFront, 1280, 720);
+    let mut taken_at = None;
+    for n in 0..10 {
+        let rgb = still.render(n);
+        let r = assessor.assess(
+            Frame {
+                width: 1280,
+                height: 720,
+                rgb: &rgb,
+            },
+            Kind::Document,
+        );
+        if auto.observe(&r) {
+            taken_at = Some(n);
+            break;
+        }
+    }
+    // The first frame has nothing to compare with, so frames 1..=5 make the streak.
+    assert_eq!(taken_at, Some(5));
+
+    assessor.reset();
+    let shaky = scene(Subject::DocumentFront, 1280, 720, |s| s.shake = 25.0);
+    let mut auto = AutoCapture::new(5, assessor.thresholds.max_motion);
+    for n in 0..12 {
+        let rgb = shaky.render(n);
+        let r = assessor.assess(
+            Frame {
+                width: 1280,
+                height: 720,
+                rgb: &rgb,
+            },
+            Kind::Document,
+        );
+        assert!(
+            r.motion.is_none() || r.motion.unwrap() > assessor.thresholds.max_motion,
+            "frame {n}: {:?}",
+            r.motion
+        );
+        assert!(!auto.observe(&r), "a shaking hand is never captured");
+    }
+}
+
+fn jpeg(w: u32, h: u32) -> Vec<u8> {
+    let rgb = Scene::new(Subject::DocumentFront, w, h).render(0);
+    encode_for_upload(Frame {
+        width: w,
+        height: h,
+        rgb: &rgb,
+    })
+    .unwrap()
+}
+
+#[test]
+fn upload_jpeg_has_no_metadata_and_round_trips() {
+    let bytes = jpeg(640, 400);
+    assert!(bytes.starts_with(&[0xff, 0xd8]) && bytes.ends_with(&[0xff, 0xd9]));
+    assert!(!bytes.windows(4).any(|w| w == b"Exif"), "no EXIF");
+    let (w, h, rgb) = decode(&bytes, DecodeLimits::default()).unwrap();
+    assert_eq!((w, h, rgb.len()), (640, 400, 640 * 400 * 3));
+    assert!(encode_for_upload(Frame {
+        width: 10,
+        height: 10,
+        rgb: &[0; 5]
+    })
+    .is_err());
+}
+
+#[test]
+fn bad_files_give_clear_errors() {
+    let limits = DecodeLimits::default();
+    let good = jpeg(320, 200);
+    assert_eq!(decode(b"", limits), Err(DecodeError::Empty));
+    assert_eq!(
+        decode(&good[..good.len() / 2], limits),
+        Err(DecodeError::Corrupt)
+    );
+    assert!(matches!(
+        decode(b"\x00\x01random bytes", limits),
+        Err(DecodeError::Unsupported(_))
+    ));
+    assert!(
+        matches!(decode(b"II*\0\x08\0\0\0", limits), Err(DecodeError::Unsupported(ref f)) if f == "TIFF")
+    );
+    let mut gif = b"GIF89a".to_vec();
+    gif.extend_from_slice(&[1, 0, 1, 0, 0, 0, 0]);
+    assert!(matches!(
+        decode(&gif, limits),
+        Err(DecodeError::Unsupported(_))
+    ));
+    // A PNG declaring 100000 x 100000 pixels (a decompression bomb) is refused from its header.
+    let mut bomb = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+    bomb.extend_from_slice(&100_000u32.to_be_bytes());
+    bomb.extend_from_slice(&100_000u32.to_be_bytes());
+    bomb.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
+    let started = std::time::Instant::now();
+    assert_eq!(
+        decode(&bomb, limits),
+        Err(DecodeError::TooLarge(100_000, 100_000))
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    let big = DecodeLimits {
+        max_bytes: 100,
+        ..limits
+    };
+    assert_eq!(decode(&good, big), Err(DecodeError::FileTooLarge(0)));
+}
+
+#[test]
+fn exif_orientation_turns_the_photo_upright() {
+    // A 40x20 JPEG with EXIF orientation 6 (rotate 90° clockwise to view).
+    let rgb = vec![128u8; 40 * 20 * 3];
+    let mut out = Vec::new();
+    let mut enc = jpeg_encoder::Encoder::new(&mut out, 90);
+    let mut exif = b"Exif\0\0MM\0*\0\0\0\x08\0\x01".to_vec();
+    exif.extend_from_slice(&[
+        0x01, 0x12, 0x00, 0x03, 0, 0, 0, 1, 0x00, 0x06, 0, 0, 0, 0, 0, 0,
+    ]);
+    enc.add_app_segment(1, exif).unwrap();
+    enc.encode(&rgb, 40, 20, jpeg_encoder::ColorType::Rgb)
+        .unwrap();
+    let (w, h, _) = decode(&out, DecodeLimits::default()).unwrap();
+    assert_eq!((w, h), (20, 40));
+}
