@@ -1,5 +1,6 @@
 //! The `kioskctl` commands. Each prints a clear one-line error and exits non-zero on failure.
 
+mod check_image;
 mod sandbox;
 mod submit;
 
@@ -27,6 +28,8 @@ enum Command {
     Sandbox(sandbox::Args),
     /// Submit an applicant's document and selfie images, optionally waiting for the review.
     Submit(submit::Args),
+    /// Run the kiosk's quality checks on an image file (exit 0 accept, 1 reject, 2 unreadable).
+    CheckImage(check_image::Args),
     /// Print the folder the kiosk writes its logs to.
     Logs,
 }
@@ -35,6 +38,8 @@ enum Command {
 pub enum Failure {
     Failed(String),
     BadInput(String),
+    /// A check said no; the command already printed why.
+    Rejected,
 }
 
 impl Failure {
@@ -42,6 +47,7 @@ impl Failure {
         let (code, message) = match self {
             Self::Failed(m) => (1, m),
             Self::BadInput(m) => (2, m),
+            Self::Rejected => return ExitCode::from(1),
         };
         eprintln!("kioskctl: {}", message.lines().next().unwrap_or(""));
         ExitCode::from(code)
@@ -52,6 +58,7 @@ pub async fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Sandbox(args) => sandbox::run(args).await,
         Command::Submit(args) => submit::run(args).await,
+        Command::CheckImage(args) => check_image::run(args).await,
         Command::Logs => {
             println!("{}", crate::logging::log_dir().display());
             Ok(())

@@ -1,0 +1,35 @@
+//! The full quality assessment of a 1920×1080 frame, and JPEG encoding for upload.
+//! Run with `cargo bench -p onboard-kiosk --bench quality`.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use onboard_kiosk::capture::sample::{Scene, Subject};
+use onboard_kiosk::quality::{encode_for_upload, Assessor, Frame, Kind};
+
+fn quality(c: &mut Criterion) {
+    let scene = Scene::new(Subject::DocumentFront, 1920, 1080);
+    let rgb = scene.render(0);
+    let frame = Frame {
+        width: 1920,
+        height: 1080,
+        rgb: &rgb,
+    };
+    let mut assessor = Assessor::default();
+    c.bench_function("assess 1920x1080", |b| {
+        b.iter(|| assessor.assess(std::hint::black_box(frame), Kind::Document))
+    });
+    let hd = Scene::new(Subject::DocumentFront, 1280, 720).render(0);
+    let hd_frame = Frame {
+        width: 1280,
+        height: 720,
+        rgb: &hd,
+    };
+    c.bench_function("assess 1280x720", |b| {
+        b.iter(|| assessor.assess(std::hint::black_box(hd_frame), Kind::Document))
+    });
+    c.bench_function("encode jpeg q90 1920x1080", |b| {
+        b.iter(|| encode_for_upload(std::hint::black_box(frame)).unwrap())
+    });
+}
+
+criterion_group!(benches, quality);
+criterion_main!(benches);
