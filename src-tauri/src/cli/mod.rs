@@ -1,6 +1,7 @@
 //! The `kioskctl` commands. Each prints a clear one-line error and exits non-zero on failure.
 
 mod check_image;
+mod credentials;
 mod sandbox;
 mod submit;
 
@@ -30,6 +31,9 @@ enum Command {
     Submit(submit::Args),
     /// Run the kiosk's quality checks on an image file (exit 0 accept, 1 reject, 2 unreadable).
     CheckImage(check_image::Args),
+    /// Store, show (masked) or clear the API credentials in the system keychain.
+    #[command(subcommand)]
+    Credentials(credentials::Command),
     /// Print the folder the kiosk writes its logs to.
     Logs,
 }
@@ -59,6 +63,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Sandbox(args) => sandbox::run(args).await,
         Command::Submit(args) => submit::run(args).await,
         Command::CheckImage(args) => check_image::run(args).await,
+        Command::Credentials(command) => credentials::run(command).await,
         Command::Logs => {
             println!("{}", crate::logging::log_dir().display());
             Ok(())

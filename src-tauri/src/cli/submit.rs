@@ -70,9 +70,20 @@ fn read_image(path: &Path, what: &str) -> Result<(String, &'static str, Vec<u8>)
     Ok((filename, content_type, bytes))
 }
 
-pub fn credentials() -> Result<ApiCredentials, Failure> {
-    ApiCredentials::from_env().ok_or_else(|| {
-        Failure::Failed("no API credentials: set KIOSK_APP_TOKEN and KIOSK_SECRET_KEY".into())
+/// `KIOSK_APP_TOKEN` and `KIOSK_SECRET_KEY` when set (automation), otherwise the keychain.
+pub async fn credentials() -> Result<ApiCredentials, Failure> {
+    if let Some(c) = ApiCredentials::from_env() {
+        return Ok(c);
+    }
+    let keychain = super::credentials::keychain()?;
+    let stored = tokio::task::spawn_blocking(move || keychain.api_credentials())
+        .await
+        .map_err(|e| Failure::Failed(e.to_string()))?
+        .map_err(|e| Failure::Failed(e.to_string()))?;
+    stored.ok_or_else(|| {
+        Failure::Failed(
+            "no API credentials: store them with `kioskctl credentials set`, or set KIOSK_APP_TOKEN and KIOSK_SECRET_KEY".into(),
+        )
     })
 }
 
@@ -145,8 +156,8 @@ pub async fn run(args: Args) -> Result<(), Failure> {
         images,
     };
     submission::validate(&plan).map_err(|e| Failure::BadInput(e.to_string()))?;
-    let client =
-        Client::new(&args.api_url, credentials()?).map_err(|e| Failure::BadInput(e.to_string()))?;
+    let client = Client::new(&args.api_url, credentials().await?)
+        .map_err(|e| Failure::BadInput(e.to_string()))?;
 
     let quiet = args.json;
     let receipt = submission::submit(&client, &plan, move |p| {

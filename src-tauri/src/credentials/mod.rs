@@ -1,9 +1,15 @@
 //! Credentials for the verification service and how they are held.
 //!
-//! `Sensitive<T>` wraps every secret; `ApiCredentials` is what a client needs.
+//! - [`Sensitive`] wraps every secret: redacted `Debug`, no `Serialize`, zeroised on drop.
+//! - [`Keychain`]: the operating system's keychain, namespaced by app and environment.
+//! - [`pin`]: the admin PIN as a salted Argon2 hash, with a lockout.
+//! - [`ApiCredentials`]: what a client needs.
 
+mod keychain;
+pub mod pin;
 mod sensitive;
 
+pub use keychain::{Environment, Item, Keychain, KeychainError};
 pub use sensitive::Sensitive;
 
 /// The app token and its secret key.

@@ -1,0 +1,242 @@
+//! Credentials in the real Secret Service (gnome-keyring under dbus-run-session).
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use onboard_kiosk::credentials::{Environment, Item, Keychain, KeychainError};
+use onboard_kiosk::training::{TrainingConfig, TrainingService};
+
+fn namespace(name: &str) -> String {
+    format!("io.onboardkiosk.test-{}-{name}", std::process::id())
+}
+
+/// Keychain calls block on D-Bus: run them off the async threads, as the kiosk does.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(f).await.unwrap()
+}
+
+fn secret_tool_lookup(service: &str, user: &str) -> Option<String> {
+    let out = Command::new("secret-tool")
+        .args(["lookup", "service", service, "username", user])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn set_read_replace_delete_in_the_secret_service() {
+    let ns = namespace("crud");
+    let ns2 = ns.clone();
+    blocking(move || {
+        let k = Keychain::with_namespace(&ns2, Environment::Sandbox);
+        assert!(k.get(Item::SecretKey).unwrap().is_none());
+        k.set(Item::SecretKey, "first-secret").unwrap();
+        assert_eq!(
+            k.get(Item::SecretKey).unwrap().unwrap().expose(),
+            "first-secret"
+        );
+        k.set(Item::SecretKey, "second-secret").unwrap();
+        assert_eq!(
+            k.get(Item::SecretKey).unwrap().unwrap().expose(),
+            "second-secret"
+        );
+        k.set(Item::AppToken, "sbx:token-for-tests").unwrap();
+        let creds = k.api_credentials().unwrap().unwrap();
+        assert_eq!(creds.app_token, "sbx:token-for-tests");
+        assert!(!format!("{creds:?}").contains("second-secret"));
+    })
+    .await;
+    // The same entry, seen by another Secret Service client: it is really in the keyring.
+    let seen = secret_tool_lookup(&format!("{ns}/sandbox"), "secret-key")
+        .expect("secret-tool finds the entry");
+    assert_eq!(seen.trim(), "second-secret");
+    blocking(move || {
+        let k = Keychain::with_namespace(&ns, Environment::Sandbox);
+        k.delete(Item::SecretKey).unwrap();
+        k.delete(Item::SecretKey).unwrap();
+        assert!(k.get(Item::SecretKey).unwrap().is_none());
+        k.delete(Item::AppToken).unwrap();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn environments_and_apps_are_kept_apart() {
+    let ns = namespace("envs");
+    blocking(move || {
+        let sandbox = Keychain::with_namespace(&ns, Environment::Sandbox);
+        let production = Keychain::with_namespace(&ns, Environment::Production);
+        let other_app = Keychain::with_namespace(&format!("{ns}-other"), Environment::Sandbox);
+        sandbox.set(Item::SecretKey, "sandbox-secret").unwrap();
+        assert!(production.get(Item::SecretKey).unwrap().is_none());
+        assert!(other_app.get(Item::SecretKey).unwrap().is_none());
+        // A token is stored only in its own environment.
+        assert!(matches!(
+            production.set(Item::AppToken, "sbx:abc"),
+            Err(KeychainError::Refused(_))
+        ));
+        assert!(matches!(
+            sandbox.set(Item::AppToken, "prd:abc"),
+            Err(KeychainError::Refused(_))
+        ));
+        sandbox.delete(Item::SecretKey).unwrap();
+    })
+    .await;
+}
+
+fn kioskctl() -> Command {
+    let mut c = Command::new(kiosk_tests::built_binary("KIOSKCTL_BIN", "kioskctl"));
+    c.env_remove("KIOSK_APP_TOKEN")
+        .env_remove("KIOSK_SECRET_KEY")
+        .env_remove("KIOSK_ENVIRONMENT");
+    c
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kioskctl_stores_credentials_and_submits_without_leaking_the_secret() {
+    let svc = TrainingService::start(
+        "127.0.0.1:0".parse().unwrap(),
+        TrainingConfig {
+            queue_delay: Duration::from_millis(50),
+            review_delay: Duration::from_millis(100),
+            ..TrainingConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let creds = svc.credentials();
+    let secret = creds.secret_key.expose().clone();
+    let logs = std::env::temp_dir().join(format!("kioskctl-keychain-logs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&logs);
+
+    // The secret comes on stdin, never on the command line.
+    let mut set = kioskctl()
+        .args(["credentials", "set", "--app-token", &creds.app_token])
+        .env("KIOSK_LOG_DIR", &logs)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(
+        &mut set.stdin.take().unwrap(),
+        format!("{secret}\n").as_bytes(),
+    )
+    .unwrap();
+    let set = set.wait_with_output().unwrap();
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+
+    let status = kioskctl()
+        .args(["credentials", "status"])
+        .env("KIOSK_LOG_DIR", &logs)
+        .output()
+        .unwrap();
+    let status_text = String::from_utf8_lossy(&status.stdout).to_string();
+    assert!(
+        status_text.contains("environment: sandbox"),
+        "{status_text}"
+    );
+    assert!(
+        status_text.contains("sbx:trai…"),
+        "masked token: {status_text}"
+    );
+    assert!(status_text.contains("secret-key:     set"), "{status_text}");
+
+    // A submission takes the credentials from the keychain.
+    let dir = std::env::temp_dir().join(format!("kiosk-keychain-submit-{}", std::process::id()));
+    let files = kiosk_tests::samples::write_samples(&dir, 5);
+    let submit = kioskctl()
+        .args([
+            "submit",
+            "--doc-type",
+            "PASSPORT",
+            "--country",
+            "DEU",
+            "--front",
+            files.front.to_str().unwrap(),
+            "--selfie",
+            files.selfie.to_str().unwrap(),
+            "--wait",
+            "--json",
+            "-v",
+        ])
+        .env("KIOSK_API_URL", &svc.base_url)
+        .env("KIOSK_LOG_DIR", &logs)
+        .env("RUST_LOG", "debug")
+        .output()
+        .unwrap();
+    assert!(
+        submit.status.success(),
+        "{}",
+        String::from_utf8_lossy(&submit.stderr)
+    );
+    let out: serde_json::Value = serde_json::from_slice(&submit.stdout).unwrap();
+    assert_eq!(out["outcome"]["answer"], "GREEN");
+
+    // The secret is in none of the outputs or log files, even at debug level.
+    let mut seen = vec![
+        String::from_utf8_lossy(&set.stdout).to_string(),
+        String::from_utf8_lossy(&set.stderr).to_string(),
+        status_text,
+        String::from_utf8_lossy(&status.stderr).to_string(),
+        String::from_utf8_lossy(&submit.stdout).to_string(),
+        String::from_utf8_lossy(&submit.stderr).to_string(),
+    ];
+    let log_files: Vec<_> = std::fs::read_dir(&logs).unwrap().flatten().collect();
+    assert!(!log_files.is_empty(), "kioskctl wrote log files");
+    seen.extend(
+        log_files
+            .iter()
+            .map(|e| std::fs::read_to_string(e.path()).unwrap()),
+    );
+    assert!(
+        seen.iter().any(|s| s.contains("verification call")),
+        "the logs are really there"
+    );
+    for (i, text) in seen.iter().enumerate() {
+        assert!(
+            !text.contains(&secret),
+            "output {i} contains the secret key"
+        );
+    }
+
+    let clear = kioskctl()
+        .args(["credentials", "clear"])
+        .env("KIOSK_LOG_DIR", &logs)
+        .output()
+        .unwrap();
+    assert!(clear.status.success());
+    let after = kioskctl()
+        .args(["credentials", "status"])
+        .env("KIOSK_LOG_DIR", &logs)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&after.stdout).contains("app token:      not set"));
+}
+
+#[test]
+fn without_a_keychain_the_command_says_so_plainly() {
+    let out = kioskctl()
+        .args(["credentials", "status"])
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .env(
+            "KIOSK_LOG_DIR",
+            std::env::temp_dir().join("kioskctl-nokeychain-logs"),
+        )
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the system keychain is not available"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("gnome-keyring"), "names the fix: {stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1);
+}
