@@ -64,11 +64,7 @@ pub fn decode(bytes: &[u8], limits: DecodeLimits) -> Result<(u32, u32, Vec<u8>),
     }
     if format == ImageFormat::Jpeg {
         // A cut-off JPEG would otherwise decode with its missing part filled in.
-        let end = bytes
-            .iter()
-            .rposition(|&b| b != 0 && b != b'\n' && b != b'\r')
-            .unwrap_or(0);
-        if end < 1 || bytes[end - 1..=end] != [0xff, 0xd9] {
+        if !jpeg_is_complete(bytes) {
             return Err(DecodeError::Corrupt);
         }
     }
@@ -90,6 +86,16 @@ pub fn decode(bytes: &[u8], limits: DecodeLimits) -> Result<(u32, u32, Vec<u8>),
     img.apply_orientation(orientation);
     let rgb = img.into_rgb8();
     Ok((rgb.width(), rgb.height(), rgb.into_raw()))
+}
+
+/// Whether a JPEG file ends with its end-of-image marker (trailing padding
+/// allowed). The decoder fills a cut-off file with grey instead of failing.
+pub fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let end = bytes
+        .iter()
+        .rposition(|&b| b != 0 && b != b'\n' && b != b'\r')
+        .unwrap_or(0);
+    end >= 1 && bytes[end - 1..=end] == [0xff, 0xd9]
 }
 
 fn map_err(e: image::ImageError, bytes: &[u8]) -> DecodeError {

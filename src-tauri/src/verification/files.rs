@@ -83,19 +83,12 @@ pub fn inspect(bytes: &[u8]) -> Result<&'static str, Refusal> {
             });
         }
     };
-    // The JPEG decoder fills a cut-off file with grey instead of failing: a whole file ends with EOI.
-    if format == image::ImageFormat::Jpeg {
-        let end = bytes
-            .iter()
-            .rposition(|&b| b != 0 && b != b'\n' && b != b'\r')
-            .unwrap_or(0);
-        if end < 1 || bytes[end - 1..=end] != [0xff, 0xd9] {
-            return Err(Refusal::coded(
-                400,
-                Code::CorruptedFile,
-                "The file is corrupted (it ends early)",
-            ));
-        }
+    if format == image::ImageFormat::Jpeg && !crate::quality::jpeg_is_complete(bytes) {
+        return Err(Refusal::coded(
+            400,
+            Code::CorruptedFile,
+            "The file is corrupted (it ends early)",
+        ));
     }
     let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
     let mut limits = image::Limits::default();
