@@ -614,12 +614,7 @@ async fn set_scenario(State(s): Shared_, Json(b): Json<ScenarioBody>) -> Respons
 }
 
 async fn stats(State(s): Shared_) -> Response {
-    let mut stats = s.store.lock().expect("store lock").stats();
-    stats.requests = s.requests.load(std::sync::atomic::Ordering::Relaxed);
-    stats.failed_on_purpose = s
-        .failed_on_purpose
-        .load(std::sync::atomic::Ordering::Relaxed);
-    ok_json(stats)
+    ok_json(s.stats())
 }
 
 impl Shared {

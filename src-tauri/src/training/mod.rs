@@ -42,6 +42,14 @@ impl Shared {
         crate::verification::system_clock()() + self.config.clock_offset_secs
     }
 
+    /// What the store holds, with the request and injected-failure counts.
+    fn stats(&self) -> Stats {
+        let mut stats = self.store.lock().expect("store lock").stats();
+        stats.requests = self.requests.load(Ordering::Relaxed);
+        stats.failed_on_purpose = self.failed_on_purpose.load(Ordering::Relaxed);
+        stats
+    }
+
     fn set_scenario(&self, external_user_id: &str, scenario: Scenario) {
         let mut store = self.store.lock().expect("store lock");
         store
@@ -121,10 +129,7 @@ impl TrainingService {
     }
 
     pub fn stats(&self) -> Stats {
-        let mut stats = self.shared.store.lock().expect("store lock").stats();
-        stats.requests = self.shared.requests.load(Ordering::Relaxed);
-        stats.failed_on_purpose = self.shared.failed_on_purpose.load(Ordering::Relaxed);
-        stats
+        self.shared.stats()
     }
 
     /// Stops at once, breaking open connections (a service that goes away).
