@@ -2,6 +2,18 @@
 //! controllable blur, darkness, glare, tilt and hand shake. Training mode uses
 //! them on machines without a webcam, and tests use them as known inputs.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+use super::{
+    Camera, CameraError, CameraEvent, CameraStream, DeviceInfo, FrameSink, PixelFormat, Resolution,
+    RgbFrame,
+};
+
 /// What the sample camera shows, and how badly.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Scene {
@@ -23,7 +35,8 @@ pub struct Scene {
     pub seed: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
 pub enum Subject {
     /// An ID-1 card (front) on a desk.
     DocumentFront,
@@ -31,6 +44,187 @@ pub enum Subject {
     DocumentBack,
     /// A person holding the card next to their face.
     Selfie,
+}
+
+/// How the sample camera spoils its picture, to show and test the live feedback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Impairment {
+    #[default]
+    None,
+    Blurry,
+    Dark,
+    Bright,
+    Glare,
+    Shaky,
+}
+
+impl Impairment {
+    pub const ALL: [Impairment; 6] = [
+        Self::None,
+        Self::Blurry,
+        Self::Dark,
+        Self::Bright,
+        Self::Glare,
+        Self::Shaky,
+    ];
+
+    fn apply(self, mut scene: Scene) -> Scene {
+        match self {
+            Self::None => {}
+            Self::Blurry => scene.blur = 9.0,
+            Self::Dark => scene.darkness = 0.85,
+            Self::Bright => scene.exposure = 2.6,
+            Self::Glare => scene.glare = 1.0,
+            Self::Shaky => scene.shake = 40.0,
+        }
+        scene
+    }
+}
+
+/// What the sample camera points at now. The capture flow moves it from the
+/// card's front to its back to the selfie, as a person would.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SampleSettings {
+    pub subject: Subject,
+    pub impairment: Impairment,
+}
+
+impl Default for SampleSettings {
+    fn default() -> Self {
+        Self {
+            subject: Subject::DocumentFront,
+            impairment: Impairment::None,
+        }
+    }
+}
+
+/// A camera drawn in software: training mode on a machine without a webcam, and tests.
+#[derive(Clone)]
+pub struct SampleCamera {
+    settings: Arc<Mutex<SampleSettings>>,
+    fps: u32,
+}
+
+/// Frames rendered once per setting and replayed; shake moves between them.
+const CYCLE: u64 = 8;
+
+impl SampleCamera {
+    pub const DEVICE_ID: &'static str = "sample";
+
+    pub fn new(fps: u32) -> Self {
+        Self {
+            settings: Arc::default(),
+            fps: fps.max(1),
+        }
+    }
+
+    pub fn point_at(&self, subject: Subject) {
+        self.settings.lock().expect("sample settings").subject = subject;
+    }
+
+    pub fn impair(&self, impairment: Impairment) {
+        self.settings.lock().expect("sample settings").impairment = impairment;
+    }
+
+    pub fn settings(&self) -> SampleSettings {
+        *self.settings.lock().expect("sample settings")
+    }
+}
+
+impl Default for SampleCamera {
+    fn default() -> Self {
+        Self::new(30)
+    }
+}
+
+struct SampleStream {
+    resolution: Resolution,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl CameraStream for SampleStream {
+    fn resolution(&self) -> Resolution {
+        self.resolution
+    }
+}
+
+impl Drop for SampleStream {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Camera for SampleCamera {
+    fn devices(&self) -> Result<Vec<DeviceInfo>, CameraError> {
+        Ok(vec![DeviceInfo {
+            id: Self::DEVICE_ID.to_owned(),
+            name: "Sample camera (training)".to_owned(),
+            resolutions: vec![Resolution::FULL_HD, Resolution::HD],
+            formats: vec![PixelFormat::Rgb],
+        }])
+    }
+
+    fn start(
+        &self,
+        device: &str,
+        resolution: Resolution,
+        mut sink: FrameSink,
+    ) -> Result<Box<dyn CameraStream>, CameraError> {
+        if device != Self::DEVICE_ID {
+            return Err(CameraError::NotFound);
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let settings = self.settings.clone();
+        let period = Duration::from_secs_f64(1.0 / self.fps as f64);
+        let stopping = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("sample-camera".into())
+            .spawn(move || {
+                let mut cache: Option<(SampleSettings, Vec<Option<Vec<u8>>>)> = None;
+                let mut n: u64 = 0;
+                let mut next = Instant::now();
+                while !stopping.load(Ordering::Relaxed) {
+                    let now_settings = *settings.lock().expect("sample settings");
+                    if cache.as_ref().is_none_or(|(s, _)| *s != now_settings) {
+                        cache = Some((now_settings, vec![None; CYCLE as usize]));
+                    }
+                    let (s, frames) = cache.as_mut().expect("cache set above");
+                    let slot = &mut frames[(n % CYCLE) as usize];
+                    let rgb = slot.get_or_insert_with(|| {
+                        let scene = s.impairment.apply(Scene::new(
+                            s.subject,
+                            resolution.width,
+                            resolution.height,
+                        ));
+                        scene.render(n % CYCLE)
+                    });
+                    sink(CameraEvent::Frame(RgbFrame::new(
+                        resolution.width,
+                        resolution.height,
+                        rgb.clone(),
+                    )));
+                    n += 1;
+                    next += period;
+                    let now = Instant::now();
+                    if next > now {
+                        std::thread::sleep(next - now);
+                    } else {
+                        next = now;
+                    }
+                }
+            })
+            .map_err(|e| CameraError::Failed(e.to_string()))?;
+        Ok(Box::new(SampleStream {
+            resolution,
+            stop,
+            thread: Some(thread),
+        }))
+    }
 }
 
 impl Scene {

@@ -37,9 +37,24 @@ pub fn encode_for_upload(frame: Frame<'_>) -> Result<Vec<u8>, EncodeError> {
     Ok(out)
 }
 
+/// Quality of live preview frames: only looked at, never stored or sent.
+pub const PREVIEW_QUALITY: u8 = 70;
+
+/// Encodes a live preview frame (lower quality, same metadata-free encoder).
+pub fn encode_preview(frame: Frame<'_>) -> Result<Vec<u8>, EncodeError> {
+    if !frame.is_consistent() || frame.width == 0 || frame.height == 0 {
+        return Err(EncodeError::Inconsistent);
+    }
+    encode_with(frame.rgb, frame.width, frame.height, PREVIEW_QUALITY)
+}
+
 fn encode(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, EncodeError> {
+    encode_with(rgb, width, height, UPLOAD_QUALITY)
+}
+
+fn encode_with(rgb: &[u8], width: u32, height: u32, quality: u8) -> Result<Vec<u8>, EncodeError> {
     let mut out = Vec::with_capacity(rgb.len() / 8);
-    Encoder::new(&mut out, UPLOAD_QUALITY)
+    Encoder::new(&mut out, quality)
         .encode(rgb, width as u16, height as u16, ColorType::Rgb)
         .map_err(|e| EncodeError::Encoder(e.to_string()))?;
     Ok(out)

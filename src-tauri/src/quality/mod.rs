@@ -17,7 +17,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 pub use decode::{decode, jpeg_is_complete, DecodeError, DecodeLimits};
-pub use encode::{encode_for_upload, EncodeError};
+pub use encode::{encode_for_upload, encode_preview, EncodeError};
 
 /// An RGB frame: 8 bits per channel, interleaved, rows without padding.
 #[derive(Clone, Copy)]
@@ -34,7 +34,7 @@ impl Frame<'_> {
 }
 
 /// What the image is of: the requirements differ.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Document,
@@ -89,7 +89,7 @@ impl Default for Thresholds {
 pub const ANALYSIS_WIDTH: u32 = 640;
 
 /// Stable problem codes; the UI shows the message for `message_key()`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemCode {
     TooSmall,
