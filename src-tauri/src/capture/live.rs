@@ -192,7 +192,10 @@ impl LiveCapture {
         let deadline = Instant::now() + wait;
         let (seq, frame) = {
             let mut latest = self.inner.latest.lock().expect("latest frame");
-            while latest.seq <= after && !self.inner.stop.load(Ordering::Relaxed) {
+            while latest.seq <= after {
+                if self.inner.stop.load(Ordering::Relaxed) {
+                    return None;
+                }
                 let left = deadline.checked_duration_since(Instant::now())?;
                 latest = self
                     .inner
@@ -211,6 +214,13 @@ impl LiveCapture {
         *cache = Some((seq, jpeg.clone()));
         self.inner.previews.fetch_add(1, Ordering::Relaxed);
         Some((seq, jpeg))
+    }
+
+    /// Stops delivering: waiting preview requests return at once. The camera
+    /// itself stops when this is dropped.
+    pub fn stop(&self) {
+        self.inner.stop.store(true, Ordering::Relaxed);
+        self.inner.arrived.notify_all();
     }
 
     pub fn stats(&self) -> LiveStats {

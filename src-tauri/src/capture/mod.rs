@@ -143,7 +143,7 @@ pub enum CameraEvent {
 pub type FrameSink = Box<dyn FnMut(CameraEvent) + Send>;
 
 /// A running camera. Dropping it stops the camera and its thread.
-pub trait CameraStream: Send {
+pub trait CameraStream: Send + Sync {
     fn resolution(&self) -> Resolution;
 }
 

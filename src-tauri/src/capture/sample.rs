@@ -32,6 +32,8 @@ pub struct Scene {
     pub shake: f32,
     /// 1 = normal; above 1 overexposed.
     pub exposure: f32,
+    /// Where the card is held, in pixels at 1080p from the centre: a little different each take.
+    pub offset: (f32, f32),
     pub seed: u32,
 }
 
@@ -104,6 +106,7 @@ impl Default for SampleSettings {
 pub struct SampleCamera {
     settings: Arc<Mutex<SampleSettings>>,
     fps: u32,
+    takes: Arc<std::sync::atomic::AtomicU32>,
 }
 
 /// Frames rendered once per setting and replayed; shake moves between them.
@@ -116,6 +119,7 @@ impl SampleCamera {
         Self {
             settings: Arc::default(),
             fps: fps.max(1),
+            takes: Arc::default(),
         }
     }
 
@@ -180,6 +184,12 @@ impl Camera for SampleCamera {
         }
         let stop = Arc::new(AtomicBool::new(false));
         let settings = self.settings.clone();
+        // Nobody holds a card exactly where they held it the last time.
+        let take = self.takes.fetch_add(1, Ordering::Relaxed);
+        let offset = (
+            ((take * 37) % 41) as f32 - 20.0,
+            ((take * 53) % 31) as f32 - 15.0,
+        );
         let period = Duration::from_secs_f64(1.0 / self.fps as f64);
         let stopping = stop.clone();
         let thread = std::thread::Builder::new()
@@ -196,17 +206,17 @@ impl Camera for SampleCamera {
                     let (s, frames) = cache.as_mut().expect("cache set above");
                     let slot = &mut frames[(n % CYCLE) as usize];
                     let rgb = slot.get_or_insert_with(|| {
-                        let scene = s.impairment.apply(Scene::new(
-                            s.subject,
-                            resolution.width,
-                            resolution.height,
-                        ));
+                        let mut scene = Scene::new(s.subject, resolution.width, resolution.height);
+                        scene.offset = offset;
+                        let scene = s.impairment.apply(scene);
                         scene.render(n % CYCLE)
                     });
+                    let mut pixels = rgb.clone();
+                    sensor_noise(&mut pixels, n);
                     sink(CameraEvent::Frame(RgbFrame::new(
                         resolution.width,
                         resolution.height,
-                        rgb.clone(),
+                        pixels,
                     )));
                     n += 1;
                     next += period;
@@ -227,6 +237,19 @@ impl Camera for SampleCamera {
     }
 }
 
+/// A real sensor never delivers the same frame twice: flip the lowest bit of
+/// a few hundred pixels, different ones each frame, invisible to the checks.
+fn sensor_noise(rgb: &mut [u8], n: u64) {
+    if rgb.is_empty() {
+        return;
+    }
+    let mut at = (n.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 16) as usize;
+    for _ in 0..256 {
+        at = (at.wrapping_mul(1_103_515_245).wrapping_add(12_345)) % rgb.len();
+        rgb[at] ^= 1;
+    }
+}
+
 impl Scene {
     pub fn new(subject: Subject, width: u32, height: u32) -> Self {
         Self {
@@ -239,6 +262,7 @@ impl Scene {
             tilt: 0.0,
             shake: 0.0,
             exposure: 1.0,
+            offset: (0.0, 0.0),
             seed: 1,
         }
     }
@@ -257,6 +281,7 @@ impl Scene {
         } else {
             (0.0, 0.0)
         };
+        let (jx, jy) = (jx + self.offset.0 * scale, jy + self.offset.1 * scale);
         let (card_w, cx, cy) = match self.subject {
             Subject::Selfie => (0.30 * w as f32, 0.72 * w as f32 + jx, 0.60 * h as f32 + jy),
             _ => (0.66 * w as f32, 0.5 * w as f32 + jx, 0.5 * h as f32 + jy),

@@ -1,5 +1,7 @@
 //! The onboarding session: what is sent for one applicant, and how.
 //!
+//! - [`kiosk::Kiosk`]: one person at the kiosk, from details to the review's outcome.
 //! - [`submission::submit`]: create or find the applicant, upload each side, request the check.
 
+pub mod kiosk;
 pub mod submission;

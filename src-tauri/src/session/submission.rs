@@ -180,11 +180,41 @@ pub async fn submit(
     on_progress(SubmitProgress::Applicant {
         applicant_id: applicant.id.clone(),
     });
-    let mut images = Vec::with_capacity(submission.images.len());
-    // The document's front, then its back, then the selfie and anything else, as the service expects.
-    let mut order: Vec<usize> = (0..submission.images.len()).collect();
+    let p = on_progress.clone();
+    let images = upload(client, &applicant.id, &submission.images, move |e| p(e)).await?;
+    request_check(client, &applicant.id).await?;
+    on_progress(SubmitProgress::CheckRequested);
+    Ok(Receipt {
+        applicant_id: applicant.id,
+        inspection_id: applicant.inspection_id,
+        external_user_id: submission.applicant.external_user_id.clone(),
+        images,
+    })
+}
+
+pub async fn request_check(client: &Client, applicant_id: &str) -> Result<(), SubmitError> {
+    client
+        .request_check(applicant_id)
+        .await
+        .map_err(|source| SubmitError::Api {
+            step: Step::RequestCheck,
+            source: Box::new(source),
+        })
+}
+
+/// Uploads images to an existing applicant: the document's front, then its
+/// back, then the selfie and anything else, as the service expects. The
+/// result is in the order of `images`.
+pub async fn upload(
+    client: &Client,
+    applicant_id: &str,
+    images: &[DocumentImage],
+    on_progress: impl Fn(SubmitProgress) + Send + Sync + 'static,
+) -> Result<Vec<SubmittedImage>, SubmitError> {
+    let on_progress = std::sync::Arc::new(on_progress);
+    let mut order: Vec<usize> = (0..images.len()).collect();
     order.sort_by_key(|i| {
-        let img = &submission.images[*i];
+        let img = &images[*i];
         match (&img.doc_type, &img.side) {
             (IdDocType::Selfie, _) => 2,
             (_, Some(DocSide::BackSide)) => 1,
@@ -192,8 +222,9 @@ pub async fn submit(
             _ => 3,
         }
     });
+    let mut done: Vec<Option<SubmittedImage>> = vec![None; images.len()];
     for index in order {
-        let img = &submission.images[index];
+        let img = &images[index];
         let metadata = DocMetadata {
             id_doc_type: img.doc_type.clone(),
             id_doc_sub_type: img.side.clone(),
@@ -205,7 +236,7 @@ pub async fn submit(
         });
         let uploaded = client
             .add_document_image(
-                &applicant.id,
+                applicant_id,
                 &metadata,
                 &img.filename,
                 &img.content_type,
@@ -224,7 +255,7 @@ pub async fn submit(
             index,
             image_id: uploaded.image_id.clone(),
         });
-        images.push(SubmittedImage {
+        done[index] = Some(SubmittedImage {
             doc_type: img.doc_type.clone(),
             side: img.side.clone(),
             image_id: uploaded.image_id,
@@ -232,20 +263,7 @@ pub async fn submit(
             errors: uploaded.errors,
         });
     }
-    client
-        .request_check(&applicant.id)
-        .await
-        .map_err(|source| SubmitError::Api {
-            step: Step::RequestCheck,
-            source: Box::new(source),
-        })?;
-    on_progress(SubmitProgress::CheckRequested);
-    Ok(Receipt {
-        applicant_id: applicant.id,
-        inspection_id: applicant.inspection_id,
-        external_user_id: submission.applicant.external_user_id.clone(),
-        images,
-    })
+    Ok(done.into_iter().flatten().collect())
 }
 
 #[cfg(test)]

@@ -1,0 +1,1180 @@
+//! One person at the kiosk: their details, the document they chose, the
+//! pictures taken, the submission and the review, until the session is wiped.
+//!
+//! [`Kiosk`] is what the window drives. It owns the camera while a capture
+//! screen is open, keeps the accepted pictures in memory only, and reports
+//! live feedback, upload progress and review changes through one event sink.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::capture::live::{LiveCapture, LiveConfig, LiveEvent, LiveFeedback, LiveStats};
+use crate::capture::{
+    choose_resolution, Camera, CameraError, Impairment, Resolution, SampleCamera, Subject,
+};
+use crate::config::Profile;
+use crate::quality::{assess, encode_for_upload, Kind, ProblemCode, Thresholds};
+use crate::review::{
+    interpret, verified_data, wait_for_review, ImageRef, Outcome, PollPolicy, Waited,
+};
+use crate::training::{Scenario, TrainingService};
+use crate::verification::models::{
+    DocSetType, DocSide, FixedInfo, IdDocType, NewApplicant, ReviewStatus,
+};
+use crate::verification::{ApiError, Client};
+
+use super::submission::{
+    request_check, submit, upload, DocumentImage, Receipt, Submission, SubmitError, SubmitProgress,
+};
+
+/// One picture the level asks for.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Type,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Slot {
+    /// Front of a two-sided document.
+    Front,
+    /// Back of a two-sided document.
+    Back,
+    /// The photo page of a passport.
+    Single,
+    /// The person holding the document next to their face.
+    Selfie,
+    /// A utility bill or bank statement.
+    Residence,
+}
+
+impl Slot {
+    pub fn kind(self) -> Kind {
+        match self {
+            Self::Selfie => Kind::Selfie,
+            _ => Kind::Document,
+        }
+    }
+
+    fn subject(self) -> Subject {
+        match self {
+            Self::Back => Subject::DocumentBack,
+            Self::Selfie => Subject::Selfie,
+            _ => Subject::DocumentFront,
+        }
+    }
+
+    fn side(self) -> Option<DocSide> {
+        match self {
+            Self::Front => Some(DocSide::FrontSide),
+            Self::Back => Some(DocSide::BackSide),
+            _ => None,
+        }
+    }
+}
+
+/// The identity documents the kiosk captures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentType {
+    Passport,
+    IdCard,
+    DrivingLicence,
+    ResidencePermit,
+}
+
+impl DocumentType {
+    fn id_doc_type(self) -> IdDocType {
+        match self {
+            Self::Passport => IdDocType::Passport,
+            Self::IdCard => IdDocType::IdCard,
+            Self::DrivingLicence => IdDocType::Drivers,
+            Self::ResidencePermit => IdDocType::ResidencePermit,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Type)]
+pub struct DocumentChoice {
+    pub document_type: DocumentType,
+    /// ISO 3166-1 alpha-3.
+    pub country: String,
+}
+
+/// What the attendant entered. Never logged: `Debug` shows which fields are set only.
+#[derive(Clone, Default, Serialize, Deserialize, Type)]
+pub struct ApplicantDetails {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    /// YYYY-MM-DD
+    pub date_of_birth: Option<String>,
+}
+
+impl std::fmt::Debug for ApplicantDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+        write!(
+            f,
+            "ApplicantDetails(email: {}, phone: {}, name: {}, dob: {})",
+            set(&self.email),
+            set(&self.phone),
+            set(&self.first_name) || set(&self.last_name),
+            set(&self.date_of_birth)
+        )
+    }
+}
+
+impl ApplicantDetails {
+    /// Overwrites the entered data in memory.
+    pub fn wipe(&mut self) {
+        for v in [
+            &mut self.email,
+            &mut self.phone,
+            &mut self.first_name,
+            &mut self.last_name,
+            &mut self.date_of_birth,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            v.zeroize();
+        }
+    }
+}
+
+fn clean(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+impl ApplicantDetails {
+    fn fixed_info(&self) -> Option<FixedInfo> {
+        let info = FixedInfo {
+            first_name: clean(&self.first_name),
+            last_name: clean(&self.last_name),
+            dob: clean(&self.date_of_birth),
+            ..Default::default()
+        };
+        (info.first_name.is_some() || info.last_name.is_some() || info.dob.is_some())
+            .then_some(info)
+    }
+
+    /// A clear message for the field that is wrong, or `None`.
+    fn problem(&self) -> Option<String> {
+        if let Some(e) = clean(&self.email) {
+            let (user, domain) = e.split_once('@').unwrap_or(("", ""));
+            if user.is_empty() || !domain.contains('.') || e.contains(char::is_whitespace) {
+                return Some("the email address is not valid".into());
+            }
+        }
+        if let Some(p) = clean(&self.phone) {
+            let digits = p.chars().filter(char::is_ascii_digit).count();
+            if digits < 6
+                || !p
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || " +-()/".contains(c))
+            {
+                return Some("the phone number is not valid".into());
+            }
+        }
+        if let Some(d) = clean(&self.date_of_birth) {
+            if chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").is_err() {
+                return Some("the date of birth must be a date (YYYY-MM-DD)".into());
+            }
+        }
+        None
+    }
+}
+
+/// A picture the person took, kept until the session ends.
+struct Capture {
+    jpeg: Zeroizing<Vec<u8>>,
+    width: u32,
+    height: u32,
+    problems: Vec<ProblemCode>,
+    accepted: bool,
+    overridden: bool,
+    /// The service's id once uploaded; a retaken picture has none yet.
+    image_id: Option<String>,
+}
+
+/// What the screen shows of one picture.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+pub struct CaptureView {
+    pub slot: Slot,
+    pub width: u32,
+    pub height: u32,
+    pub problems: Vec<ProblemCode>,
+    pub accepted: bool,
+    pub overridden: bool,
+    pub uploaded: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Capturing,
+    Submitting,
+    Waiting,
+    Decided,
+}
+
+/// The session as the screen sees it. No images and no entered data.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+pub struct SessionView {
+    pub external_user_id: String,
+    pub applicant_id: Option<String>,
+    pub document: Option<DocumentType>,
+    /// The pictures the level requires, in the order they are taken.
+    pub steps: Vec<Slot>,
+    /// The pictures still to take (all of them at first; only the rejected ones on a retry).
+    pub to_capture: Vec<Slot>,
+    pub captures: Vec<CaptureView>,
+    pub attempt: u32,
+    pub max_attempts: u32,
+    pub phase: Phase,
+    pub outcome: Option<OutcomeView>,
+}
+
+/// A picture the service rejected, with its words for why.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+pub struct RetryView {
+    pub slot: Slot,
+    pub comment: Option<String>,
+}
+
+/// What the service extracted and verified; shown to staff only.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+pub struct VerifiedView {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub date_of_birth: Option<String>,
+    pub nationality: Option<String>,
+    pub document_number: Option<String>,
+    pub document_expiry: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OutcomeView {
+    Approved {
+        verified: Option<VerifiedView>,
+    },
+    Retry {
+        items: Vec<RetryView>,
+        message: Option<String>,
+        attempts_left: u32,
+    },
+    Final {
+        message: Option<String>,
+    },
+    DataMismatch {
+        fields: Vec<String>,
+        message: Option<String>,
+    },
+    OnHold,
+    /// The review takes longer than the kiosk keeps a person waiting; it goes on in recent applicants.
+    StillWaiting,
+}
+
+/// Everything the screen hears about without asking.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum KioskEvent {
+    Feedback {
+        slot: Slot,
+        feedback: LiveFeedback,
+    },
+    AutoCaptured {
+        slot: Slot,
+    },
+    CameraLost {
+        reason: String,
+    },
+    Upload {
+        image: u32,
+        images: u32,
+        sent: f64,
+        total: f64,
+    },
+    Review {
+        status: String,
+    },
+    Outcome {
+        outcome: OutcomeView,
+    },
+    Failed {
+        message: String,
+    },
+}
+
+pub type EventSink = Arc<dyn Fn(KioskEvent) + Send + Sync>;
+
+/// Why a request from the screen could not be done. Messages are for people.
+#[derive(Debug, thiserror::Error)]
+pub enum KioskError {
+    #[error("no session is open")]
+    NoSession,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Camera(#[from] CameraError),
+    #[error("the picture has problems; take it again{}", if *.0 { " or let staff accept it" } else { "" })]
+    Rejected(bool),
+    #[error("{0}")]
+    Service(String),
+    #[error("the verification service cannot be reached: {0}")]
+    Unreachable(String),
+}
+
+impl From<ApiError> for KioskError {
+    fn from(e: ApiError) -> Self {
+        if e.is_transient() {
+            Self::Unreachable(e.to_string())
+        } else {
+            Self::Service(e.to_string())
+        }
+    }
+}
+
+impl From<SubmitError> for KioskError {
+    fn from(e: SubmitError) -> Self {
+        match e {
+            SubmitError::Invalid(m) => Self::Invalid(m),
+            SubmitError::Api { source, .. } if source.is_transient() => {
+                Self::Unreachable(source.to_string())
+            }
+            other => Self::Service(other.to_string()),
+        }
+    }
+}
+
+/// How the kiosk behaves; defaults suit a counter.
+#[derive(Debug, Clone)]
+pub struct KioskOptions {
+    pub profile: Profile,
+    pub level_name: String,
+    pub thresholds: Thresholds,
+    pub max_attempts: u32,
+    pub poll: PollPolicy,
+    /// Camera resolution to ask for; `None` picks 1920×1080, then 1280×720.
+    pub resolution: Option<Resolution>,
+}
+
+impl Default for KioskOptions {
+    fn default() -> Self {
+        Self {
+            profile: Profile::Attendant,
+            level_name: "id-and-liveness".into(),
+            thresholds: Thresholds::default(),
+            max_attempts: 3,
+            poll: PollPolicy {
+                give_up_after: Some(Duration::from_secs(180)),
+                ..PollPolicy::default()
+            },
+            resolution: None,
+        }
+    }
+}
+
+struct Session {
+    external_user_id: String,
+    details: ApplicantDetails,
+    document: Option<DocumentChoice>,
+    level_steps: Vec<DocSetType>,
+    applicant_id: Option<String>,
+    steps: Vec<Slot>,
+    to_capture: Vec<Slot>,
+    captures: BTreeMap<Slot, Capture>,
+    attempt: u32,
+    phase: Phase,
+    outcome: Option<OutcomeView>,
+    /// Images the service rejected, set aside when their retakes are sent.
+    rejected_image_ids: Vec<String>,
+    /// Bumped on every wipe, so a review watcher of an old session stays silent.
+    generation: u64,
+}
+
+impl Session {
+    fn view(&self, max_attempts: u32) -> SessionView {
+        SessionView {
+            external_user_id: self.external_user_id.clone(),
+            applicant_id: self.applicant_id.clone(),
+            document: self.document.as_ref().map(|d| d.document_type),
+            steps: self.steps.clone(),
+            to_capture: self.to_capture.clone(),
+            captures: self
+                .captures
+                .iter()
+                .map(|(slot, c)| CaptureView {
+                    slot: *slot,
+                    width: c.width,
+                    height: c.height,
+                    problems: c.problems.clone(),
+                    accepted: c.accepted,
+                    overridden: c.overridden,
+                    uploaded: c.image_id.is_some(),
+                })
+                .collect(),
+            attempt: self.attempt,
+            max_attempts,
+            phase: self.phase,
+            outcome: self.outcome.clone(),
+        }
+    }
+}
+
+/// Where the kiosk's pictures come from.
+pub enum CameraSource {
+    Sample(SampleCamera),
+    Device(Arc<dyn Camera>),
+}
+
+impl CameraSource {
+    fn camera(&self) -> &dyn Camera {
+        match self {
+            Self::Sample(s) => s,
+            Self::Device(d) => d.as_ref(),
+        }
+    }
+}
+
+/// Information about the camera that was started.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+pub struct CameraStarted {
+    pub name: String,
+    pub resolution: Resolution,
+    pub warning: Option<String>,
+    pub mirrored: bool,
+}
+
+pub struct Kiosk {
+    client: Client,
+    training: Option<TrainingService>,
+    camera: CameraSource,
+    options: KioskOptions,
+    events: EventSink,
+    session: Arc<Mutex<Option<Session>>>,
+    live: Mutex<Option<(Slot, Arc<LiveCapture>)>>,
+    scenario: Mutex<Scenario>,
+    generation: std::sync::atomic::AtomicU64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Kiosk {
+    pub fn new(
+        client: Client,
+        training: Option<TrainingService>,
+        camera: CameraSource,
+        options: KioskOptions,
+        events: EventSink,
+    ) -> Self {
+        Self {
+            client,
+            training,
+            camera,
+            options,
+            events,
+            session: Arc::default(),
+            live: Mutex::default(),
+            scenario: Mutex::new(Scenario::Green),
+            generation: Default::default(),
+        }
+    }
+
+    pub fn options(&self) -> &KioskOptions {
+        &self.options
+    }
+
+    /// The training service's credentials (tests and `kioskctl` use them to look inside).
+    pub fn training_credentials(&self) -> Option<crate::credentials::ApiCredentials> {
+        self.training.as_ref().map(|t| t.credentials())
+    }
+
+    pub fn is_training(&self) -> bool {
+        self.training.is_some()
+    }
+
+    /// Training mode: the outcome the next reviews will have.
+    pub fn set_training_outcome(&self, scenario: Scenario) -> Result<(), KioskError> {
+        let training = self
+            .training
+            .as_ref()
+            .ok_or_else(|| KioskError::Invalid("only in training mode".into()))?;
+        *lock(&self.scenario) = scenario;
+        if let Some(s) = lock(&self.session).as_ref() {
+            training.set_scenario(&s.external_user_id, scenario);
+        }
+        Ok(())
+    }
+
+    /// Training mode: what the sample camera does to its picture.
+    pub fn set_sample_impairment(&self, impairment: Impairment) -> Result<(), KioskError> {
+        match &self.camera {
+            CameraSource::Sample(s) => {
+                s.impair(impairment);
+                Ok(())
+            }
+            CameraSource::Device(_) => {
+                Err(KioskError::Invalid("only with the sample camera".into()))
+            }
+        }
+    }
+
+    fn view(&self) -> Result<SessionView, KioskError> {
+        lock(&self.session)
+            .as_ref()
+            .map(|s| s.view(self.options.max_attempts))
+            .ok_or(KioskError::NoSession)
+    }
+
+    pub fn session(&self) -> Option<SessionView> {
+        self.view().ok()
+    }
+
+    /// Opens a session: creates the applicant (found again by its external id
+    /// if it exists) and reads which steps its level requires.
+    pub async fn start_session(
+        &self,
+        details: ApplicantDetails,
+    ) -> Result<SessionView, KioskError> {
+        if let Some(problem) = details.problem() {
+            return Err(KioskError::Invalid(problem));
+        }
+        self.end_session();
+        let external_user_id = format!("kiosk-{}", uuid_like());
+        if let Some(t) = &self.training {
+            t.set_scenario(&external_user_id, *lock(&self.scenario));
+        }
+        let applicant = NewApplicant {
+            external_user_id: external_user_id.clone(),
+            email: clean(&details.email),
+            phone: clean(&details.phone),
+            lang: None,
+            fixed_info: details.fixed_info(),
+        };
+        let created = self
+            .client
+            .create_applicant(&self.options.level_name, &applicant)
+            .await?;
+        let mut level_steps: Vec<DocSetType> = created
+            .required_id_docs
+            .map(|r| {
+                r.doc_sets
+                    .into_iter()
+                    .filter_map(|d| d.id_doc_set_type)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if level_steps.is_empty() {
+            level_steps = vec![DocSetType::Identity, DocSetType::Selfie];
+        }
+        let generation = self
+            .generation
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
+        tracing::info!(applicant = %created.id, "session started");
+        *lock(&self.session) = Some(Session {
+            external_user_id,
+            details,
+            document: None,
+            level_steps,
+            applicant_id: Some(created.id),
+            steps: Vec::new(),
+            to_capture: Vec::new(),
+            captures: BTreeMap::new(),
+            attempt: 1,
+            phase: Phase::Capturing,
+            outcome: None,
+            rejected_image_ids: Vec::new(),
+            generation,
+        });
+        self.view()
+    }
+
+    /// The document the person shows decides the sides to take.
+    pub fn choose_document(&self, choice: DocumentChoice) -> Result<SessionView, KioskError> {
+        let country = choice.country.trim().to_uppercase();
+        if country.len() != 3 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(KioskError::Invalid(
+                "choose the country that issued the document".into(),
+            ));
+        }
+        {
+            let mut guard = lock(&self.session);
+            let s = guard.as_mut().ok_or(KioskError::NoSession)?;
+            let mut steps = Vec::new();
+            for set in &s.level_steps {
+                match set {
+                    DocSetType::Identity => {
+                        if choice.document_type == DocumentType::Passport {
+                            steps.push(Slot::Single);
+                        } else {
+                            steps.extend([Slot::Front, Slot::Back]);
+                        }
+                    }
+                    DocSetType::Selfie => steps.push(Slot::Selfie),
+                    DocSetType::ProofOfResidence => steps.push(Slot::Residence),
+                    other => tracing::warn!(
+                        "the level asks for a step the kiosk cannot capture: {other}"
+                    ),
+                }
+            }
+            s.captures.clear();
+            s.to_capture = steps.clone();
+            s.steps = steps;
+            s.document = Some(DocumentChoice {
+                document_type: choice.document_type,
+                country,
+            });
+        }
+        self.view()
+    }
+
+    /// Starts the camera for `slot`; live feedback and auto-capture follow as events.
+    pub fn start_camera(&self, slot: Slot) -> Result<CameraStarted, KioskError> {
+        self.stop_camera();
+        lock(&self.session).as_ref().ok_or(KioskError::NoSession)?;
+        let camera = self.camera.camera();
+        let devices = camera.devices()?;
+        let device = devices.first().ok_or(CameraError::NotFound)?;
+        let (resolution, warning) = match self.options.resolution {
+            Some(r) if device.resolutions.contains(&r) => (r, None),
+            _ => choose_resolution(&device.resolutions).unwrap_or((Resolution::HD, None)),
+        };
+        if let CameraSource::Sample(s) = &self.camera {
+            s.point_at(slot.subject());
+        }
+        let events = self.events.clone();
+        let sink = Arc::new(move |e| {
+            events(match e {
+                LiveEvent::Feedback(feedback) => KioskEvent::Feedback { slot, feedback },
+                LiveEvent::AutoCaptured => KioskEvent::AutoCaptured { slot },
+                LiveEvent::Lost(reason) => KioskEvent::CameraLost { reason },
+            })
+        });
+        let live = LiveCapture::start(
+            camera,
+            &device.id,
+            resolution,
+            LiveConfig::new(slot.kind(), self.options.thresholds.clone()),
+            sink,
+        )?;
+        let resolution = live.resolution().unwrap_or(resolution);
+        *lock(&self.live) = Some((slot, Arc::new(live)));
+        Ok(CameraStarted {
+            name: device.name.clone(),
+            resolution,
+            warning,
+            mirrored: slot == Slot::Selfie,
+        })
+    }
+
+    pub fn stop_camera(&self) {
+        if let Some((_, live)) = lock(&self.live).take() {
+            live.stop();
+        }
+    }
+
+    /// The newest preview JPEG after frame `after`, waiting up to `wait`.
+    pub fn preview(&self, after: u64, wait: Duration) -> Option<(u64, Arc<Vec<u8>>)> {
+        let live = lock(&self.live).as_ref().map(|(_, l)| l.clone())?;
+        live.preview_after(after, wait)
+    }
+
+    pub fn camera_stats(&self) -> Option<LiveStats> {
+        lock(&self.live).as_ref().map(|(_, l)| l.stats())
+    }
+
+    /// Takes the picture: the auto-captured frame if there is one, otherwise the newest.
+    pub fn take_photo(&self, slot: Slot) -> Result<CaptureView, KioskError> {
+        let frame = {
+            let guard = lock(&self.live);
+            let (live_slot, live) = guard
+                .as_ref()
+                .ok_or(KioskError::Invalid("the camera is not running".into()))?;
+            if *live_slot != slot {
+                return Err(KioskError::Invalid(
+                    "the camera is showing another step".into(),
+                ));
+            }
+            live.take_auto_capture()
+                .or_else(|| live.latest())
+                .ok_or(KioskError::Invalid(
+                    "the camera has not delivered a picture yet".into(),
+                ))?
+        };
+        self.stop_camera();
+        let report = assess(frame.as_frame(), slot.kind(), &self.options.thresholds);
+        let jpeg =
+            encode_for_upload(frame.as_frame()).map_err(|e| KioskError::Invalid(e.to_string()))?;
+        let problems: Vec<ProblemCode> = report.problems.iter().map(|p| p.code).collect();
+        let mut guard = lock(&self.session);
+        let s = guard.as_mut().ok_or(KioskError::NoSession)?;
+        if !s.steps.contains(&slot) {
+            return Err(KioskError::Invalid(
+                "this picture is not part of the session".into(),
+            ));
+        }
+        s.captures.insert(
+            slot,
+            Capture {
+                jpeg: Zeroizing::new(jpeg),
+                width: frame.width,
+                height: frame.height,
+                problems,
+                accepted: false,
+                overridden: false,
+                image_id: None,
+            },
+        );
+        Ok(s.view(self.options.max_attempts)
+            .captures
+            .into_iter()
+            .find(|c| c.slot == slot)
+            .expect("just inserted"))
+    }
+
+    /// The still picture of `slot` for the review screen.
+    pub fn still(&self, slot: Slot) -> Option<Zeroizing<Vec<u8>>> {
+        lock(&self.session)
+            .as_ref()?
+            .captures
+            .get(&slot)
+            .map(|c| Zeroizing::new(c.jpeg.to_vec()))
+    }
+
+    /// Keeps the picture. One with problems is kept only when staff override
+    /// it, in the attendant profile, and the override is logged.
+    pub fn accept_photo(
+        &self,
+        slot: Slot,
+        override_problems: bool,
+    ) -> Result<SessionView, KioskError> {
+        let staff_may_override = self.options.profile == Profile::Attendant;
+        {
+            let mut guard = lock(&self.session);
+            let s = guard.as_mut().ok_or(KioskError::NoSession)?;
+            let c = s
+                .captures
+                .get_mut(&slot)
+                .ok_or(KioskError::Invalid("take the picture first".into()))?;
+            if !c.problems.is_empty() {
+                if !(override_problems && staff_may_override) {
+                    return Err(KioskError::Rejected(staff_may_override));
+                }
+                c.overridden = true;
+                let codes: Vec<&str> = c.problems.iter().map(|p| p.as_str()).collect();
+                tracing::warn!(?slot, problems = ?codes, "staff accepted a picture with quality problems");
+            }
+            c.accepted = true;
+            s.to_capture.retain(|x| *x != slot);
+        }
+        self.view()
+    }
+
+    /// Drops the picture of `slot` so it can be taken again.
+    pub fn retake(&self, slot: Slot) -> Result<SessionView, KioskError> {
+        {
+            let mut guard = lock(&self.session);
+            let s = guard.as_mut().ok_or(KioskError::NoSession)?;
+            if s.captures.get(&slot).is_some_and(|c| c.image_id.is_some()) {
+                return Err(KioskError::Invalid(
+                    "this picture was already accepted by the service".into(),
+                ));
+            }
+            s.captures.remove(&slot);
+            if !s.to_capture.contains(&slot) {
+                s.to_capture.push(slot);
+                let order = s.steps.clone();
+                s.to_capture
+                    .sort_by_key(|x| order.iter().position(|o| o == x));
+            }
+        }
+        self.view()
+    }
+
+    /// Sends what is not sent yet and asks for the review, then follows the
+    /// review in the background. On a retry only the retaken pictures go out.
+    pub async fn submit(&self) -> Result<SessionView, KioskError> {
+        let (submission, slots, generation, retry) = {
+            let mut guard = lock(&self.session);
+            let s = guard.as_mut().ok_or(KioskError::NoSession)?;
+            if !s.to_capture.is_empty() || s.steps.is_empty() {
+                return Err(KioskError::Invalid(
+                    "some pictures are still missing".into(),
+                ));
+            }
+            if matches!(s.outcome, Some(OutcomeView::Final { .. })) {
+                return Err(KioskError::Invalid(
+                    "this applicant cannot continue: please contact support".into(),
+                ));
+            }
+            let doc = s
+                .document
+                .clone()
+                .ok_or(KioskError::Invalid("choose the document first".into()))?;
+            let mut images = Vec::new();
+            let mut slots = Vec::new();
+            for (slot, c) in s.captures.iter().filter(|(_, c)| c.image_id.is_none()) {
+                images.push(DocumentImage {
+                    doc_type: match slot {
+                        Slot::Selfie => IdDocType::Selfie,
+                        Slot::Residence => IdDocType::UtilityBill,
+                        _ => doc.document_type.id_doc_type(),
+                    },
+                    side: slot.side(),
+                    country: doc.country.clone(),
+                    filename: format!("{slot:?}.jpg").to_lowercase(),
+                    content_type: "image/jpeg".into(),
+                    bytes: c.jpeg.to_vec(),
+                });
+                slots.push(*slot);
+            }
+            s.phase = Phase::Submitting;
+            s.outcome = None;
+            let applicant = NewApplicant {
+                external_user_id: s.external_user_id.clone(),
+                email: clean(&s.details.email),
+                phone: clean(&s.details.phone),
+                lang: None,
+                fixed_info: s.details.fixed_info(),
+            };
+            let retry = s.captures.values().any(|c| c.image_id.is_some());
+            (
+                Submission {
+                    level_name: self.options.level_name.clone(),
+                    applicant,
+                    images,
+                },
+                slots,
+                s.generation,
+                retry.then(|| {
+                    (
+                        s.applicant_id.clone(),
+                        std::mem::take(&mut s.rejected_image_ids),
+                    )
+                }),
+            )
+        };
+        let total = submission.images.len() as u32;
+        let events = self.events.clone();
+        let progress = move |p: SubmitProgress| {
+            if let SubmitProgress::Uploading {
+                index,
+                sent,
+                total: bytes,
+            } = p
+            {
+                events(KioskEvent::Upload {
+                    image: index as u32,
+                    images: total,
+                    sent: sent as f64,
+                    total: bytes as f64,
+                });
+            }
+        };
+        let result = match retry {
+            None => submit(&self.client, &submission, progress)
+                .await
+                .map_err(KioskError::from),
+            Some((applicant_id, rejected)) => {
+                let applicant_id = applicant_id.ok_or(KioskError::NoSession)?;
+                self.resubmit(&applicant_id, &rejected, &submission, progress)
+                    .await
+            }
+        };
+        let mut submission = submission;
+        for img in &mut submission.images {
+            img.bytes.zeroize();
+        }
+        let receipt = match result {
+            Ok(r) => r,
+            Err(e) => {
+                if let Some(s) = lock(&self.session)
+                    .as_mut()
+                    .filter(|s| s.generation == generation)
+                {
+                    s.phase = Phase::Capturing;
+                }
+                return Err(e);
+            }
+        };
+        let refs = {
+            let mut guard = lock(&self.session);
+            let s = guard
+                .as_mut()
+                .filter(|s| s.generation == generation)
+                .ok_or(KioskError::NoSession)?;
+            for (slot, img) in slots.iter().zip(&receipt.images) {
+                if let Some(c) = s.captures.get_mut(slot) {
+                    c.image_id = Some(img.image_id.clone());
+                }
+            }
+            s.applicant_id = Some(receipt.applicant_id.clone());
+            s.phase = Phase::Waiting;
+            image_refs(s)
+        };
+        self.watch(receipt.applicant_id, refs, generation);
+        self.view()
+    }
+
+    /// A retry: the rejected pictures are set aside, the retaken ones
+    /// uploaded, and the check requested again.
+    async fn resubmit(
+        &self,
+        applicant_id: &str,
+        rejected: &[String],
+        submission: &Submission,
+        progress: impl Fn(SubmitProgress) + Send + Sync + 'static,
+    ) -> Result<Receipt, KioskError> {
+        for image_id in rejected {
+            if let Err(e) = self.client.deactivate_image(applicant_id, image_id).await {
+                // The review only looks at the newest image of a side: going on is safe.
+                tracing::warn!("a rejected image could not be set aside: {e}");
+            }
+        }
+        let images = upload(&self.client, applicant_id, &submission.images, progress).await?;
+        request_check(&self.client, applicant_id).await?;
+        Ok(Receipt {
+            applicant_id: applicant_id.to_owned(),
+            inspection_id: None,
+            external_user_id: submission.applicant.external_user_id.clone(),
+            images,
+        })
+    }
+
+    fn watch(&self, applicant_id: String, refs: Vec<(Slot, ImageRef)>, generation: u64) {
+        let client = self.client.clone();
+        let session = self.session.clone();
+        let events = self.events.clone();
+        let policy = self.options.poll;
+        let max_attempts = self.options.max_attempts;
+        let profile = self.options.profile;
+        tokio::spawn(async move {
+            let status_events = events.clone();
+            let waited = wait_for_review(&client, &applicant_id, policy, move |state| {
+                if let Some(status) = &state.review_status {
+                    status_events(KioskEvent::Review {
+                        status: status.to_string(),
+                    });
+                }
+            })
+            .await;
+            let outcome = match waited {
+                Ok(Waited::Completed(state)) => {
+                    let steps = client
+                        .required_docs_status(&applicant_id)
+                        .await
+                        .unwrap_or_default();
+                    let images: Vec<ImageRef> = refs.iter().map(|(_, r)| r.clone()).collect();
+                    let outcome = interpret(&state, &steps, &images);
+                    let attempt = lock(&session).as_ref().map(|s| s.attempt).unwrap_or(1);
+                    let verified = if matches!(outcome, Outcome::Approved)
+                        && profile != Profile::SelfService
+                    {
+                        client
+                            .applicant(&applicant_id)
+                            .await
+                            .ok()
+                            .as_ref()
+                            .and_then(verified_data)
+                    } else {
+                        None
+                    };
+                    view_outcome(outcome, &refs, attempt, max_attempts, verified)
+                }
+                Ok(Waited::StillWaiting(state))
+                    if state.review_status == Some(ReviewStatus::OnHold) =>
+                {
+                    OutcomeView::OnHold
+                }
+                Ok(Waited::StillWaiting(_)) => OutcomeView::StillWaiting,
+                Err(e) => {
+                    events(KioskEvent::Failed {
+                        message: format!("following the review failed: {e}"),
+                    });
+                    return;
+                }
+            };
+            {
+                let mut guard = lock(&session);
+                let Some(s) = guard.as_mut().filter(|s| s.generation == generation) else {
+                    return;
+                };
+                s.phase = Phase::Decided;
+                if let OutcomeView::Retry { items, .. } = &outcome {
+                    for item in items {
+                        if let Some(mut c) = s.captures.remove(&item.slot) {
+                            s.rejected_image_ids.extend(c.image_id.take());
+                            c.jpeg.zeroize();
+                        }
+                    }
+                    s.to_capture = s
+                        .steps
+                        .iter()
+                        .copied()
+                        .filter(|x| !s.captures.contains_key(x))
+                        .collect();
+                    s.attempt += 1;
+                }
+                s.outcome = Some(outcome.clone());
+            }
+            tracing::info!(applicant = %applicant_id, outcome = outcome_name(&outcome), "review decided");
+            events(KioskEvent::Outcome { outcome });
+        });
+    }
+
+    /// Corrects the entered data after a data mismatch and asks for the review again.
+    pub async fn correct_details(
+        &self,
+        details: ApplicantDetails,
+    ) -> Result<SessionView, KioskError> {
+        if let Some(problem) = details.problem() {
+            return Err(KioskError::Invalid(problem));
+        }
+        let (applicant_id, generation, refs) = {
+            let mut guard = lock(&self.session);
+            let s = guard.as_mut().ok_or(KioskError::NoSession)?;
+            let id = s.applicant_id.clone().ok_or(KioskError::NoSession)?;
+            let refs = image_refs(s);
+            s.details.wipe();
+            s.details = details.clone();
+            (id, s.generation, refs)
+        };
+        let info = details.fixed_info().unwrap_or_default();
+        self.client.patch_fixed_info(&applicant_id, &info).await?;
+        self.client.request_check(&applicant_id).await?;
+        if let Some(s) = lock(&self.session).as_mut() {
+            s.phase = Phase::Waiting;
+            s.outcome = None;
+            s.attempt += 1;
+        }
+        self.watch(applicant_id, refs, generation);
+        self.view()
+    }
+
+    /// Wipes the session: camera stopped, pictures and entered data dropped.
+    pub fn end_session(&self) {
+        self.stop_camera();
+        if let Some(mut s) = lock(&self.session).take() {
+            for c in s.captures.values_mut() {
+                c.jpeg.zeroize();
+            }
+            s.details.wipe();
+            tracing::info!("session wiped");
+        }
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+fn image_refs(s: &Session) -> Vec<(Slot, ImageRef)> {
+    let doc = s.document.as_ref().map(|d| d.document_type.id_doc_type());
+    s.captures
+        .iter()
+        .filter_map(|(slot, c)| {
+            Some((
+                *slot,
+                ImageRef {
+                    image_id: c.image_id.clone()?,
+                    doc_type: match slot {
+                        Slot::Selfie => IdDocType::Selfie,
+                        Slot::Residence => IdDocType::UtilityBill,
+                        _ => doc.clone()?,
+                    },
+                    side: slot.side(),
+                },
+            ))
+        })
+        .collect()
+}
+
+fn outcome_name(o: &OutcomeView) -> &'static str {
+    match o {
+        OutcomeView::Approved { .. } => "approved",
+        OutcomeView::Retry { .. } => "retry",
+        OutcomeView::Final { .. } => "final",
+        OutcomeView::DataMismatch { .. } => "data_mismatch",
+        OutcomeView::OnHold => "on_hold",
+        OutcomeView::StillWaiting => "still_waiting",
+    }
+}
+
+fn view_outcome(
+    outcome: Outcome,
+    refs: &[(Slot, ImageRef)],
+    attempt: u32,
+    max_attempts: u32,
+    verified: Option<crate::review::VerifiedData>,
+) -> OutcomeView {
+    match outcome {
+        Outcome::Approved => OutcomeView::Approved {
+            verified: verified.map(|v| VerifiedView {
+                first_name: v.first_name,
+                last_name: v.last_name,
+                date_of_birth: v.date_of_birth,
+                nationality: v.nationality,
+                document_number: v.document_number,
+                document_expiry: v.document_expiry,
+            }),
+        },
+        Outcome::Retry { items, message } => {
+            let attempts_left = max_attempts.saturating_sub(attempt);
+            if attempts_left == 0 {
+                return OutcomeView::Final { message };
+            }
+            let mut views: Vec<RetryView> = items
+                .into_iter()
+                .filter_map(|item| {
+                    let slot = refs
+                        .iter()
+                        .find(|(_, r)| r.image_id == item.image_id)
+                        .map(|(s, _)| *s)?;
+                    Some(RetryView {
+                        slot,
+                        comment: item.comment,
+                    })
+                })
+                .collect();
+            views.sort_by_key(|v| v.slot);
+            views.dedup_by_key(|v| v.slot);
+            if views.is_empty() {
+                // The service named nothing the kiosk took: it cannot be fixed here.
+                return OutcomeView::Final { message };
+            }
+            OutcomeView::Retry {
+                items: views,
+                message,
+                attempts_left,
+            }
+        }
+        Outcome::Final { message } => OutcomeView::Final { message },
+        Outcome::DataMismatch { fields, message } => OutcomeView::DataMismatch { fields, message },
+        Outcome::OnHold => OutcomeView::OnHold,
+        Outcome::Pending { .. } => OutcomeView::StillWaiting,
+    }
+}
+
+/// A random id for the applicant: unique per kiosk and session, no personal data.
+fn uuid_like() -> String {
+    let v: u128 = rand::random();
+    let h = format!("{v:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}

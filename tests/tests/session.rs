@@ -1,0 +1,401 @@
+//! The kiosk session against the training service over real HTTP, with the
+//! sample camera: every review outcome, and a retry that sends only what was rejected.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use onboard_kiosk::capture::Resolution;
+use onboard_kiosk::capture::{Impairment, SampleCamera};
+use onboard_kiosk::config::Profile;
+use onboard_kiosk::review::PollPolicy;
+use onboard_kiosk::session::kiosk::*;
+use onboard_kiosk::training::{Scenario, TrainingConfig, TrainingService};
+use onboard_kiosk::verification::Client;
+
+struct LiveFeedbackSeen {
+    problems: usize,
+}
+
+struct Harness {
+    kiosk: Arc<Kiosk>,
+    events: Arc<Mutex<Vec<KioskEvent>>>,
+    sample: SampleCamera,
+    base_url: String,
+}
+
+async fn harness(profile: Profile) -> Harness {
+    let svc = TrainingService::start(
+        "127.0.0.1:0".parse().unwrap(),
+        TrainingConfig {
+            queue_delay: Duration::from_millis(50),
+            review_delay: Duration::from_millis(200),
+            later_rejection_delay: Duration::from_millis(300),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let client = Client::new(&svc.base_url, svc.credentials()).unwrap();
+    let base_url = svc.base_url.clone();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink_events = events.clone();
+    let sample = SampleCamera::new(30);
+    let kiosk = Kiosk::new(
+        client,
+        Some(svc),
+        CameraSource::Sample(sample.clone()),
+        KioskOptions {
+            profile,
+            resolution: Some(Resolution::HD),
+            poll: PollPolicy {
+                initial: Duration::from_millis(100),
+                factor: 1.5,
+                max: Duration::from_millis(500),
+                give_up_after: Some(Duration::from_secs(20)),
+            },
+            ..Default::default()
+        },
+        Arc::new(move |e| sink_events.lock().unwrap().push(e)),
+    );
+    Harness {
+        kiosk: Arc::new(kiosk),
+        events,
+        sample,
+        base_url,
+    }
+}
+
+impl Harness {
+    /// Waits until the checks have seen the camera's picture.
+    async fn first_feedback(&self) -> LiveFeedbackSeen {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let seen = self
+                .events
+                .lock()
+                .unwrap()
+                .iter()
+                .rev()
+                .find_map(|e| match e {
+                    KioskEvent::Feedback { feedback, .. } => Some(feedback.problems.len()),
+                    _ => None,
+                });
+            if let Some(problems) = seen {
+                return LiveFeedbackSeen { problems };
+            }
+            assert!(Instant::now() < deadline, "no feedback from the camera");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits for auto-capture of `slot`, takes and accepts the picture.
+    async fn capture(&self, slot: Slot) {
+        self.events.lock().unwrap().clear();
+        self.kiosk.start_camera(slot).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let done = self
+                .events
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|e| matches!(e, KioskEvent::AutoCaptured { slot: s } if *s == slot));
+            if done {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no auto-capture of {slot:?}: {:?}",
+                self.events.lock().unwrap().last()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let taken = self.kiosk.take_photo(slot).unwrap();
+        assert!(taken.problems.is_empty(), "{slot:?}: {:?}", taken.problems);
+        self.kiosk.accept_photo(slot, false).unwrap();
+    }
+
+    async fn outcome(&self) -> OutcomeView {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let found = self
+                .events
+                .lock()
+                .unwrap()
+                .iter()
+                .rev()
+                .find_map(|e| match e {
+                    KioskEvent::Outcome { outcome } => Some(outcome.clone()),
+                    KioskEvent::Failed { message } => panic!("{message}"),
+                    _ => None,
+                });
+            if let Some(o) = found {
+                self.events.lock().unwrap().clear();
+                return o;
+            }
+            assert!(Instant::now() < deadline, "no outcome");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn run(&self, scenario: Scenario, document: DocumentType) -> SessionView {
+        self.kiosk.set_training_outcome(scenario).unwrap();
+        let details = ApplicantDetails {
+            email: Some("anna@example.com".into()),
+            ..Default::default()
+        };
+        self.kiosk.start_session(details).await.unwrap();
+        let view = self
+            .kiosk
+            .choose_document(DocumentChoice {
+                document_type: document,
+                country: "deu".into(),
+            })
+            .unwrap();
+        for slot in view.to_capture.clone() {
+            self.capture(slot).await;
+        }
+        self.kiosk.submit().await.unwrap()
+    }
+
+    async fn active_images(&self, applicant_id: &str) -> Vec<(String, Option<String>, String)> {
+        let client = Client::new(&self.base_url, self.kiosk_credentials()).unwrap();
+        client
+            .image_resources(applicant_id)
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .filter(|i| i.deactivated != Some(true))
+            .map(|i| {
+                (
+                    i.id_doc_def
+                        .id_doc_type
+                        .map(|t| t.to_string())
+                        .unwrap_or_default(),
+                    i.id_doc_def.id_doc_sub_type.map(|s| s.to_string()),
+                    i.id,
+                )
+            })
+            .collect()
+    }
+
+    fn kiosk_credentials(&self) -> onboard_kiosk::credentials::ApiCredentials {
+        self.kiosk.training_credentials().expect("training mode")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_id_card_is_approved_and_staff_see_the_verified_data() {
+    let h = harness(Profile::Attendant).await;
+    let sent = h.run(Scenario::Green, DocumentType::IdCard).await;
+    assert_eq!(sent.steps, vec![Slot::Front, Slot::Back, Slot::Selfie]);
+    assert_eq!(sent.phase, Phase::Waiting);
+    match h.outcome().await {
+        OutcomeView::Approved { verified: Some(v) } => {
+            assert!(
+                v.document_number.is_some() && v.last_name.is_some(),
+                "{v:?}"
+            )
+        }
+        other => panic!("expected approval with data, got {other:?}"),
+    }
+    let images = h.active_images(sent.applicant_id.as_deref().unwrap()).await;
+    assert_eq!(images.len(), 3, "{images:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn self_service_shows_only_the_approval_and_a_passport_is_one_picture() {
+    let h = harness(Profile::SelfService).await;
+    let sent = h.run(Scenario::Green, DocumentType::Passport).await;
+    assert_eq!(sent.steps, vec![Slot::Single, Slot::Selfie]);
+    assert_eq!(h.outcome().await, OutcomeView::Approved { verified: None });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_back_side_is_retaken_alone_then_approved() {
+    let h = harness(Profile::Attendant).await;
+    let sent = h.run(Scenario::RetryBack, DocumentType::IdCard).await;
+    let applicant = sent.applicant_id.clone().unwrap();
+    let before = h.active_images(&applicant).await;
+    match h.outcome().await {
+        OutcomeView::Retry {
+            items,
+            attempts_left,
+            ..
+        } => {
+            assert_eq!(
+                items.iter().map(|i| i.slot).collect::<Vec<_>>(),
+                vec![Slot::Back]
+            );
+            assert!(items[0].comment.is_some(), "the service's comment is shown");
+            assert_eq!(attempts_left, 2);
+        }
+        other => panic!("expected a retry, got {other:?}"),
+    }
+    let view = h.kiosk.session().unwrap();
+    assert_eq!(
+        view.to_capture,
+        vec![Slot::Back],
+        "only the back is taken again"
+    );
+    assert_eq!(view.attempt, 2);
+    h.capture(Slot::Back).await;
+    h.kiosk.submit().await.unwrap();
+    assert!(matches!(h.outcome().await, OutcomeView::Approved { .. }));
+    let after = h.active_images(&applicant).await;
+    assert_eq!(after.len(), 3, "one active image a side: {after:?}");
+    let kept = |side: &str| {
+        before
+            .iter()
+            .find(|i| i.1.as_deref() == Some(side))
+            .unwrap()
+            .2
+            .clone()
+    };
+    assert!(
+        after.iter().any(|i| i.2 == kept("FRONT_SIDE")),
+        "the front was not sent again"
+    );
+    assert!(
+        !after.iter().any(|i| i.2 == kept("BACK_SIDE")),
+        "the rejected back was set aside: {before:?} {after:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_selfie_is_retaken_alone() {
+    let h = harness(Profile::Attendant).await;
+    h.run(Scenario::RetrySelfie, DocumentType::IdCard).await;
+    match h.outcome().await {
+        OutcomeView::Retry { items, .. } => assert_eq!(items[0].slot, Slot::Selfie),
+        other => panic!("expected a retry, got {other:?}"),
+    }
+    assert_eq!(h.kiosk.session().unwrap().to_capture, vec![Slot::Selfie]);
+    h.capture(Slot::Selfie).await;
+    h.kiosk.submit().await.unwrap();
+    assert!(matches!(h.outcome().await, OutcomeView::Approved { .. }));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_final_rejection_ends_with_support_and_blocks_uploads() {
+    let h = harness(Profile::Attendant).await;
+    h.run(Scenario::Final, DocumentType::IdCard).await;
+    assert!(matches!(h.outcome().await, OutcomeView::Final { .. }));
+    let e = h.kiosk.submit().await.unwrap_err().to_string();
+    assert!(e.contains("contact support"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_data_mismatch_is_corrected_and_approved() {
+    let h = harness(Profile::Attendant).await;
+    h.run(Scenario::DataMismatch, DocumentType::IdCard).await;
+    match h.outcome().await {
+        OutcomeView::DataMismatch { .. } => {}
+        other => panic!("expected a data mismatch, got {other:?}"),
+    }
+    let corrected = ApplicantDetails {
+        first_name: Some("Anna".into()),
+        last_name: Some("Mustermann".into()),
+        date_of_birth: Some("1990-02-01".into()),
+        ..Default::default()
+    };
+    h.kiosk.correct_details(corrected).await.unwrap();
+    assert!(matches!(h.outcome().await, OutcomeView::Approved { .. }));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_hold_then_approved() {
+    let h = harness(Profile::Attendant).await;
+    h.run(Scenario::OnHold, DocumentType::Passport).await;
+    let outcome = h.outcome().await;
+    assert!(
+        matches!(outcome, OutcomeView::Approved { .. }),
+        "{outcome:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_pictures_are_refused_unless_staff_override_them() {
+    let h = harness(Profile::Attendant).await;
+    h.kiosk
+        .start_session(ApplicantDetails::default())
+        .await
+        .unwrap();
+    h.kiosk
+        .choose_document(DocumentChoice {
+            document_type: DocumentType::Passport,
+            country: "FRA".into(),
+        })
+        .unwrap();
+    h.sample.impair(Impairment::Blurry);
+    h.kiosk.start_camera(Slot::Single).unwrap();
+    assert!(
+        h.first_feedback().await.problems > 0,
+        "a blurry picture gets feedback"
+    );
+    let taken = h.kiosk.take_photo(Slot::Single).unwrap();
+    assert!(!taken.problems.is_empty());
+    let e = h
+        .kiosk
+        .accept_photo(Slot::Single, false)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("problems"), "{e}");
+    let view = h.kiosk.accept_photo(Slot::Single, true).unwrap();
+    assert!(view.captures[0].overridden);
+
+    let kiosk = harness(Profile::SelfService).await;
+    kiosk
+        .kiosk
+        .start_session(ApplicantDetails::default())
+        .await
+        .unwrap();
+    kiosk
+        .kiosk
+        .choose_document(DocumentChoice {
+            document_type: DocumentType::Passport,
+            country: "FRA".into(),
+        })
+        .unwrap();
+    kiosk.sample.impair(Impairment::Dark);
+    kiosk.kiosk.start_camera(Slot::Single).unwrap();
+    kiosk.first_feedback().await;
+    kiosk.kiosk.take_photo(Slot::Single).unwrap();
+    assert!(
+        kiosk.kiosk.accept_photo(Slot::Single, true).is_err(),
+        "no override in self-service"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_details_are_refused_and_ending_wipes_the_session() {
+    let h = harness(Profile::Attendant).await;
+    let bad = ApplicantDetails {
+        email: Some("not-an-email".into()),
+        ..Default::default()
+    };
+    let e = h.kiosk.start_session(bad).await.unwrap_err().to_string();
+    assert!(e.contains("email"), "{e}");
+    h.kiosk
+        .start_session(ApplicantDetails::default())
+        .await
+        .unwrap();
+    h.kiosk
+        .choose_document(DocumentChoice {
+            document_type: DocumentType::Passport,
+            country: "ESP".into(),
+        })
+        .unwrap();
+    h.kiosk.start_camera(Slot::Single).unwrap();
+    h.first_feedback().await;
+    h.kiosk.take_photo(Slot::Single).unwrap();
+    assert!(h.kiosk.still(Slot::Single).is_some());
+    h.kiosk.end_session();
+    assert!(h.kiosk.session().is_none());
+    assert!(h.kiosk.still(Slot::Single).is_none());
+    assert!(
+        h.kiosk.preview(0, Duration::from_millis(100)).is_none(),
+        "camera stopped"
+    );
+}
