@@ -37,14 +37,45 @@ impl std::str::FromStr for Profile {
     }
 }
 
+/// Which camera the kiosk uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum CameraChoice {
+    /// A webcam if one is connected; in training mode the sample camera otherwise.
+    #[default]
+    Auto,
+    /// The software sample camera (training and demonstrations).
+    Sample,
+    /// A connected webcam only.
+    Webcam,
+}
+
+impl std::str::FromStr for CameraChoice {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(Self::Auto),
+            "sample" => Ok(Self::Sample),
+            "webcam" => Ok(Self::Webcam),
+            other => Err(format!(
+                "unknown camera '{other}': expected auto, sample or webcam"
+            )),
+        }
+    }
+}
+
 /// Settings with their defaults. Environment variables (`KIOSK_*`) override them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     pub profile: Profile,
     /// The verification level applicants are created at.
     pub level_name: String,
-    /// Seconds of inactivity before the session is wiped (self-service).
+    /// Seconds of inactivity before the kiosk warns that the session will be
+    /// wiped; the warning then gives the person 20 more seconds.
     pub idle_timeout_secs: u32,
+    pub camera: CameraChoice,
+    /// The verification service (scheme and host).
+    pub api_url: String,
 }
 
 impl Default for Settings {
@@ -53,6 +84,8 @@ impl Default for Settings {
             profile: Profile::Attendant,
             level_name: "id-and-liveness".to_owned(),
             idle_timeout_secs: 90,
+            camera: CameraChoice::Auto,
+            api_url: "https://api.sumsub.com".to_owned(),
         }
     }
 }
@@ -78,11 +111,20 @@ impl Settings {
         }
         if let Some(t) = get("KIOSK_IDLE_TIMEOUT_SECS") {
             match t.trim().parse::<u32>() {
-                Ok(v) if v >= 30 => s.idle_timeout_secs = v,
+                Ok(v) if v >= 10 => s.idle_timeout_secs = v,
                 _ => tracing::warn!(
-                    "KIOSK_IDLE_TIMEOUT_SECS ignored: expected whole seconds, at least 30"
+                    "KIOSK_IDLE_TIMEOUT_SECS ignored: expected whole seconds, at least 10"
                 ),
             }
+        }
+        if let Some(c) = get("KIOSK_CAMERA") {
+            match c.parse() {
+                Ok(c) => s.camera = c,
+                Err(e) => tracing::warn!("KIOSK_CAMERA ignored: {e}"),
+            }
+        }
+        if let Some(url) = get("KIOSK_API_URL").filter(|u| !u.trim().is_empty()) {
+            s.api_url = url.trim().to_owned();
         }
         s
     }
@@ -113,10 +155,12 @@ mod tests {
             ("KIOSK_PROFILE", "self-service"),
             ("KIOSK_LEVEL_NAME", "  kyc-poa "),
             ("KIOSK_IDLE_TIMEOUT_SECS", "5"),
+            ("KIOSK_CAMERA", "webcam"),
         ]));
         assert_eq!(s.profile, Profile::SelfService);
         assert_eq!(s.level_name, "kyc-poa");
         assert_eq!(s.idle_timeout_secs, Settings::default().idle_timeout_secs);
+        assert_eq!(s.camera, CameraChoice::Webcam);
         let bad = Settings::from_lookup(lookup(&[("KIOSK_PROFILE", "admin")]));
         assert_eq!(bad.profile, Profile::Attendant);
     }

@@ -500,6 +500,10 @@ impl Kiosk {
         self.training.as_ref().map(|t| t.credentials())
     }
 
+    pub fn has_sample_camera(&self) -> bool {
+        matches!(self.camera, CameraSource::Sample(_))
+    }
+
     pub fn is_training(&self) -> bool {
         self.training.is_some()
     }

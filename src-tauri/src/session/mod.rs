@@ -4,4 +4,5 @@
 //! - [`submission::submit`]: create or find the applicant, upload each side, request the check.
 
 pub mod kiosk;
+pub mod startup;
 pub mod submission;

@@ -1,9 +1,18 @@
 //! Commands the web view calls. Each is a few lines: convert, call, convert.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use specta::Type;
+use tauri::State;
 
+use crate::capture::live::LiveStats;
+use crate::capture::Impairment;
 use crate::config::{Profile, Settings};
+use crate::session::kiosk::{
+    ApplicantDetails, CameraStarted, CaptureView, DocumentChoice, Kiosk, SessionView, Slot,
+};
+use crate::training::Scenario;
 
 use super::IpcError;
 
@@ -19,23 +28,12 @@ pub enum Mode {
 pub struct KioskState {
     pub mode: Mode,
     pub settings: Settings,
+    pub kiosk: Arc<Kiosk>,
+    /// Why the kiosk is in training mode, when it could not read its credentials.
+    pub notice: Option<String>,
 }
 
-impl KioskState {
-    pub fn from_environment() -> Self {
-        let has_credentials = ["KIOSK_APP_TOKEN", "KIOSK_SECRET_KEY"]
-            .iter()
-            .all(|k| std::env::var(k).is_ok_and(|v| !v.is_empty()));
-        Self {
-            mode: if has_credentials {
-                Mode::Live
-            } else {
-                Mode::Training
-            },
-            settings: Settings::from_env(),
-        }
-    }
-}
+type Res<T> = Result<T, IpcError>;
 
 /// What the welcome screen needs to know about this kiosk.
 #[derive(Debug, Clone, Serialize, Type)]
@@ -44,15 +42,135 @@ pub struct AppStatus {
     pub version: String,
     pub mode: Mode,
     pub profile: Profile,
+    pub idle_timeout_secs: u32,
+    pub notice: Option<String>,
+    /// Training mode: the outcomes staff can choose for the next review.
+    pub training_outcomes: Vec<Scenario>,
+    pub sample_impairments: Vec<Impairment>,
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn app_status(state: tauri::State<'_, KioskState>) -> Result<AppStatus, IpcError> {
+pub async fn app_status(state: State<'_, KioskState>) -> Res<AppStatus> {
+    let training = state.mode == Mode::Training;
     Ok(AppStatus {
         product: "Onboard Kiosk".to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
         mode: state.mode,
         profile: state.settings.profile,
+        idle_timeout_secs: state.settings.idle_timeout_secs,
+        notice: state.notice.clone(),
+        training_outcomes: if training {
+            Scenario::ALL.to_vec()
+        } else {
+            Vec::new()
+        },
+        sample_impairments: if state.kiosk.has_sample_camera() {
+            Impairment::ALL.to_vec()
+        } else {
+            Vec::new()
+        },
     })
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn start_session(
+    state: State<'_, KioskState>,
+    details: ApplicantDetails,
+) -> Res<SessionView> {
+    Ok(state.kiosk.start_session(details).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn choose_document(
+    state: State<'_, KioskState>,
+    choice: DocumentChoice,
+) -> Res<SessionView> {
+    Ok(state.kiosk.choose_document(choice)?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn start_camera(state: State<'_, KioskState>, slot: Slot) -> Res<CameraStarted> {
+    Ok(state.kiosk.start_camera(slot)?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn stop_camera(state: State<'_, KioskState>) -> Res<()> {
+    state.kiosk.stop_camera();
+    Ok(())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn camera_stats(state: State<'_, KioskState>) -> Res<Option<LiveStats>> {
+    Ok(state.kiosk.camera_stats())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn take_photo(state: State<'_, KioskState>, slot: Slot) -> Res<CaptureView> {
+    Ok(state.kiosk.take_photo(slot)?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn accept_photo(
+    state: State<'_, KioskState>,
+    slot: Slot,
+    override_problems: bool,
+) -> Res<SessionView> {
+    Ok(state.kiosk.accept_photo(slot, override_problems)?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn retake(state: State<'_, KioskState>, slot: Slot) -> Res<SessionView> {
+    Ok(state.kiosk.retake(slot)?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn submit(state: State<'_, KioskState>) -> Res<SessionView> {
+    Ok(state.kiosk.submit().await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn correct_details(
+    state: State<'_, KioskState>,
+    details: ApplicantDetails,
+) -> Res<SessionView> {
+    Ok(state.kiosk.correct_details(details).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn current_session(state: State<'_, KioskState>) -> Res<Option<SessionView>> {
+    Ok(state.kiosk.session())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn end_session(state: State<'_, KioskState>) -> Res<()> {
+    state.kiosk.end_session();
+    Ok(())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_training_outcome(state: State<'_, KioskState>, outcome: Scenario) -> Res<()> {
+    Ok(state.kiosk.set_training_outcome(outcome)?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_sample_impairment(
+    state: State<'_, KioskState>,
+    impairment: Impairment,
+) -> Res<()> {
+    Ok(state.kiosk.set_sample_impairment(impairment)?)
 }

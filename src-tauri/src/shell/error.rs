@@ -3,11 +3,24 @@
 use serde::Serialize;
 use specta::Type;
 
+use crate::session::kiosk::KioskError;
+
 /// A closed set of codes; the UI branches on these, never on message text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     Internal,
+    NoSession,
+    Invalid,
+    NoCamera,
+    CameraBusy,
+    Camera,
+    /// The picture has quality problems.
+    Rejected,
+    /// The service refused the request.
+    Service,
+    /// The service cannot be reached; trying again later can work.
+    Unreachable,
 }
 
 /// `{code, message}`: the message is for people, the code for the UI's logic.
@@ -16,4 +29,24 @@ pub enum ErrorCode {
 pub struct IpcError {
     pub code: ErrorCode,
     pub message: String,
+}
+
+impl From<KioskError> for IpcError {
+    fn from(e: KioskError) -> Self {
+        use crate::capture::CameraError;
+        let code = match &e {
+            KioskError::NoSession => ErrorCode::NoSession,
+            KioskError::Invalid(_) => ErrorCode::Invalid,
+            KioskError::Camera(CameraError::NotFound) => ErrorCode::NoCamera,
+            KioskError::Camera(CameraError::Busy(_)) => ErrorCode::CameraBusy,
+            KioskError::Camera(_) => ErrorCode::Camera,
+            KioskError::Rejected(_) => ErrorCode::Rejected,
+            KioskError::Service(_) => ErrorCode::Service,
+            KioskError::Unreachable(_) => ErrorCode::Unreachable,
+        };
+        Self {
+            code,
+            message: e.to_string(),
+        }
+    }
 }

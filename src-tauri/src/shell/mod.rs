@@ -7,14 +7,46 @@
 
 mod commands;
 mod error;
+mod preview;
 
+use std::sync::Arc;
+
+use tauri::Manager;
+use tauri_specta::Event;
+
+use crate::config::Settings;
+use crate::session::kiosk::{EventSink, KioskEvent};
+use crate::session::startup;
+
+use commands::{KioskState, Mode};
 pub use error::{ErrorCode, IpcError};
+
+/// Everything the kiosk tells the screen without being asked.
+#[derive(Debug, Clone, serde::Serialize, specta::Type, tauri_specta::Event)]
+pub struct KioskEventMessage(pub KioskEvent);
 
 /// The commands and events the web view may use. The same builder generates
 /// the TypeScript bindings in `ui/src/lib/backend/bindings.ts`.
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     tauri_specta::Builder::<tauri::Wry>::new()
-        .commands(tauri_specta::collect_commands![commands::app_status])
+        .commands(tauri_specta::collect_commands![
+            commands::app_status,
+            commands::start_session,
+            commands::choose_document,
+            commands::start_camera,
+            commands::stop_camera,
+            commands::camera_stats,
+            commands::take_photo,
+            commands::accept_photo,
+            commands::retake,
+            commands::submit,
+            commands::correct_details,
+            commands::current_session,
+            commands::end_session,
+            commands::set_training_outcome,
+            commands::set_sample_impairment,
+        ])
+        .events(tauri_specta::collect_events![KioskEventMessage])
 }
 
 /// The TypeScript flavour the bindings are written in.
@@ -26,13 +58,38 @@ pub fn bindings_language() -> specta_typescript::Typescript {
 /// Opens the kiosk window and runs until it is closed.
 pub fn run() {
     let builder = specta_builder();
-    let state = commands::KioskState::from_environment();
-    tracing::info!(mode = ?state.mode, profile = ?state.settings.profile, "starting the kiosk");
+    let settings = Settings::from_env();
+    tracing::info!(profile = ?settings.profile, "starting the kiosk");
     let result = tauri::Builder::default()
-        .manage(state)
         .invoke_handler(builder.invoke_handler())
+        .register_asynchronous_uri_scheme_protocol("kiosk", |ctx, request, responder| {
+            let app = ctx.app_handle().clone();
+            tauri::async_runtime::spawn_blocking(move || {
+                let state = app.state::<KioskState>();
+                responder.respond(preview::respond(&state.kiosk, request.uri()));
+            });
+        })
         .setup(move |app| {
             builder.mount_events(app);
+            let handle = app.handle().clone();
+            let events: EventSink = Arc::new(move |e| {
+                if let Err(err) = KioskEventMessage(e).emit(&handle) {
+                    tracing::warn!("an event did not reach the window: {err}");
+                }
+            });
+            let started = tauri::async_runtime::block_on(startup::start(&settings, events))?;
+            let mode = if started.live {
+                Mode::Live
+            } else {
+                Mode::Training
+            };
+            tracing::info!(?mode, "kiosk ready");
+            app.manage(KioskState {
+                mode,
+                settings: settings.clone(),
+                kiosk: Arc::new(started.kiosk),
+                notice: started.notice,
+            });
             Ok(())
         })
         .run(tauri::generate_context!());

@@ -24,7 +24,7 @@ pub enum Decision {
 }
 
 /// The named scenarios staff and tests choose from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, specta::Type)]
 #[serde(rename_all = "kebab-case")]
 pub enum Scenario {
     #[default]

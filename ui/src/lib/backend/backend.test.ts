@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 
-vi.mock("./bindings", () => ({ commands: {} }));
+vi.mock("./bindings", () => ({ commands: {}, events: {} }));
 
 const { BackendError, unwrap } = await import("./index");
 
@@ -15,5 +15,15 @@ describe("unwrap", () => {
     );
     await expect(failing).rejects.toBeInstanceOf(BackendError);
     await expect(failing).rejects.toMatchObject({ code: "internal", message: "boom" });
+  });
+});
+
+const { pictureBase } = await import("./index");
+
+describe("pictureBase", () => {
+  it("uses the custom scheme on Linux and macOS and the localhost form on Windows", () => {
+    expect(pictureBase("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit")).toBe("kiosk://localhost");
+    expect(pictureBase("Mozilla/5.0 (Macintosh) AppleWebKit")).toBe("kiosk://localhost");
+    expect(pictureBase("Mozilla/5.0 (Windows NT 10.0) Edg/120")).toBe("http://kiosk.localhost");
   });
 });

@@ -1,8 +1,27 @@
 // The one place the UI reaches the Rust side. Everything else imports from here,
 // so UI logic stays testable without Tauri.
-import { commands, type AppStatus, type ErrorCode, type IpcError } from "./bindings";
+import { commands, events, type ErrorCode, type IpcError } from "./bindings";
+import type {
+  ApplicantDetails_Deserialize,
+  AppStatus_Serialize,
+  CameraStarted_Serialize,
+  CaptureView,
+  DocumentChoice,
+  Impairment,
+  KioskEvent_Serialize,
+  LiveStats,
+  Scenario,
+  SessionView_Serialize,
+  Slot,
+} from "./bindings";
 
-export type { AppStatus, ErrorCode, IpcError, Mode, Profile } from "./bindings";
+export type { ErrorCode, IpcError, Mode, Profile, Slot, DocumentType, ProblemCode, Impairment, Scenario, CaptureView, LiveFeedback, LiveStats, Phase } from "./bindings";
+export type AppStatus = AppStatus_Serialize;
+export type SessionView = SessionView_Serialize;
+export type CameraStarted = CameraStarted_Serialize;
+export type KioskEvent = KioskEvent_Serialize;
+export type ApplicantDetails = ApplicantDetails_Deserialize;
+export type OutcomeView = NonNullable<SessionView_Serialize["outcome"]>;
 
 type CommandResult<T> = { status: "ok"; data: T } | { status: "error"; error: IpcError };
 
@@ -23,6 +42,40 @@ export async function unwrap<T>(result: Promise<CommandResult<T>>): Promise<T> {
   throw new BackendError(r.error);
 }
 
+/** Where the kiosk's pictures are served: a scheme of the window's own, no network port. */
+export function pictureBase(userAgent: string): string {
+  return /Windows|Android/.test(userAgent) ? "http://kiosk.localhost" : "kiosk://localhost";
+}
+
+const base = typeof navigator === "undefined" ? "kiosk://localhost" : pictureBase(navigator.userAgent);
+
+/** The next live frame after `after`, or null when none came within a second. */
+export async function nextPreviewFrame(after: number): Promise<{ seq: number; blob: Blob } | null> {
+  const response = await fetch(`${base}/preview?after=${after}`, { cache: "no-store" });
+  if (response.status !== 200) return null;
+  const seq = Number(response.headers.get("X-Frame-Seq") ?? after + 1);
+  return { seq, blob: await response.blob() };
+}
+
+export const stillUrl = (slot: Slot, version: number): string => `${base}/still/${slot}?v=${version}`;
+
 export const backend = {
   appStatus: (): Promise<AppStatus> => unwrap(commands.appStatus()),
+  startSession: (details: ApplicantDetails): Promise<SessionView> => unwrap(commands.startSession(details)),
+  chooseDocument: (choice: DocumentChoice): Promise<SessionView> => unwrap(commands.chooseDocument(choice)),
+  startCamera: (slot: Slot): Promise<CameraStarted> => unwrap(commands.startCamera(slot)),
+  stopCamera: (): Promise<null> => unwrap(commands.stopCamera()),
+  cameraStats: (): Promise<LiveStats | null> => unwrap(commands.cameraStats()),
+  takePhoto: (slot: Slot): Promise<CaptureView> => unwrap(commands.takePhoto(slot)),
+  acceptPhoto: (slot: Slot, override: boolean): Promise<SessionView> => unwrap(commands.acceptPhoto(slot, override)),
+  retake: (slot: Slot): Promise<SessionView> => unwrap(commands.retake(slot)),
+  submit: (): Promise<SessionView> => unwrap(commands.submit()),
+  correctDetails: (details: ApplicantDetails): Promise<SessionView> => unwrap(commands.correctDetails(details)),
+  currentSession: (): Promise<SessionView | null> => unwrap(commands.currentSession()),
+  endSession: (): Promise<null> => unwrap(commands.endSession()),
+  setTrainingOutcome: (outcome: Scenario): Promise<null> => unwrap(commands.setTrainingOutcome(outcome)),
+  setSampleImpairment: (impairment: Impairment): Promise<null> => unwrap(commands.setSampleImpairment(impairment)),
+  /** Calls `handler` for every kiosk event; returns the function that stops listening. */
+  onEvent: (handler: (event: KioskEvent) => void): Promise<() => void> =>
+    events.kioskEventMessage.listen((e) => handler(e.payload as KioskEvent)),
 };

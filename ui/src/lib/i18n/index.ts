@@ -16,3 +16,10 @@ export function preferredLanguage(preferences: readonly string[]): Language {
   }
   return "en";
 }
+
+/** `translate` with `{name}` placeholders filled in. */
+export function format(language: Language, key: MessageKey, values: Record<string, string | number>): string {
+  return translate(language, key).replace(/\{(\w+)\}/g, (whole, name: string) =>
+    name in values ? String(values[name]) : whole,
+  );
+}

@@ -1,0 +1,90 @@
+//! Putting the kiosk together at start: live with stored credentials, or
+//! training mode with its local service, and the camera to use.
+
+use std::sync::Arc;
+
+use crate::capture::webcam::Webcam;
+use crate::capture::{Camera, SampleCamera};
+use crate::config::{CameraChoice, Settings};
+use crate::credentials::{ApiCredentials, Environment, Keychain};
+use crate::training::{TrainingConfig, TrainingService};
+use crate::verification::Client;
+
+use super::kiosk::{CameraSource, EventSink, Kiosk, KioskOptions};
+
+pub struct Started {
+    pub kiosk: Kiosk,
+    pub live: bool,
+    /// Why the kiosk trains although someone may have expected it live.
+    pub notice: Option<String>,
+}
+
+/// Credentials from `KIOSK_APP_TOKEN`/`KIOSK_SECRET_KEY`, else from the keychain.
+/// `Err` carries a plain-words reason the keychain could not be read.
+fn credentials() -> Result<Option<ApiCredentials>, String> {
+    if let Some(c) = ApiCredentials::from_env() {
+        return Ok(Some(c));
+    }
+    let env = Environment::configured().map_err(|e| e.to_string())?;
+    Keychain::new(env)
+        .api_credentials()
+        .map_err(|e| e.to_string())
+}
+
+pub async fn start(settings: &Settings, events: EventSink) -> Result<Started, String> {
+    let found = tokio::task::spawn_blocking(credentials)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (creds, notice) = match found {
+        Ok(c) => (c, None),
+        Err(reason) => (
+            None,
+            Some(format!(
+                "Training mode: the stored credentials could not be read ({reason})."
+            )),
+        ),
+    };
+    let (client, training) = match creds {
+        Some(c) => (
+            Client::new(&settings.api_url, c).map_err(|e| e.to_string())?,
+            None,
+        ),
+        None => {
+            let svc = TrainingService::start(
+                "127.0.0.1:0".parse().expect("loopback address"),
+                TrainingConfig::default(),
+            )
+            .await
+            .map_err(|e| format!("the training service could not start: {e}"))?;
+            let client =
+                Client::new(&svc.base_url, svc.credentials()).map_err(|e| e.to_string())?;
+            (client, Some(svc))
+        }
+    };
+    let live = training.is_none();
+    let camera = match settings.camera {
+        CameraChoice::Sample => CameraSource::Sample(SampleCamera::default()),
+        CameraChoice::Webcam => CameraSource::Device(Arc::new(Webcam)),
+        CameraChoice::Auto => {
+            let has_webcam =
+                tokio::task::spawn_blocking(|| Webcam.devices().is_ok_and(|d| !d.is_empty()))
+                    .await
+                    .unwrap_or(false);
+            if has_webcam || live {
+                CameraSource::Device(Arc::new(Webcam))
+            } else {
+                CameraSource::Sample(SampleCamera::default())
+            }
+        }
+    };
+    let options = KioskOptions {
+        profile: settings.profile,
+        level_name: settings.level_name.clone(),
+        ..Default::default()
+    };
+    Ok(Started {
+        kiosk: Kiosk::new(client, training, camera, options, events),
+        live,
+        notice,
+    })
+}
