@@ -7,9 +7,11 @@ use std::time::{Duration, Instant};
 use onboard_kiosk::capture::Resolution;
 use onboard_kiosk::capture::{Impairment, SampleCamera};
 use onboard_kiosk::config::Profile;
+use onboard_kiosk::credentials::Sensitive;
+use onboard_kiosk::review::webhook::WebhookReceiver;
 use onboard_kiosk::review::PollPolicy;
 use onboard_kiosk::session::kiosk::*;
-use onboard_kiosk::training::{Scenario, TrainingConfig, TrainingService};
+use onboard_kiosk::training::{DigestAlg, Scenario, TrainingConfig, TrainingService, Webhooks};
 use onboard_kiosk::verification::Client;
 
 struct LiveFeedbackSeen {
@@ -21,15 +23,42 @@ struct Harness {
     events: Arc<Mutex<Vec<KioskEvent>>>,
     sample: SampleCamera,
     base_url: String,
+    _webhooks: Option<WebhookReceiver>,
 }
 
 async fn harness(profile: Profile) -> Harness {
+    harness_with(profile, false).await
+}
+
+/// With `webhooks`, the training service signs and delivers review events to a
+/// receiver, twice and out of order, and polling is too slow to matter.
+async fn harness_with(profile: Profile, webhooks: bool) -> Harness {
+    let receiver = if webhooks {
+        Some(
+            WebhookReceiver::start(
+                "127.0.0.1:0".parse().unwrap(),
+                Sensitive::new("hook-secret".to_owned()),
+            )
+            .await
+            .unwrap(),
+        )
+    } else {
+        None
+    };
     let svc = TrainingService::start(
         "127.0.0.1:0".parse().unwrap(),
         TrainingConfig {
             queue_delay: Duration::from_millis(50),
             review_delay: Duration::from_millis(200),
             later_rejection_delay: Duration::from_millis(300),
+            webhooks: receiver.as_ref().map(|(r, _)| Webhooks {
+                url: format!("http://{}/webhook", r.addr),
+                secret: "hook-secret".into(),
+                alg: DigestAlg::Sha256,
+                retry_delays: vec![Duration::from_millis(100)],
+                duplicate: true,
+                out_of_order: true,
+            }),
             ..Default::default()
         },
     )
@@ -47,21 +76,37 @@ async fn harness(profile: Profile) -> Harness {
         KioskOptions {
             profile,
             resolution: Some(Resolution::HD),
-            poll: PollPolicy {
-                initial: Duration::from_millis(100),
-                factor: 1.5,
-                max: Duration::from_millis(500),
-                give_up_after: Some(Duration::from_secs(20)),
+            poll: if webhooks {
+                // One poll at once, then not for a minute: only webhooks can answer in time.
+                PollPolicy {
+                    initial: Duration::from_secs(60),
+                    factor: 1.0,
+                    max: Duration::from_secs(60),
+                    give_up_after: None,
+                }
+            } else {
+                PollPolicy {
+                    initial: Duration::from_millis(100),
+                    factor: 1.5,
+                    max: Duration::from_millis(500),
+                    give_up_after: Some(Duration::from_secs(20)),
+                }
             },
             ..Default::default()
         },
         Arc::new(move |e| sink_events.lock().unwrap().push(e)),
     );
+    let mut webhook_receiver = None;
+    if let Some((r, deliveries)) = receiver {
+        kiosk.feed_webhooks(deliveries);
+        webhook_receiver = Some(r);
+    }
     Harness {
         kiosk: Arc::new(kiosk),
         events,
         sample,
         base_url,
+        _webhooks: webhook_receiver,
     }
 }
 
@@ -398,4 +443,27 @@ async fn invalid_details_are_refused_and_ending_wipes_the_session() {
         h.kiosk.preview(0, Duration::from_millis(100)).is_none(),
         "camera stopped"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_bring_the_outcome_and_a_retry_round_trip_works_through_them() {
+    let h = harness_with(Profile::Attendant, true).await;
+    h.run(Scenario::RetryBack, DocumentType::IdCard).await;
+    match h.outcome().await {
+        OutcomeView::Retry { items, .. } => assert_eq!(items[0].slot, Slot::Back),
+        other => panic!("expected a retry, got {other:?}"),
+    }
+    h.capture(Slot::Back).await;
+    h.kiosk.submit().await.unwrap();
+    assert!(matches!(h.outcome().await, OutcomeView::Approved { .. }));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_bring_final_and_on_hold_outcomes() {
+    let h = harness_with(Profile::Attendant, true).await;
+    h.run(Scenario::Final, DocumentType::Passport).await;
+    assert!(matches!(h.outcome().await, OutcomeView::Final { .. }));
+    let h = harness_with(Profile::Attendant, true).await;
+    h.run(Scenario::OnHold, DocumentType::Passport).await;
+    assert!(matches!(h.outcome().await, OutcomeView::Approved { .. }));
 }

@@ -2,9 +2,11 @@
 //!
 //! - [`interpret`]: the service's data to an [`Outcome`] (pure).
 //! - [`wait_for_review`]: polling with capped, jittered backoff.
+//! - [`webhook::WebhookReceiver`]: verified, ordered webhook deliveries.
 
 mod outcome;
 mod poller;
+pub mod webhook;
 
 pub use outcome::{
     interpret, report, verified_data, ImageRef, Outcome, OutcomeReport, RetryItem, VerifiedData,

@@ -19,6 +19,9 @@ use crate::capture::{
 };
 use crate::config::Profile;
 use crate::quality::{assess, encode_for_upload, Kind, ProblemCode, Thresholds};
+use tokio::sync::{broadcast, mpsc};
+
+use crate::review::webhook::WebhookEvent;
 use crate::review::{
     interpret, verified_data, wait_for_review, ImageRef, Outcome, PollPolicy, Waited,
 };
@@ -464,6 +467,7 @@ pub struct Kiosk {
     live: Mutex<Option<(Slot, Arc<LiveCapture>)>>,
     scenario: Mutex<Scenario>,
     generation: std::sync::atomic::AtomicU64,
+    webhook_updates: broadcast::Sender<WebhookEvent>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -488,7 +492,18 @@ impl Kiosk {
             live: Mutex::default(),
             scenario: Mutex::new(Scenario::Green),
             generation: Default::default(),
+            webhook_updates: broadcast::channel(256).0,
         }
+    }
+
+    /// Takes verified webhook deliveries (see [`crate::review::webhook`]) into the status stream.
+    pub fn feed_webhooks(&self, mut deliveries: mpsc::UnboundedReceiver<WebhookEvent>) {
+        let updates = self.webhook_updates.clone();
+        tokio::spawn(async move {
+            while let Some(e) = deliveries.recv().await {
+                let _ = updates.send(e);
+            }
+        });
     }
 
     pub fn options(&self) -> &KioskOptions {
@@ -964,16 +979,48 @@ impl Kiosk {
         let policy = self.options.poll;
         let max_attempts = self.options.max_attempts;
         let profile = self.options.profile;
+        let mut updates = self.webhook_updates.subscribe();
         tokio::spawn(async move {
             let status_events = events.clone();
-            let waited = wait_for_review(&client, &applicant_id, policy, move |state| {
+            let webhook_events = events.clone();
+            let polling = wait_for_review(&client, &applicant_id, policy, move |state| {
                 if let Some(status) = &state.review_status {
                     status_events(KioskEvent::Review {
                         status: status.to_string(),
                     });
                 }
-            })
-            .await;
+            });
+            // Webhooks and polling feed one stream: whichever learns of the decision first wins.
+            let pushed = async {
+                loop {
+                    match updates.recv().await {
+                        Ok(e) if e.applicant_id == applicant_id => {
+                            if e.review_status != Some(ReviewStatus::Completed) {
+                                if let Some(status) = &e.review_status {
+                                    webhook_events(KioskEvent::Review {
+                                        status: status.to_string(),
+                                    });
+                                }
+                                continue;
+                            }
+                            // The delivery says "decided": read the decision itself, signed.
+                            if let Ok(state) = client.review_status(&applicant_id).await {
+                                if state.review_status == Some(ReviewStatus::Completed) {
+                                    return state;
+                                }
+                            }
+                        }
+                        Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                        Err(broadcast::error::RecvError::Closed) => {
+                            std::future::pending::<()>().await
+                        }
+                    }
+                }
+            };
+            let waited = tokio::select! {
+                waited = polling => waited,
+                state = pushed => Ok(Waited::Completed(state)),
+            };
             let outcome = match waited {
                 Ok(Waited::Completed(state)) => {
                     let steps = client

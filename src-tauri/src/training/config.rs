@@ -3,6 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+pub use crate::verification::digest::DigestAlg;
+
 use crate::verification::models::{DocSetType, IdDocType};
 
 use super::script::Scenario;
@@ -69,34 +71,6 @@ pub struct Faults {
 impl Faults {
     pub fn total_failing(&self) -> f64 {
         self.server_error + self.rate_limited + self.reset_before + self.reset_after
-    }
-}
-
-/// Digest algorithm of webhook signatures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DigestAlg {
-    Sha1,
-    #[default]
-    Sha256,
-    Sha512,
-}
-
-impl DigestAlg {
-    pub fn header_name(self) -> &'static str {
-        match self {
-            Self::Sha1 => "HMAC_SHA1_HEX",
-            Self::Sha256 => "HMAC_SHA256_HEX",
-            Self::Sha512 => "HMAC_SHA512_HEX",
-        }
-    }
-
-    pub fn from_header(name: &str) -> Option<Self> {
-        match name {
-            "HMAC_SHA1_HEX" => Some(Self::Sha1),
-            "HMAC_SHA256_HEX" => Some(Self::Sha256),
-            "HMAC_SHA512_HEX" => Some(Self::Sha512),
-            _ => None,
-        }
     }
 }
 

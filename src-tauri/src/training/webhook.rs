@@ -2,13 +2,12 @@
 
 use std::time::Duration;
 
-use hmac::{Hmac, Mac};
 use serde::Serialize;
 use tokio::sync::mpsc;
 
 use crate::verification::models::{ReviewResult, ReviewStatus};
 
-use super::config::{DigestAlg, Webhooks};
+use super::config::Webhooks;
 
 /// One event, as the service sends it. No personal data.
 #[derive(Debug, Clone, Serialize)]
@@ -29,20 +28,7 @@ pub struct Event {
     pub created_at_ms: String,
 }
 
-/// Hex HMAC of the raw body with the webhook secret.
-pub fn digest(alg: DigestAlg, secret: &[u8], body: &[u8]) -> String {
-    fn run<M: Mac + hmac::digest::KeyInit>(secret: &[u8], body: &[u8]) -> String {
-        let mut mac = <M as hmac::digest::KeyInit>::new_from_slice(secret)
-            .expect("HMAC takes keys of any length");
-        mac.update(body);
-        hex::encode(mac.finalize().into_bytes())
-    }
-    match alg {
-        DigestAlg::Sha1 => run::<Hmac<sha1::Sha1>>(secret, body),
-        DigestAlg::Sha256 => run::<Hmac<sha2::Sha256>>(secret, body),
-        DigestAlg::Sha512 => run::<Hmac<sha2::Sha512>>(secret, body),
-    }
-}
+pub use crate::verification::digest::digest;
 
 /// Starts the delivery loop; events sent to the returned channel are delivered in the background.
 pub fn start(config: Webhooks) -> mpsc::UnboundedSender<Event> {

@@ -5,9 +5,11 @@
 //! - [`ApiError`]: every failure, with status, error code and correlation id.
 //! - [`retry::decide`]: the retry decision as a pure function.
 //! - [`api`]: every path and header name, in one place.
+//! - [`digest`]: webhook signatures.
 
 pub mod api;
 mod client;
+pub mod digest;
 mod error;
 pub mod files;
 pub mod models;
