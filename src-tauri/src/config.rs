@@ -76,6 +76,8 @@ pub struct Settings {
     pub camera: CameraChoice,
     /// The verification service (scheme and host).
     pub api_url: String,
+    /// Where to take webhook deliveries (off unless set), e.g. `0.0.0.0:8787`.
+    pub webhook_listen: Option<std::net::SocketAddr>,
 }
 
 impl Default for Settings {
@@ -86,6 +88,7 @@ impl Default for Settings {
             idle_timeout_secs: 90,
             camera: CameraChoice::Auto,
             api_url: "https://api.sumsub.com".to_owned(),
+            webhook_listen: None,
         }
     }
 }
@@ -121,6 +124,14 @@ impl Settings {
             match c.parse() {
                 Ok(c) => s.camera = c,
                 Err(e) => tracing::warn!("KIOSK_CAMERA ignored: {e}"),
+            }
+        }
+        if let Some(addr) = get("KIOSK_WEBHOOK_LISTEN").filter(|a| !a.trim().is_empty()) {
+            match addr.trim().parse() {
+                Ok(a) => s.webhook_listen = Some(a),
+                Err(_) => tracing::warn!(
+                    "KIOSK_WEBHOOK_LISTEN ignored: expected an address such as 0.0.0.0:8787"
+                ),
             }
         }
         if let Some(url) = get("KIOSK_API_URL").filter(|u| !u.trim().is_empty()) {

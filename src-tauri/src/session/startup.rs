@@ -6,7 +6,8 @@ use std::sync::Arc;
 use crate::capture::webcam::Webcam;
 use crate::capture::{Camera, SampleCamera};
 use crate::config::{CameraChoice, Settings};
-use crate::credentials::{ApiCredentials, Environment, Keychain};
+use crate::credentials::{ApiCredentials, Environment, Item, Keychain, Sensitive};
+use crate::review::webhook::WebhookReceiver;
 use crate::training::{TrainingConfig, TrainingService};
 use crate::verification::Client;
 
@@ -17,6 +18,41 @@ pub struct Started {
     pub live: bool,
     /// Why the kiosk trains although someone may have expected it live.
     pub notice: Option<String>,
+    /// Listening while kept; dropping it stops the receiver.
+    pub webhooks: Option<WebhookReceiver>,
+}
+
+/// The webhook secret from `KIOSK_WEBHOOK_SECRET`, else the keychain, then the receiver.
+async fn start_webhooks(
+    addr: std::net::SocketAddr,
+) -> Result<
+    (
+        WebhookReceiver,
+        tokio::sync::mpsc::UnboundedReceiver<crate::review::webhook::WebhookEvent>,
+    ),
+    String,
+> {
+    let secret = match std::env::var("KIOSK_WEBHOOK_SECRET")
+        .ok()
+        .filter(|s| !s.is_empty())
+    {
+        Some(s) => Sensitive::new(s),
+        None => tokio::task::spawn_blocking(|| {
+            let env = Environment::configured().map_err(|e| e.to_string())?;
+            Keychain::new(env)
+                .get(Item::WebhookSecret)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| {
+                    "no webhook secret is stored (kioskctl credentials set-webhook-secret)"
+                        .to_owned()
+                })
+        })
+        .await
+        .map_err(|e| e.to_string())??,
+    };
+    WebhookReceiver::start(addr, secret)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))
 }
 
 /// Credentials from `KIOSK_APP_TOKEN`/`KIOSK_SECRET_KEY`, else from the keychain.
@@ -82,9 +118,26 @@ pub async fn start(settings: &Settings, events: EventSink) -> Result<Started, St
         level_name: settings.level_name.clone(),
         ..Default::default()
     };
+    let kiosk = Kiosk::new(client, training, camera, options, events);
+    let mut notice = notice;
+    let mut webhooks = None;
+    if let Some(addr) = settings.webhook_listen {
+        match start_webhooks(addr).await {
+            Ok((receiver, deliveries)) => {
+                kiosk.feed_webhooks(deliveries);
+                webhooks = Some(receiver);
+            }
+            Err(reason) => {
+                notice = Some(format!(
+                    "Webhooks are off: {reason}. Reviews are followed by polling."
+                ))
+            }
+        }
+    }
     Ok(Started {
-        kiosk: Kiosk::new(client, training, camera, options, events),
+        kiosk,
         live,
         notice,
+        webhooks,
     })
 }

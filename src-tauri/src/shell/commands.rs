@@ -31,6 +31,8 @@ pub struct KioskState {
     pub kiosk: Arc<Kiosk>,
     /// Why the kiosk is in training mode, when it could not read its credentials.
     pub notice: Option<String>,
+    /// The webhook receiver, listening while the kiosk runs (when configured).
+    pub _webhooks: Option<crate::review::webhook::WebhookReceiver>,
 }
 
 type Res<T> = Result<T, IpcError>;

@@ -89,6 +89,7 @@ pub fn run() {
                 settings: settings.clone(),
                 kiosk: Arc::new(started.kiosk),
                 notice: started.notice,
+                _webhooks: started.webhooks,
             });
             Ok(())
         })
