@@ -440,7 +440,7 @@ async fn invalid_details_are_refused_and_ending_wipes_the_session() {
     assert!(h.kiosk.session().is_none());
     assert!(h.kiosk.still(Slot::Single).is_none());
     assert!(
-        h.kiosk.preview(0, Duration::from_millis(100)).is_none(),
+        h.kiosk.preview(0, Duration::from_millis(100), 0).is_none(),
         "camera stopped"
     );
 }

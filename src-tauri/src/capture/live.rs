@@ -186,9 +186,15 @@ impl LiveCapture {
             .take()
     }
 
-    /// A JPEG of a frame newer than `after`, waiting up to `wait` for one.
-    /// Frames nobody asks for are never encoded.
-    pub fn preview_after(&self, after: u64, wait: Duration) -> Option<(u64, Arc<Vec<u8>>)> {
+    /// A JPEG of a frame newer than `after`, waiting up to `wait` for one, at
+    /// most `max_width` wide (the screen shows no more than that; fewer pixels
+    /// decode faster in the web view). Frames nobody asks for are never encoded.
+    pub fn preview_after(
+        &self,
+        after: u64,
+        wait: Duration,
+        max_width: u32,
+    ) -> Option<(u64, Arc<Vec<u8>>)> {
         let deadline = Instant::now() + wait;
         let (seq, frame) = {
             let mut latest = self.inner.latest.lock().expect("latest frame");
@@ -210,7 +216,18 @@ impl LiveCapture {
         if let Some((s, jpeg)) = cache.as_ref().filter(|(s, _)| *s == seq) {
             return Some((*s, jpeg.clone()));
         }
-        let jpeg = Arc::new(encode_preview(frame.as_frame()).ok()?);
+        let jpeg = if max_width > 0 && frame.width > max_width {
+            let (w, h, rgb) = shrink(&frame, max_width);
+            encode_preview(crate::quality::Frame {
+                width: w,
+                height: h,
+                rgb: &rgb,
+            })
+            .ok()?
+        } else {
+            encode_preview(frame.as_frame()).ok()?
+        };
+        let jpeg = Arc::new(jpeg);
         *cache = Some((seq, jpeg.clone()));
         self.inner.previews.fetch_add(1, Ordering::Relaxed);
         Some((seq, jpeg))
@@ -252,6 +269,22 @@ impl Drop for LiveCapture {
             .expect("auto capture")
             .take();
     }
+}
+
+/// Nearest-neighbour shrink to `width` (preview only: never stored or checked).
+fn shrink(frame: &RgbFrame, width: u32) -> (u32, u32, Vec<u8>) {
+    let (sw, sh) = (frame.width as usize, frame.height as usize);
+    let w = width.max(1) as usize;
+    let h = ((sh * w) / sw).max(1);
+    let xs: Vec<usize> = (0..w).map(|x| (x * sw / w) * 3).collect();
+    let mut out = Vec::with_capacity(w * h * 3);
+    for y in 0..h {
+        let row = &frame.rgb[(y * sh / h) * sw * 3..][..sw * 3];
+        for &x in &xs {
+            out.extend_from_slice(&row[x..x + 3]);
+        }
+    }
+    (w as u32, h as u32, out)
 }
 
 fn check_loop(inner: &Inner, config: LiveConfig, sink: LiveSink) {
@@ -340,7 +373,7 @@ mod tests {
             }
         }
         let (seq, jpeg) = live
-            .preview_after(0, Duration::from_secs(2))
+            .preview_after(0, Duration::from_secs(2), 0)
             .expect("a preview frame");
         assert!(
             seq > 0 && jpeg.starts_with(&[0xFF, 0xD8]),
@@ -384,6 +417,14 @@ mod tests {
     }
 
     #[test]
+    fn previews_shrink_to_the_width_asked_for() {
+        let frame = RgbFrame::new(4, 2, (0..24).collect());
+        let (w, h, rgb) = shrink(&frame, 2);
+        assert_eq!((w, h), (2, 1));
+        assert_eq!(rgb, vec![0, 1, 2, 6, 7, 8]);
+    }
+
+    #[test]
     fn dropping_stops_the_camera_and_wipes_frames() {
         let camera = SampleCamera::new(60);
         let live = LiveCapture::start(
@@ -394,7 +435,7 @@ mod tests {
             Arc::new(|_| {}),
         )
         .unwrap();
-        let frame = live.preview_after(0, Duration::from_secs(2));
+        let frame = live.preview_after(0, Duration::from_secs(2), 640);
         assert!(frame.is_some());
         let inner = live.inner.clone();
         drop(live);

@@ -705,9 +705,14 @@ impl Kiosk {
     }
 
     /// The newest preview JPEG after frame `after`, waiting up to `wait`.
-    pub fn preview(&self, after: u64, wait: Duration) -> Option<(u64, Arc<Vec<u8>>)> {
+    pub fn preview(
+        &self,
+        after: u64,
+        wait: Duration,
+        max_width: u32,
+    ) -> Option<(u64, Arc<Vec<u8>>)> {
         let live = lock(&self.live).as_ref().map(|(_, l)| l.clone())?;
-        live.preview_after(after, wait)
+        live.preview_after(after, wait, max_width)
     }
 
     pub fn camera_stats(&self) -> Option<LiveStats> {

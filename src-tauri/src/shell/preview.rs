@@ -1,7 +1,8 @@
 //! `kiosk://localhost/…`: binary pictures for the web view, never JSON or base64.
 //!
-//! - `preview?after=N`: the newest live frame after frame N as JPEG, waiting
-//!   up to a second for one (204 if none came). The screen asks for the next
+//! - `preview?after=N&width=W`: the newest live frame after frame N as JPEG,
+//!   at most W pixels wide (the size it is shown at), waiting up to a second
+//!   for one (204 if none came). The screen asks for the next
 //!   frame when it has drawn the last, so a slow screen skips frames.
 //! - `still/SLOT`: the picture taken for a step, for the review screen.
 //!
@@ -37,12 +38,14 @@ fn jpeg(bytes: Vec<u8>, seq: Option<u64>) -> Response<Vec<u8>> {
 pub fn respond(kiosk: &Kiosk, uri: &Uri) -> Response<Vec<u8>> {
     let path = uri.path().trim_start_matches('/');
     if path == "preview" {
-        let after = uri
-            .query()
-            .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("after=")))
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0);
-        return match kiosk.preview(after, Duration::from_secs(1)) {
+        let param = |name: &str| {
+            uri.query()
+                .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix(name)))
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        let width = param("width=").min(u32::MAX as u64) as u32;
+        return match kiosk.preview(param("after="), Duration::from_secs(1), width) {
             Some((seq, bytes)) => jpeg(bytes.to_vec(), Some(seq)),
             None => empty(StatusCode::NO_CONTENT),
         };

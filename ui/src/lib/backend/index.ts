@@ -49,9 +49,9 @@ export function pictureBase(userAgent: string): string {
 
 const base = typeof navigator === "undefined" ? "kiosk://localhost" : pictureBase(navigator.userAgent);
 
-/** The next live frame after `after`, or null when none came within a second. */
-export async function nextPreviewFrame(after: number): Promise<{ seq: number; blob: Blob } | null> {
-  const response = await fetch(`${base}/preview?after=${after}`, { cache: "no-store" });
+/** The next live frame after `after`, at most `width` pixels wide, or null when none came within a second. */
+export async function nextPreviewFrame(after: number, width: number): Promise<{ seq: number; blob: Blob } | null> {
+  const response = await fetch(`${base}/preview?after=${after}&width=${Math.round(width)}`, { cache: "no-store" });
   if (response.status !== 200) return null;
   const seq = Number(response.headers.get("X-Frame-Seq") ?? after + 1);
   return { seq, blob: await response.blob() };
