@@ -39,6 +39,7 @@ impl App {
             &native_port.to_string(),
         ])
         .env("KIOSK_LOG_DIR", &log_dir)
+        .env("KIOSK_DATA_DIR", &log_dir)
         .env_remove("KIOSK_APP_TOKEN")
         .env_remove("KIOSK_SECRET_KEY")
         .stdin(Stdio::null())

@@ -429,3 +429,26 @@ async fn the_preview_runs_smoothly_while_the_checks_run() -> Result<()> {
     );
     f.close().await
 }
+
+#[tokio::test]
+async fn staff_see_a_later_rejection_in_recent_applicants() -> Result<()> {
+    let mut f = Flow::launch("recent", &[("KIOSK_PROFILE", "attendant")]).await?;
+    f.choose_training_outcome("green-then-red").await?;
+    f.run_to_submission("passport", true).await?;
+    f.wait("[data-screen=result][data-outcome=approved]", 60)
+        .await?;
+    f.click("[data-testid=done]").await?;
+    f.click("[data-testid=open-recent]").await?;
+    f.wait("[data-screen=recent] tbody tr", 10).await?;
+    f.shot("approved").await?;
+    // The training service rejects this applicant 20 s after approving it.
+    f.wait("tr[data-turned-red=true]", 60).await?;
+    f.wait("[data-testid=recent-alert]", 5).await?;
+    f.shot("turned-red").await?;
+    let text = f.body_text().await?;
+    assert!(
+        !text.contains("anna.weber"),
+        "no personal data in the staff list"
+    );
+    f.close().await
+}

@@ -8,11 +8,14 @@ use onboard_kiosk::capture::Resolution;
 use onboard_kiosk::capture::{Impairment, SampleCamera};
 use onboard_kiosk::config::Profile;
 use onboard_kiosk::credentials::Sensitive;
+use onboard_kiosk::review::recent::RecentStore;
 use onboard_kiosk::review::webhook::WebhookReceiver;
 use onboard_kiosk::review::PollPolicy;
 use onboard_kiosk::session::kiosk::*;
 use onboard_kiosk::training::{DigestAlg, Scenario, TrainingConfig, TrainingService, Webhooks};
 use onboard_kiosk::verification::Client;
+
+static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 struct LiveFeedbackSeen {
     problems: usize,
@@ -95,6 +98,11 @@ async fn harness_with(profile: Profile, webhooks: bool) -> Harness {
             ..Default::default()
         },
         Arc::new(move |e| sink_events.lock().unwrap().push(e)),
+        Arc::new(RecentStore::open(&std::env::temp_dir().join(format!(
+            "kiosk-session-recent-{}-{}.json",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        )))),
     );
     let mut webhook_receiver = None;
     if let Some((r, deliveries)) = receiver {
@@ -466,4 +474,49 @@ async fn webhooks_bring_final_and_on_hold_outcomes() {
     let h = harness_with(Profile::Attendant, true).await;
     h.run(Scenario::OnHold, DocumentType::Passport).await;
     assert!(matches!(h.outcome().await, OutcomeView::Approved { .. }));
+}
+
+impl Harness {
+    /// Waits until the recent list shows the applicant as approved earlier, rejected now.
+    async fn turned_red(&self, applicant_id: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let entry = self
+                .kiosk
+                .recent_applicants()
+                .into_iter()
+                .find(|a| a.applicant_id == applicant_id)
+                .expect("the submitted applicant is listed");
+            if entry.turned_red {
+                assert_eq!(entry.answer.as_deref(), Some("RED"));
+                let flagged =
+                    self.events.lock().unwrap().iter().any(
+                        |e| matches!(e, KioskEvent::Recent { applicant } if applicant.turned_red),
+                    );
+                assert!(flagged, "the change reached the screen as an event");
+                return;
+            }
+            assert!(Instant::now() < deadline, "not flagged: {entry:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approval_turned_red_later_is_flagged_by_polling() {
+    let h = harness(Profile::Attendant).await;
+    h.kiosk.keep_recent_current(Duration::from_millis(200));
+    let sent = h.run(Scenario::GreenThenRed, DocumentType::Passport).await;
+    assert!(matches!(h.outcome().await, OutcomeView::Approved { .. }));
+    h.kiosk.end_session();
+    h.turned_red(sent.applicant_id.as_deref().unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approval_turned_red_later_is_flagged_by_webhook() {
+    let h = harness_with(Profile::Attendant, true).await;
+    let sent = h.run(Scenario::GreenThenRed, DocumentType::Passport).await;
+    assert!(matches!(h.outcome().await, OutcomeView::Approved { .. }));
+    h.kiosk.end_session();
+    h.turned_red(sent.applicant_id.as_deref().unwrap()).await;
 }

@@ -3,9 +3,11 @@
 //! - [`interpret`]: the service's data to an [`Outcome`] (pure).
 //! - [`wait_for_review`]: polling with capped, jittered backoff.
 //! - [`webhook::WebhookReceiver`]: verified, ordered webhook deliveries.
+//! - [`recent::RecentStore`]: the applicants this kiosk submitted, for staff.
 
 mod outcome;
 mod poller;
+pub mod recent;
 pub mod webhook;
 
 pub use outcome::{

@@ -21,13 +21,14 @@ use crate::config::Profile;
 use crate::quality::{assess, encode_for_upload, Kind, ProblemCode, Thresholds};
 use tokio::sync::{broadcast, mpsc};
 
+use crate::review::recent::{RecentApplicant, RecentStore};
 use crate::review::webhook::WebhookEvent;
 use crate::review::{
     interpret, verified_data, wait_for_review, ImageRef, Outcome, PollPolicy, Waited,
 };
 use crate::training::{Scenario, TrainingService};
 use crate::verification::models::{
-    DocSetType, DocSide, FixedInfo, IdDocType, NewApplicant, ReviewStatus,
+    DocSetType, DocSide, FixedInfo, IdDocType, NewApplicant, ReviewState, ReviewStatus,
 };
 use crate::verification::{ApiError, Client};
 
@@ -315,6 +316,10 @@ pub enum KioskEvent {
     Failed {
         message: String,
     },
+    /// An applicant in the recent list changed (any session, also long after it ended).
+    Recent {
+        applicant: RecentApplicant,
+    },
 }
 
 pub type EventSink = Arc<dyn Fn(KioskEvent) + Send + Sync>;
@@ -468,6 +473,7 @@ pub struct Kiosk {
     scenario: Mutex<Scenario>,
     generation: std::sync::atomic::AtomicU64,
     webhook_updates: broadcast::Sender<WebhookEvent>,
+    recent: Arc<RecentStore>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -481,6 +487,7 @@ impl Kiosk {
         camera: CameraSource,
         options: KioskOptions,
         events: EventSink,
+        recent: Arc<RecentStore>,
     ) -> Self {
         Self {
             client,
@@ -493,14 +500,60 @@ impl Kiosk {
             scenario: Mutex::new(Scenario::Green),
             generation: Default::default(),
             webhook_updates: broadcast::channel(256).0,
+            recent,
         }
+    }
+
+    /// The applicants this kiosk submitted, newest first.
+    pub fn recent_applicants(&self) -> Vec<RecentApplicant> {
+        self.recent.list()
+    }
+
+    fn apply_recent(
+        recent: &RecentStore,
+        events: &EventSink,
+        applicant_id: &str,
+        state: &ReviewState,
+    ) {
+        if let Some(applicant) = recent.update(applicant_id, state) {
+            if applicant.turned_red {
+                tracing::warn!(applicant = %applicant_id, "an approved applicant was rejected later");
+            }
+            events(KioskEvent::Recent { applicant });
+        }
+    }
+
+    /// Re-reads the review of every applicant in the recent list whose outcome
+    /// can still change, every `every`, so a later rejection shows up.
+    pub fn keep_recent_current(&self, every: Duration) {
+        let client = self.client.clone();
+        let recent = self.recent.clone();
+        let events = self.events.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                for id in recent.still_open() {
+                    if let Ok(state) = client.review_status(&id).await {
+                        Self::apply_recent(&recent, &events, &id, &state);
+                    }
+                }
+            }
+        });
     }
 
     /// Takes verified webhook deliveries (see [`crate::review::webhook`]) into the status stream.
     pub fn feed_webhooks(&self, mut deliveries: mpsc::UnboundedReceiver<WebhookEvent>) {
         let updates = self.webhook_updates.clone();
+        let recent = self.recent.clone();
+        let events = self.events.clone();
         tokio::spawn(async move {
             while let Some(e) = deliveries.recv().await {
+                let state = ReviewState {
+                    review_status: e.review_status.clone(),
+                    review_result: e.review_result.clone(),
+                    ..Default::default()
+                };
+                Self::apply_recent(&recent, &events, &e.applicant_id, &state);
                 let _ = updates.send(e);
             }
         });
@@ -946,6 +999,8 @@ impl Kiosk {
             }
             s.applicant_id = Some(receipt.applicant_id.clone());
             s.phase = Phase::Waiting;
+            self.recent
+                .record(&receipt.applicant_id, &s.external_user_id);
             image_refs(s)
         };
         self.watch(receipt.applicant_id, refs, generation);
@@ -985,6 +1040,7 @@ impl Kiosk {
         let max_attempts = self.options.max_attempts;
         let profile = self.options.profile;
         let mut updates = self.webhook_updates.subscribe();
+        let recent = self.recent.clone();
         tokio::spawn(async move {
             let status_events = events.clone();
             let webhook_events = events.clone();
@@ -1026,6 +1082,9 @@ impl Kiosk {
                 waited = polling => waited,
                 state = pushed => Ok(Waited::Completed(state)),
             };
+            if let Ok(Waited::Completed(state) | Waited::StillWaiting(state)) = &waited {
+                Self::apply_recent(&recent, &events, &applicant_id, state);
+            }
             let outcome = match waited {
                 Ok(Waited::Completed(state)) => {
                     let steps = client

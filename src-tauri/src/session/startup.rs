@@ -7,6 +7,7 @@ use crate::capture::webcam::Webcam;
 use crate::capture::{Camera, SampleCamera};
 use crate::config::{CameraChoice, Settings};
 use crate::credentials::{ApiCredentials, Environment, Item, Keychain, Sensitive};
+use crate::review::recent::{self, RecentStore};
 use crate::review::webhook::WebhookReceiver;
 use crate::training::{TrainingConfig, TrainingService};
 use crate::verification::Client;
@@ -118,7 +119,14 @@ pub async fn start(settings: &Settings, events: EventSink) -> Result<Started, St
         level_name: settings.level_name.clone(),
         ..Default::default()
     };
-    let kiosk = Kiosk::new(client, training, camera, options, events);
+    let recent = Arc::new(RecentStore::open(&recent::default_path()));
+    let kiosk = Kiosk::new(client, training, camera, options, events, recent);
+    // A later rejection of an approved applicant must reach staff; training decides in seconds.
+    kiosk.keep_recent_current(if live {
+        std::time::Duration::from_secs(300)
+    } else {
+        std::time::Duration::from_secs(5)
+    });
     let mut notice = notice;
     let mut webhooks = None;
     if let Some(addr) = settings.webhook_listen {

@@ -9,6 +9,7 @@ use tauri::State;
 use crate::capture::live::LiveStats;
 use crate::capture::Impairment;
 use crate::config::{Profile, Settings};
+use crate::review::recent::RecentApplicant;
 use crate::session::kiosk::{
     ApplicantDetails, CameraStarted, CaptureView, DocumentChoice, Kiosk, SessionView, Slot,
 };
@@ -175,4 +176,10 @@ pub async fn set_sample_impairment(
     impairment: Impairment,
 ) -> Res<()> {
     Ok(state.kiosk.set_sample_impairment(impairment)?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn recent_applicants(state: State<'_, KioskState>) -> Res<Vec<RecentApplicant>> {
+    Ok(state.kiosk.recent_applicants())
 }

@@ -45,6 +45,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::end_session,
             commands::set_training_outcome,
             commands::set_sample_impairment,
+            commands::recent_applicants,
         ])
         .events(tauri_specta::collect_events![KioskEventMessage])
 }

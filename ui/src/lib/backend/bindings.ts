@@ -21,6 +21,7 @@ export const commands = {
 	endSession: () => typedError<null, IpcError>(__TAURI_INVOKE("end_session")),
 	setTrainingOutcome: (outcome: Scenario) => typedError<null, IpcError>(__TAURI_INVOKE("set_training_outcome", { outcome })),
 	setSampleImpairment: (impairment: Impairment) => typedError<null, IpcError>(__TAURI_INVOKE("set_sample_impairment", { impairment })),
+	recentApplicants: () => typedError<RecentApplicant_Serialize[], IpcError>(__TAURI_INVOKE("recent_applicants")),
 };
 
 /** Events */
@@ -151,10 +152,14 @@ export type KioskEventMessage_Deserialize = KioskEvent_Deserialize;
 export type KioskEventMessage_Serialize = KioskEvent_Serialize;
 
 /**  Everything the screen hears about without asking. */
-export type KioskEvent_Deserialize = { kind: "feedback"; slot: Slot; feedback: LiveFeedback } | { kind: "auto_captured"; slot: Slot } | { kind: "camera_lost"; reason: string } | { kind: "upload"; image: number; images: number; sent: number | null; total: number | null } | { kind: "review"; status: string } | { kind: "outcome"; outcome: OutcomeView_Deserialize } | { kind: "failed"; message: string };
+export type KioskEvent_Deserialize = { kind: "feedback"; slot: Slot; feedback: LiveFeedback } | { kind: "auto_captured"; slot: Slot } | { kind: "camera_lost"; reason: string } | { kind: "upload"; image: number; images: number; sent: number | null; total: number | null } | { kind: "review"; status: string } | { kind: "outcome"; outcome: OutcomeView_Deserialize } | { kind: "failed"; message: string } | 
+/**  An applicant in the recent list changed (any session, also long after it ended). */
+{ kind: "recent"; applicant: RecentApplicant_Deserialize };
 
 /**  Everything the screen hears about without asking. */
-export type KioskEvent_Serialize = { kind: "feedback"; slot: Slot; feedback: LiveFeedback } | { kind: "auto_captured"; slot: Slot } | { kind: "camera_lost"; reason: string } | { kind: "upload"; image: number; images: number; sent: number | null; total: number | null } | { kind: "review"; status: string } | { kind: "outcome"; outcome: OutcomeView_Serialize } | { kind: "failed"; message: string };
+export type KioskEvent_Serialize = { kind: "feedback"; slot: Slot; feedback: LiveFeedback } | { kind: "auto_captured"; slot: Slot } | { kind: "camera_lost"; reason: string } | { kind: "upload"; image: number; images: number; sent: number | null; total: number | null } | { kind: "review"; status: string } | { kind: "outcome"; outcome: OutcomeView_Serialize } | { kind: "failed"; message: string } | 
+/**  An applicant in the recent list changed (any session, also long after it ended). */
+{ kind: "recent"; applicant: RecentApplicant_Serialize };
 
 /**  What the person should hear about the picture right now. */
 export type LiveFeedback = {
@@ -203,6 +208,40 @@ export type Profile =
 "self_service" | 
 /**  A field agent on a laptop: offline outbox on. */
 "field";
+
+export type RecentApplicant = RecentApplicant_Serialize | RecentApplicant_Deserialize;
+
+export type RecentApplicant_Deserialize = {
+	applicant_id: string,
+	external_user_id: string,
+	/**  RFC 3339, UTC. */
+	submitted_at: string,
+	updated_at: string,
+	/**  The service's review status: `pending`, `queued`, `onHold`, `completed`, … */
+	status: string,
+	/**  `GREEN` or `RED` once decided. */
+	answer?: string | null,
+	/**  `RETRY` or `FINAL` for a RED answer. */
+	reject_type?: string | null,
+	/**  Approved earlier, rejected now: staff must act. */
+	turned_red: boolean,
+};
+
+export type RecentApplicant_Serialize = {
+	applicant_id: string,
+	external_user_id: string,
+	/**  RFC 3339, UTC. */
+	submitted_at: string,
+	updated_at: string,
+	/**  The service's review status: `pending`, `queued`, `onHold`, `completed`, … */
+	status: string,
+	/**  `GREEN` or `RED` once decided. */
+	answer: string | null,
+	/**  `RETRY` or `FINAL` for a RED answer. */
+	reject_type: string | null,
+	/**  Approved earlier, rejected now: staff must act. */
+	turned_red: boolean,
+};
 
 export type Resolution = {
 	width: number,

@@ -10,11 +10,13 @@ import type {
   Impairment,
   KioskEvent_Serialize,
   LiveStats,
+  RecentApplicant,
   Scenario,
   SessionView_Serialize,
   Slot,
 } from "./bindings";
 
+export type { RecentApplicant } from "./bindings";
 export type { ErrorCode, IpcError, Mode, Profile, Slot, DocumentType, ProblemCode, Impairment, Scenario, CaptureView, LiveFeedback, LiveStats, Phase } from "./bindings";
 export type AppStatus = AppStatus_Serialize;
 export type SessionView = SessionView_Serialize;
@@ -75,6 +77,7 @@ export const backend = {
   endSession: (): Promise<null> => unwrap(commands.endSession()),
   setTrainingOutcome: (outcome: Scenario): Promise<null> => unwrap(commands.setTrainingOutcome(outcome)),
   setSampleImpairment: (impairment: Impairment): Promise<null> => unwrap(commands.setSampleImpairment(impairment)),
+  recentApplicants: (): Promise<RecentApplicant[]> => unwrap(commands.recentApplicants()),
   /** Calls `handler` for every kiosk event; returns the function that stops listening. */
   onEvent: (handler: (event: KioskEvent) => void): Promise<() => void> =>
     events.kioskEventMessage.listen((e) => handler(e.payload as KioskEvent)),

@@ -1,0 +1,233 @@
+//! The applicants this kiosk submitted, kept across restarts for staff: ids,
+//! times and review status only — no names, no images, no entered data.
+//!
+//! The list is one small JSON file in the kiosk's data folder, replaced
+//! atomically on every change. A status change after an approval (GREEN, then
+//! RED) is flagged so staff see it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+use crate::config::APP_IDENTIFIER;
+use crate::verification::models::{ReviewAnswer, ReviewState, ReviewStatus};
+
+/// How many applicants the list keeps (oldest dropped first).
+pub const KEEP: usize = 200;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub struct RecentApplicant {
+    pub applicant_id: String,
+    pub external_user_id: String,
+    /// RFC 3339, UTC.
+    pub submitted_at: String,
+    pub updated_at: String,
+    /// The service's review status: `pending`, `queued`, `onHold`, `completed`, …
+    pub status: String,
+    /// `GREEN` or `RED` once decided.
+    pub answer: Option<String>,
+    /// `RETRY` or `FINAL` for a RED answer.
+    pub reject_type: Option<String>,
+    /// Approved earlier, rejected now: staff must act.
+    pub turned_red: bool,
+}
+
+/// Where the list is kept: `KIOSK_DATA_DIR`, else the platform's per-user data folder.
+pub fn default_path() -> PathBuf {
+    std::env::var_os("KIOSK_DATA_DIR")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            dirs::data_local_dir()
+                .unwrap_or_else(std::env::temp_dir)
+                .join(APP_IDENTIFIER)
+        })
+        .join("recent-applicants.json")
+}
+
+pub struct RecentStore {
+    path: PathBuf,
+    entries: Mutex<Vec<RecentApplicant>>,
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+impl RecentStore {
+    /// Opens the list at `path`. A damaged file is set aside (renamed with
+    /// `.damaged`) rather than overwritten, and the list starts empty.
+    pub fn open(path: &Path) -> Self {
+        let entries = match std::fs::read(path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                tracing::warn!("the recent-applicants list is damaged ({e}); it was set aside");
+                let _ = std::fs::rename(path, path.with_extension("json.damaged"));
+                Vec::new()
+            }),
+            Err(_) => Vec::new(),
+        };
+        Self {
+            path: path.to_path_buf(),
+            entries: Mutex::new(entries),
+        }
+    }
+
+    fn save(&self, entries: &[RecentApplicant]) {
+        let write = || -> std::io::Result<()> {
+            if let Some(dir) = self.path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            let tmp = self.path.with_extension("json.tmp");
+            std::fs::write(&tmp, serde_json::to_vec_pretty(entries)?)?;
+            std::fs::rename(&tmp, &self.path)
+        };
+        if let Err(e) = write() {
+            tracing::warn!("the recent-applicants list could not be saved: {e}");
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<RecentApplicant>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Newest first.
+    pub fn list(&self) -> Vec<RecentApplicant> {
+        let mut v = self.lock().clone();
+        v.reverse();
+        v
+    }
+
+    /// Notes a submission (again, after a retry: the entry is moved to the top).
+    pub fn record(&self, applicant_id: &str, external_user_id: &str) {
+        let mut entries = self.lock();
+        let mut entry = match entries.iter().position(|e| e.applicant_id == applicant_id) {
+            Some(i) => entries.remove(i),
+            None => RecentApplicant {
+                applicant_id: applicant_id.to_owned(),
+                external_user_id: external_user_id.to_owned(),
+                submitted_at: now(),
+                updated_at: now(),
+                status: ReviewStatus::Pending.to_string(),
+                answer: None,
+                reject_type: None,
+                turned_red: false,
+            },
+        };
+        entry.updated_at = now();
+        entry.status = ReviewStatus::Pending.to_string();
+        entries.push(entry);
+        let excess = entries.len().saturating_sub(KEEP);
+        entries.drain(..excess);
+        self.save(&entries);
+    }
+
+    /// Applies a review state of a listed applicant; returns the entry when it changed.
+    pub fn update(&self, applicant_id: &str, state: &ReviewState) -> Option<RecentApplicant> {
+        let mut entries = self.lock();
+        let entry = entries
+            .iter_mut()
+            .find(|e| e.applicant_id == applicant_id)?;
+        let status = state.review_status.as_ref()?.to_string();
+        let result = state.review_result.clone().unwrap_or_default();
+        let answer = result.review_answer.as_ref().map(|a| a.to_string());
+        let reject_type = result.review_reject_type.as_ref().map(|r| r.to_string());
+        if entry.status == status && entry.answer == answer && entry.reject_type == reject_type {
+            return None;
+        }
+        let was_green = entry.answer.as_deref() == Some("GREEN");
+        if was_green && result.review_answer == Some(ReviewAnswer::Red) {
+            entry.turned_red = true;
+        }
+        entry.status = status;
+        entry.answer = answer;
+        entry.reject_type = reject_type;
+        entry.updated_at = now();
+        let changed = entry.clone();
+        self.save(&entries);
+        Some(changed)
+    }
+
+    /// Applicants whose outcome can still change: everything but a final rejection.
+    pub fn still_open(&self) -> Vec<String> {
+        self.lock()
+            .iter()
+            .filter(|e| e.reject_type.as_deref() != Some("FINAL"))
+            .map(|e| e.applicant_id.clone())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(json: &str) -> ReviewState {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn keeps_ids_and_status_across_restarts_and_flags_green_then_red() {
+        let dir = std::env::temp_dir().join(format!("kiosk-recent-{}", std::process::id()));
+        let path = dir.join("recent.json");
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = RecentStore::open(&path);
+        store.record("app-1", "kiosk-ext-1");
+        let green =
+            state(r#"{"reviewStatus":"completed","reviewResult":{"reviewAnswer":"GREEN"}}"#);
+        assert!(store.update("app-1", &green).is_some());
+        assert!(
+            store.update("app-1", &green).is_none(),
+            "no change, no update"
+        );
+        assert!(store.update("unknown", &green).is_none());
+
+        let reopened = RecentStore::open(&path);
+        assert_eq!(reopened.list()[0].answer.as_deref(), Some("GREEN"));
+        let red = state(
+            r#"{"reviewStatus":"completed","reviewResult":{"reviewAnswer":"RED","reviewRejectType":"FINAL"}}"#,
+        );
+        let changed = reopened.update("app-1", &red).unwrap();
+        assert!(changed.turned_red);
+        assert!(
+            reopened.still_open().is_empty(),
+            "a final rejection is settled"
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("kiosk-ext-1") && !text.contains("@"),
+            "ids only"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_damaged_file_is_set_aside_not_lost() {
+        let dir = std::env::temp_dir().join(format!("kiosk-recent-bad-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("recent.json");
+        std::fs::write(&path, b"{ not json").unwrap();
+        let store = RecentStore::open(&path);
+        assert!(store.list().is_empty());
+        assert!(path.with_extension("json.damaged").exists());
+        store.record("a", "b");
+        assert_eq!(RecentStore::open(&path).list().len(), 1);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn keeps_at_most_the_newest_entries() {
+        let dir = std::env::temp_dir().join(format!("kiosk-recent-cap-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = RecentStore::open(&dir.join("recent.json"));
+        for i in 0..KEEP + 5 {
+            store.record(&format!("a{i}"), "x");
+        }
+        let list = store.list();
+        assert_eq!(list.len(), KEEP);
+        assert_eq!(list[0].applicant_id, format!("a{}", KEEP + 4));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
