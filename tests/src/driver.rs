@@ -84,6 +84,11 @@ impl App {
         })
     }
 
+    /// The tauri-driver process; the app under test runs below it.
+    pub fn driver_pid(&self) -> Option<u32> {
+        self.driver.as_ref().map(|d| d.id())
+    }
+
     /// Waits for an element to exist and be displayed.
     pub async fn wait_visible(
         &self,

@@ -30,7 +30,13 @@ async fn welcome_screen_shows_training_mode_on_a_fresh_machine() -> anyhow::Resu
 
     // The whole process tree of the app at the welcome screen: the app itself
     // and the WebKit web and network processes it started.
-    let pids = proc::pids_of(&binary);
+    // Only this test's app: the one below its own tauri-driver (another test's
+    // app may still be closing).
+    let ours = proc::tree(app.driver_pid().expect("driver running"));
+    let pids: Vec<u32> = proc::pids_of(&binary)
+        .into_iter()
+        .filter(|p| ours.contains(p))
+        .collect();
     assert_eq!(pids.len(), 1, "exactly one kiosk process, found {pids:?}");
     let app_rss = proc::rss_kib(pids[0]).unwrap_or(0);
     let tree_rss: u64 = proc::tree(pids[0])

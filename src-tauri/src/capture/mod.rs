@@ -147,6 +147,43 @@ pub trait CameraStream: Send + Sync {
     fn resolution(&self) -> Resolution;
 }
 
+/// A camera that runs on a thread of its own until `stop` is set: dropping
+/// it sets the flag and waits for the thread, so no frame arrives afterwards.
+pub(crate) struct ThreadStream {
+    resolution: Resolution,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ThreadStream {
+    pub(crate) fn new(
+        resolution: Resolution,
+        stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+        thread: std::thread::JoinHandle<()>,
+    ) -> Self {
+        Self {
+            resolution,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl CameraStream for ThreadStream {
+    fn resolution(&self) -> Resolution {
+        self.resolution
+    }
+}
+
+impl Drop for ThreadStream {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CameraError {
     #[error("no camera was found")]

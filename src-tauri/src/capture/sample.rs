@@ -11,7 +11,7 @@ use specta::Type;
 
 use super::{
     Camera, CameraError, CameraEvent, CameraStream, DeviceInfo, FrameSink, PixelFormat, Resolution,
-    RgbFrame,
+    RgbFrame, ThreadStream,
 };
 
 /// What the sample camera shows, and how badly.
@@ -142,27 +142,6 @@ impl Default for SampleCamera {
     }
 }
 
-struct SampleStream {
-    resolution: Resolution,
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl CameraStream for SampleStream {
-    fn resolution(&self) -> Resolution {
-        self.resolution
-    }
-}
-
-impl Drop for SampleStream {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
 impl Camera for SampleCamera {
     fn devices(&self) -> Result<Vec<DeviceInfo>, CameraError> {
         Ok(vec![DeviceInfo {
@@ -229,11 +208,7 @@ impl Camera for SampleCamera {
                 }
             })
             .map_err(|e| CameraError::Failed(e.to_string()))?;
-        Ok(Box::new(SampleStream {
-            resolution,
-            stop,
-            thread: Some(thread),
-        }))
+        Ok(Box::new(ThreadStream::new(resolution, stop, thread)))
     }
 }
 

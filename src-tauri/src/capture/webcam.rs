@@ -12,7 +12,7 @@ use nokhwa::utils::{
 
 use super::{
     Camera, CameraError, CameraEvent, CameraStream, DeviceInfo, FrameSink, PixelFormat, Resolution,
-    RgbFrame,
+    RgbFrame, ThreadStream,
 };
 
 /// The computer's cameras.
@@ -146,32 +146,7 @@ impl Camera for Webcam {
         let resolution = ready_rx
             .recv()
             .map_err(|_| CameraError::Failed("the camera thread ended".into()))??;
-        Ok(Box::new(WebcamStream {
-            resolution,
-            stop,
-            thread: Some(thread),
-        }))
-    }
-}
-
-struct WebcamStream {
-    resolution: Resolution,
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl CameraStream for WebcamStream {
-    fn resolution(&self) -> Resolution {
-        self.resolution
-    }
-}
-
-impl Drop for WebcamStream {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        Ok(Box::new(ThreadStream::new(resolution, stop, thread)))
     }
 }
 
