@@ -559,10 +559,6 @@ impl Kiosk {
         });
     }
 
-    pub fn options(&self) -> &KioskOptions {
-        &self.options
-    }
-
     /// The training service's credentials (tests and `kioskctl` use them to look inside).
     pub fn training_credentials(&self) -> Option<crate::credentials::ApiCredentials> {
         self.training.as_ref().map(|t| t.credentials())
@@ -570,10 +566,6 @@ impl Kiosk {
 
     pub fn has_sample_camera(&self) -> bool {
         matches!(self.camera, CameraSource::Sample(_))
-    }
-
-    pub fn is_training(&self) -> bool {
-        self.training.is_some()
     }
 
     /// Training mode: the outcome the next reviews will have.
