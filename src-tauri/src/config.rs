@@ -78,6 +78,8 @@ pub struct Settings {
     pub api_url: String,
     /// Where to take webhook deliveries (off unless set), e.g. `0.0.0.0:8787`.
     pub webhook_listen: Option<std::net::SocketAddr>,
+    /// The camera mode to ask for (width, height); unset: 1920×1080, then 1280×720.
+    pub camera_resolution: Option<(u32, u32)>,
 }
 
 impl Default for Settings {
@@ -89,6 +91,7 @@ impl Default for Settings {
             camera: CameraChoice::Auto,
             api_url: "https://api.sumsub.com".to_owned(),
             webhook_listen: None,
+            camera_resolution: None,
         }
     }
 }
@@ -134,6 +137,19 @@ impl Settings {
                 ),
             }
         }
+        if let Some(r) = get("KIOSK_CAMERA_RESOLUTION").filter(|r| !r.trim().is_empty()) {
+            let parsed = r
+                .trim()
+                .split_once(['x', '×'])
+                .and_then(|(w, h)| Some((w.trim().parse().ok()?, h.trim().parse().ok()?)))
+                .filter(|(w, h): &(u32, u32)| *w > 0 && *h > 0);
+            match parsed {
+                Some(wh) => s.camera_resolution = Some(wh),
+                None => tracing::warn!(
+                    "KIOSK_CAMERA_RESOLUTION ignored: expected WIDTHxHEIGHT, e.g. 1280x720"
+                ),
+            }
+        }
         if let Some(url) = get("KIOSK_API_URL").filter(|u| !u.trim().is_empty()) {
             s.api_url = url.trim().to_owned();
         }
@@ -167,11 +183,15 @@ mod tests {
             ("KIOSK_LEVEL_NAME", "  kyc-poa "),
             ("KIOSK_IDLE_TIMEOUT_SECS", "5"),
             ("KIOSK_CAMERA", "webcam"),
+            ("KIOSK_CAMERA_RESOLUTION", "1280x720"),
         ]));
         assert_eq!(s.profile, Profile::SelfService);
         assert_eq!(s.level_name, "kyc-poa");
         assert_eq!(s.idle_timeout_secs, Settings::default().idle_timeout_secs);
         assert_eq!(s.camera, CameraChoice::Webcam);
+        assert_eq!(s.camera_resolution, Some((1280, 720)));
+        let bad = Settings::from_lookup(lookup(&[("KIOSK_CAMERA_RESOLUTION", "big")]));
+        assert_eq!(bad.camera_resolution, None);
         let bad = Settings::from_lookup(lookup(&[("KIOSK_PROFILE", "admin")]));
         assert_eq!(bad.profile, Profile::Attendant);
     }

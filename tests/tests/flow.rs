@@ -388,7 +388,14 @@ async fn a_missing_camera_says_so_and_offers_a_way_on() -> Result<()> {
 
 #[tokio::test]
 async fn the_preview_runs_smoothly_while_the_checks_run() -> Result<()> {
-    let mut f = Flow::launch("preview", &[("KIOSK_PROFILE", "attendant")]).await?;
+    let mut f = Flow::launch(
+        "preview",
+        &[
+            ("KIOSK_PROFILE", "attendant"),
+            ("KIOSK_CAMERA_RESOLUTION", "1280x720"),
+        ],
+    )
+    .await?;
     // A shaky hand keeps the camera running: nothing is auto-captured.
     f.click("[data-testid=training-camera] option[value=shaky]")
         .await?;

@@ -117,6 +117,9 @@ pub async fn start(settings: &Settings, events: EventSink) -> Result<Started, St
     let options = KioskOptions {
         profile: settings.profile,
         level_name: settings.level_name.clone(),
+        resolution: settings
+            .camera_resolution
+            .map(|(w, h)| crate::capture::Resolution::new(w, h)),
         ..Default::default()
     };
     let recent = Arc::new(RecentStore::open(&recent::default_path()));
