@@ -119,76 +119,62 @@ async fn harness_with(profile: Profile, webhooks: bool) -> Harness {
 }
 
 impl Harness {
-    /// Waits until the checks have seen the camera's picture.
-    async fn first_feedback(&self) -> LiveFeedbackSeen {
-        let deadline = Instant::now() + Duration::from_secs(20);
+    /// Waits up to `secs` for the newest event `pick` finds something in.
+    async fn wait_event<T>(
+        &self,
+        secs: u64,
+        what: &str,
+        pick: impl Fn(&KioskEvent) -> Option<T>,
+    ) -> T {
+        let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
-            let seen = self
-                .events
-                .lock()
-                .unwrap()
-                .iter()
-                .rev()
-                .find_map(|e| match e {
-                    KioskEvent::Feedback { feedback, .. } => Some(feedback.problems.len()),
-                    _ => None,
-                });
-            if let Some(problems) = seen {
-                return LiveFeedbackSeen { problems };
+            let found = self.events.lock().unwrap().iter().rev().find_map(&pick);
+            if let Some(found) = found {
+                return found;
             }
-            assert!(Instant::now() < deadline, "no feedback from the camera");
+            assert!(
+                Instant::now() < deadline,
+                "no {what}: last event {:?}",
+                self.events.lock().unwrap().last()
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Waits until the checks have seen the camera's picture.
+    async fn first_feedback(&self) -> LiveFeedbackSeen {
+        let problems = self
+            .wait_event(20, "feedback from the camera", |e| match e {
+                KioskEvent::Feedback { feedback, .. } => Some(feedback.problems.len()),
+                _ => None,
+            })
+            .await;
+        LiveFeedbackSeen { problems }
     }
 
     /// Waits for auto-capture of `slot`, takes and accepts the picture.
     async fn capture(&self, slot: Slot) {
         self.events.lock().unwrap().clear();
         self.kiosk.start_camera(slot).unwrap();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let done = self
-                .events
-                .lock()
-                .unwrap()
-                .iter()
-                .any(|e| matches!(e, KioskEvent::AutoCaptured { slot: s } if *s == slot));
-            if done {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no auto-capture of {slot:?}: {:?}",
-                self.events.lock().unwrap().last()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        self.wait_event(20, &format!("auto-capture of {slot:?}"), |e| {
+            matches!(e, KioskEvent::AutoCaptured { slot: s } if *s == slot).then_some(())
+        })
+        .await;
         let taken = self.kiosk.take_photo(slot).unwrap();
         assert!(taken.problems.is_empty(), "{slot:?}: {:?}", taken.problems);
         self.kiosk.accept_photo(slot, false).unwrap();
     }
 
     async fn outcome(&self) -> OutcomeView {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let found = self
-                .events
-                .lock()
-                .unwrap()
-                .iter()
-                .rev()
-                .find_map(|e| match e {
-                    KioskEvent::Outcome { outcome } => Some(outcome.clone()),
-                    KioskEvent::Failed { message } => panic!("{message}"),
-                    _ => None,
-                });
-            if let Some(o) = found {
-                self.events.lock().unwrap().clear();
-                return o;
-            }
-            assert!(Instant::now() < deadline, "no outcome");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let outcome = self
+            .wait_event(30, "outcome", |e| match e {
+                KioskEvent::Outcome { outcome } => Some(outcome.clone()),
+                KioskEvent::Failed { message } => panic!("{message}"),
+                _ => None,
+            })
+            .await;
+        self.events.lock().unwrap().clear();
+        outcome
     }
 
     async fn run(&self, scenario: Scenario, document: DocumentType) -> SessionView {
