@@ -152,7 +152,16 @@ impl Flow {
                 tokio::time::sleep(Duration::from_millis(300)).await;
                 self.shot(&format!("live-{slot}")).await?;
             }
-            self.wait("[data-testid=use-photo]", 30).await?;
+            if let Err(e) = self.wait("[data-testid=use-photo]", 30).await {
+                let _ = self.shot(&format!("stuck-{slot}")).await;
+                let stats = self.invoke("camera_stats").await.unwrap_or_default();
+                let feedback = self
+                    .app
+                    .text("[data-testid=feedback]")
+                    .await
+                    .unwrap_or_default();
+                bail!("{e} on the {slot} step; camera: {stats}; feedback: {feedback}");
+            }
             self.shot(&format!("still-{slot}")).await?;
             self.click("[data-testid=use-photo]").await?;
             taken += 1;

@@ -408,6 +408,32 @@ async fn bad_pictures_are_refused_unless_staff_override_them() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closing_screen_never_stops_the_camera_the_next_screen_started() {
+    let h = harness(Profile::SelfService).await;
+    h.kiosk
+        .start_session(ApplicantDetails::default())
+        .await
+        .unwrap();
+    h.kiosk
+        .choose_document(DocumentChoice {
+            document_type: DocumentType::Passport,
+            country: "FRA".into(),
+        })
+        .unwrap();
+    let passport = h.kiosk.start_camera(Slot::Single).unwrap();
+    let selfie = h.kiosk.start_camera(Slot::Selfie).unwrap();
+    assert_ne!(passport.run, selfie.run);
+    // The passport screen's stop arrives after the selfie screen's start.
+    h.kiosk.stop_camera_run(passport.run);
+    assert!(
+        h.kiosk.preview(0, Duration::from_secs(5), 320).is_some(),
+        "the selfie camera still runs"
+    );
+    h.kiosk.stop_camera_run(selfie.run);
+    assert!(h.kiosk.camera_stats().is_none(), "its own run is stopped");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_details_are_refused_and_ending_wipes_the_session() {
     let h = harness(Profile::Attendant).await;
     let bad = ApplicantDetails {

@@ -2,15 +2,18 @@
 //!
 //! - [`interpret`]: the service's data to an [`Outcome`] (pure).
 //! - [`wait_for_review`]: polling with capped, jittered backoff.
+//! - [`wait_for_decision`]: polling and webhooks as one stream.
 //! - [`webhook::WebhookReceiver`]: verified, ordered webhook deliveries.
 //! - [`recent::RecentStore`]: the applicants this kiosk submitted, for staff.
 
 mod outcome;
 mod poller;
 pub mod recent;
+mod watch;
 pub mod webhook;
 
 pub use outcome::{
     interpret, report, verified_data, ImageRef, Outcome, OutcomeReport, RetryItem, VerifiedData,
 };
 pub use poller::{wait_for_review, PollPolicy, Waited};
+pub use watch::{wait_for_decision, Deliveries, LearnedBy, NoDeliveries};

@@ -6,6 +6,7 @@
 //! live feedback, upload progress and review changes through one event sink.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -24,7 +25,7 @@ use tokio::sync::{broadcast, mpsc};
 use crate::review::recent::{RecentApplicant, RecentStore};
 use crate::review::webhook::WebhookEvent;
 use crate::review::{
-    interpret, verified_data, wait_for_review, ImageRef, Outcome, PollPolicy, Waited,
+    interpret, verified_data, wait_for_decision, ImageRef, Outcome, PollPolicy, Waited,
 };
 use crate::training::{Scenario, TrainingService};
 use crate::verification::models::{
@@ -456,6 +457,8 @@ impl CameraSource {
 /// Information about the camera that was started.
 #[derive(Debug, Clone, PartialEq, Serialize, Type)]
 pub struct CameraStarted {
+    /// Identifies this camera run; stopping with it never stops a later run.
+    pub run: u32,
     pub name: String,
     pub resolution: Resolution,
     pub warning: Option<String>,
@@ -469,7 +472,8 @@ pub struct Kiosk {
     options: KioskOptions,
     events: EventSink,
     session: Arc<Mutex<Option<Session>>>,
-    live: Mutex<Option<(Slot, Arc<LiveCapture>)>>,
+    live: Mutex<Option<(Slot, u32, Arc<LiveCapture>)>>,
+    camera_runs: AtomicU32,
     scenario: Mutex<Scenario>,
     generation: std::sync::atomic::AtomicU64,
     webhook_updates: broadcast::Sender<WebhookEvent>,
@@ -497,6 +501,7 @@ impl Kiosk {
             events,
             session: Arc::default(),
             live: Mutex::default(),
+            camera_runs: AtomicU32::new(0),
             scenario: Mutex::new(Scenario::Green),
             generation: Default::default(),
             webhook_updates: broadcast::channel(256).0,
@@ -734,8 +739,10 @@ impl Kiosk {
             sink,
         )?;
         let resolution = live.resolution().unwrap_or(resolution);
-        *lock(&self.live) = Some((slot, Arc::new(live)));
+        let run = self.camera_runs.fetch_add(1, Ordering::Relaxed) + 1;
+        *lock(&self.live) = Some((slot, run, Arc::new(live)));
         Ok(CameraStarted {
+            run,
             name: device.name.clone(),
             resolution,
             warning,
@@ -744,8 +751,21 @@ impl Kiosk {
     }
 
     pub fn stop_camera(&self) {
-        if let Some((_, live)) = lock(&self.live).take() {
+        if let Some((_, _, live)) = lock(&self.live).take() {
             live.stop();
+        }
+    }
+
+    /// Stops the camera only if it is still the run a screen started: a
+    /// screen that closes must not stop the camera the next screen opened,
+    /// whichever request arrives first.
+    pub fn stop_camera_run(&self, run: u32) {
+        let mut guard = lock(&self.live);
+        if guard.as_ref().is_some_and(|(_, r, _)| *r == run) {
+            if let Some((_, _, live)) = guard.take() {
+                drop(guard);
+                live.stop();
+            }
         }
     }
 
@@ -756,19 +776,19 @@ impl Kiosk {
         wait: Duration,
         max_width: u32,
     ) -> Option<(u64, Arc<Vec<u8>>)> {
-        let live = lock(&self.live).as_ref().map(|(_, l)| l.clone())?;
+        let live = lock(&self.live).as_ref().map(|(_, _, l)| l.clone())?;
         live.preview_after(after, wait, max_width)
     }
 
     pub fn camera_stats(&self) -> Option<LiveStats> {
-        lock(&self.live).as_ref().map(|(_, l)| l.stats())
+        lock(&self.live).as_ref().map(|(_, _, l)| l.stats())
     }
 
     /// Takes the picture: the auto-captured frame if there is one, otherwise the newest.
     pub fn take_photo(&self, slot: Slot) -> Result<CaptureView, KioskError> {
         let frame = {
             let guard = lock(&self.live);
-            let (live_slot, live) = guard
+            let (live_slot, _, live) = guard
                 .as_ref()
                 .ok_or(KioskError::Invalid("the camera is not running".into()))?;
             if *live_slot != slot {
@@ -1031,49 +1051,17 @@ impl Kiosk {
         let policy = self.options.poll;
         let max_attempts = self.options.max_attempts;
         let profile = self.options.profile;
-        let mut updates = self.webhook_updates.subscribe();
+        let updates = self.webhook_updates.subscribe();
         let recent = self.recent.clone();
         tokio::spawn(async move {
             let status_events = events.clone();
-            let webhook_events = events.clone();
-            let polling = wait_for_review(&client, &applicant_id, policy, move |state| {
-                if let Some(status) = &state.review_status {
-                    status_events(KioskEvent::Review {
-                        status: status.to_string(),
-                    });
-                }
-            });
-            // Webhooks and polling feed one stream: whichever learns of the decision first wins.
-            let pushed = async {
-                loop {
-                    match updates.recv().await {
-                        Ok(e) if e.applicant_id == applicant_id => {
-                            if e.review_status != Some(ReviewStatus::Completed) {
-                                if let Some(status) = &e.review_status {
-                                    webhook_events(KioskEvent::Review {
-                                        status: status.to_string(),
-                                    });
-                                }
-                                continue;
-                            }
-                            // The delivery says "decided": read the decision itself, signed.
-                            if let Ok(state) = client.review_status(&applicant_id).await {
-                                if state.review_status == Some(ReviewStatus::Completed) {
-                                    return state;
-                                }
-                            }
-                        }
-                        Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
-                        Err(broadcast::error::RecvError::Closed) => {
-                            std::future::pending::<()>().await
-                        }
-                    }
-                }
-            };
-            let waited = tokio::select! {
-                waited = polling => waited,
-                state = pushed => Ok(Waited::Completed(state)),
-            };
+            let waited = wait_for_decision(&client, &applicant_id, policy, updates, |s| {
+                status_events(KioskEvent::Review {
+                    status: s.to_string(),
+                })
+            })
+            .await
+            .map(|(waited, _)| waited);
             if let Ok(Waited::Completed(state) | Waited::StillWaiting(state)) = &waited {
                 Self::apply_recent(&recent, &events, &applicant_id, state);
             }

@@ -102,8 +102,8 @@ pub async fn start_camera(state: State<'_, KioskState>, slot: Slot) -> Res<Camer
 
 #[tauri::command]
 #[specta::specta]
-pub async fn stop_camera(state: State<'_, KioskState>) -> Res<()> {
-    state.kiosk.stop_camera();
+pub async fn stop_camera(state: State<'_, KioskState>, run: u32) -> Res<()> {
+    state.kiosk.stop_camera_run(run);
     Ok(())
 }
 

@@ -10,7 +10,7 @@ export const commands = {
 	startSession: (details: ApplicantDetails_Deserialize) => typedError<SessionView_Serialize, IpcError>(__TAURI_INVOKE("start_session", { details })),
 	chooseDocument: (choice: DocumentChoice) => typedError<SessionView_Serialize, IpcError>(__TAURI_INVOKE("choose_document", { choice })),
 	startCamera: (slot: Slot) => typedError<CameraStarted_Serialize, IpcError>(__TAURI_INVOKE("start_camera", { slot })),
-	stopCamera: () => typedError<null, IpcError>(__TAURI_INVOKE("stop_camera")),
+	stopCamera: (run: number) => typedError<null, IpcError>(__TAURI_INVOKE("stop_camera", { run })),
 	cameraStats: () => typedError<LiveStats | null, IpcError>(__TAURI_INVOKE("camera_stats")),
 	takePhoto: (slot: Slot) => typedError<CaptureView, IpcError>(__TAURI_INVOKE("take_photo", { slot })),
 	acceptPhoto: (slot: Slot, overrideProblems: boolean) => typedError<SessionView_Serialize, IpcError>(__TAURI_INVOKE("accept_photo", { slot, overrideProblems })),
@@ -87,6 +87,8 @@ export type CameraStarted = CameraStarted_Serialize | CameraStarted_Deserialize;
 
 /**  Information about the camera that was started. */
 export type CameraStarted_Deserialize = {
+	/**  Identifies this camera run; stopping with it never stops a later run. */
+	run: number,
 	name: string,
 	resolution: Resolution,
 	warning?: string | null,
@@ -95,6 +97,8 @@ export type CameraStarted_Deserialize = {
 
 /**  Information about the camera that was started. */
 export type CameraStarted_Serialize = {
+	/**  Identifies this camera run; stopping with it never stops a later run. */
+	run: number,
 	name: string,
 	resolution: Resolution,
 	warning: string | null,
