@@ -37,6 +37,15 @@ impl Run {
 }
 
 async fn kioskctl(svc: &TrainingService, creds: &ApiCredentials, args: &[&str]) -> Run {
+    kioskctl_with(svc, creds, args, &[]).await
+}
+
+async fn kioskctl_with(
+    svc: &TrainingService,
+    creds: &ApiCredentials,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Run {
     let bin = kiosk_tests::built_binary("KIOSKCTL_BIN", "kioskctl");
     let log_dir = std::env::temp_dir().join(format!("kioskctl-test-logs-{}", std::process::id()));
     let out = tokio::time::timeout(
@@ -48,6 +57,7 @@ async fn kioskctl(svc: &TrainingService, creds: &ApiCredentials, args: &[&str]) 
             .env("KIOSK_SECRET_KEY", creds.secret_key.expose())
             .env("KIOSK_LOG_DIR", &log_dir)
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .output(),
     )
     .await
@@ -661,4 +671,125 @@ async fn upload_progress_reaches_the_total() {
         "the total is the whole multipart body"
     );
     assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn watch_prints_the_same_outcome_as_submit_wait() {
+    let (svc, submitted) = submit_with(Scenario::RetryBack, "ext-watch-retry").await;
+    let id = submitted["applicant_id"].as_str().unwrap();
+    let run = kioskctl(&svc, &svc.credentials(), &["watch", id, "--json"]).await;
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    let watched = run.json();
+    assert_eq!(watched["applicant_id"], id);
+    assert_eq!(watched["learned_by"], "polling");
+    assert_eq!(watched["outcome"], submitted["outcome"]);
+    assert_eq!(watched["outcome"]["retry"][0]["side"], "BACK_SIDE");
+
+    let human = kioskctl(&svc, &svc.credentials(), &["watch", id]).await;
+    assert_eq!(human.code, 0, "stderr: {}", human.stderr);
+    assert!(
+        human.stdout.contains("please retake") && human.stdout.contains("learned by polling"),
+        "{}",
+        human.stdout
+    );
+
+    let unknown = kioskctl(
+        &svc,
+        &svc.credentials(),
+        &["watch", "0123456789abcdef01234567"],
+    )
+    .await;
+    assert_eq!(unknown.code, 1);
+    assert!(unknown.stderr.contains("kioskctl:"), "{}", unknown.stderr);
+    let bad = kioskctl(&svc, &svc.credentials(), &["watch", "../etc"]).await;
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn watch_learns_the_decision_from_a_webhook_before_the_next_poll() {
+    // A free port for the watcher, known to the service before it starts.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let secret = "watch-webhook-secret";
+    let svc = TrainingService::start(
+        any_port(),
+        TrainingConfig {
+            queue_delay: Duration::from_millis(100),
+            // Decided between the second poll (about 2 s) and the third (about 5 s).
+            review_delay: Duration::from_millis(3000),
+            webhooks: Some(onboard_kiosk::training::Webhooks {
+                url: format!("http://127.0.0.1:{port}/webhook"),
+                secret: secret.into(),
+                alg: onboard_kiosk::training::DigestAlg::Sha256,
+                retry_delays: vec![Duration::from_millis(300); 5],
+                duplicate: true,
+                out_of_order: false,
+            }),
+            ..quick()
+        },
+    )
+    .await
+    .unwrap();
+    let client = Client::new(&svc.base_url, svc.credentials()).unwrap();
+    let a = client
+        .create_applicant(
+            "id-only",
+            &NewApplicant {
+                external_user_id: "ext-watch-hook".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let meta = DocMetadata {
+        id_doc_type: IdDocType::Passport,
+        id_doc_sub_type: None,
+        country: Some("DEU".into()),
+    };
+    client
+        .add_document_image(&a.id, &meta, "p.jpg", "image/jpeg", &jpeg(3), None)
+        .await
+        .unwrap();
+    client.request_check(&a.id).await.unwrap();
+    let listen = format!("127.0.0.1:{port}");
+    let run = kioskctl_with(
+        &svc,
+        &svc.credentials(),
+        &["watch", &a.id, "--webhook-listen", &listen, "--json"],
+        &[("KIOSK_WEBHOOK_SECRET", secret)],
+    )
+    .await;
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    let json = run.json();
+    assert_eq!(json["learned_by"], "webhook", "{json}");
+    assert_eq!(json["outcome"]["answer"], "GREEN");
+
+    // A watcher with the wrong secret refuses the deliveries and learns by polling.
+    let b = client
+        .create_applicant(
+            "id-only",
+            &NewApplicant {
+                external_user_id: "ext-watch-forged".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    client
+        .add_document_image(&b.id, &meta, "p.jpg", "image/jpeg", &jpeg(4), None)
+        .await
+        .unwrap();
+    client.request_check(&b.id).await.unwrap();
+    let run = kioskctl_with(
+        &svc,
+        &svc.credentials(),
+        &["watch", &b.id, "--webhook-listen", &listen, "--json"],
+        &[("KIOSK_WEBHOOK_SECRET", "not-the-secret")],
+    )
+    .await;
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    assert_eq!(run.json()["learned_by"], "polling");
 }

@@ -4,6 +4,7 @@ mod check_image;
 mod credentials;
 mod sandbox;
 mod submit;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -29,6 +30,8 @@ enum Command {
     Sandbox(sandbox::Args),
     /// Submit an applicant's document and selfie images, optionally waiting for the review.
     Submit(submit::Args),
+    /// Wait for an applicant's review (polling, and webhooks with --webhook-listen) and print the outcome.
+    Watch(watch::Args),
     /// Run the kiosk's quality checks on an image file (exit 0 accept, 1 reject, 2 unreadable).
     CheckImage(check_image::Args),
     /// Store, show (masked) or clear the API credentials in the system keychain.
@@ -62,6 +65,7 @@ pub async fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Sandbox(args) => sandbox::run(args).await,
         Command::Submit(args) => submit::run(args).await,
+        Command::Watch(args) => watch::run(args).await,
         Command::CheckImage(args) => check_image::run(args).await,
         Command::Credentials(command) => credentials::run(command).await,
         Command::Logs => {

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use crate::credentials::ApiCredentials;
-use crate::review::{self, PollPolicy, Waited};
+use crate::review::{self, ImageRef, PollPolicy, Waited};
 use crate::session::submission::{self, DocumentImage, Submission, SubmitError};
-use crate::verification::models::{DocSide, IdDocType, NewApplicant};
+use crate::verification::models::{DocSide, IdDocType, NewApplicant, ReviewState};
 use crate::verification::{api, files, ApiError, Client};
 
 use super::Failure;
@@ -87,7 +87,7 @@ pub async fn credentials() -> Result<ApiCredentials, Failure> {
     })
 }
 
-fn api_failure(e: ApiError) -> Failure {
+pub(super) fn api_failure(e: ApiError) -> Failure {
     Failure::Failed(e.to_string())
 }
 
@@ -203,13 +203,13 @@ pub async fn run(args: Args) -> Result<(), Failure> {
         let state = match waited {
             Waited::Completed(s) | Waited::StillWaiting(s) => s,
         };
-        let steps = client
-            .required_docs_status(&receipt.applicant_id)
-            .await
-            .map_err(api_failure)?;
-        let outcome = review::interpret(&state, &steps, &receipt.image_refs());
-        out["outcome"] =
-            serde_json::to_value(review::report(&state, &outcome)).expect("outcome serialises");
+        out["outcome"] = outcome(
+            &client,
+            &receipt.applicant_id,
+            &state,
+            &receipt.image_refs(),
+        )
+        .await?;
     }
     if args.json {
         println!("{out}");
@@ -229,7 +229,22 @@ pub async fn run(args: Args) -> Result<(), Failure> {
     Ok(())
 }
 
-fn human_outcome(o: &serde_json::Value) -> String {
+/// The `outcome` object `submit --wait` and `watch` print.
+pub(super) async fn outcome(
+    client: &Client,
+    applicant_id: &str,
+    state: &ReviewState,
+    images: &[ImageRef],
+) -> Result<serde_json::Value, Failure> {
+    let steps = client
+        .required_docs_status(applicant_id)
+        .await
+        .map_err(api_failure)?;
+    let outcome = review::interpret(state, &steps, images);
+    Ok(serde_json::to_value(review::report(state, &outcome)).expect("outcome serialises"))
+}
+
+pub(super) fn human_outcome(o: &serde_json::Value) -> String {
     let s = |k: &str| o.get(k).and_then(|v| v.as_str()).unwrap_or("");
     match (s("answer"), s("reject_type")) {
         ("GREEN", _) => "approved".into(),

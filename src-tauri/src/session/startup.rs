@@ -24,7 +24,7 @@ pub struct Started {
 }
 
 /// The webhook secret from `KIOSK_WEBHOOK_SECRET`, else the keychain, then the receiver.
-async fn start_webhooks(
+pub async fn start_webhooks(
     addr: std::net::SocketAddr,
 ) -> Result<
     (
