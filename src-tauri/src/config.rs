@@ -23,6 +23,16 @@ pub enum Profile {
     Field,
 }
 
+impl Profile {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Attendant => "attendant",
+            Self::SelfService => "self-service",
+            Self::Field => "field",
+        }
+    }
+}
+
 impl std::str::FromStr for Profile {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {

@@ -2,6 +2,7 @@
 
 mod check_image;
 mod credentials;
+mod doctor;
 mod sandbox;
 mod submit;
 mod watch;
@@ -37,6 +38,8 @@ enum Command {
     /// Store, show (masked) or clear the API credentials in the system keychain.
     #[command(subcommand)]
     Credentials(credentials::Command),
+    /// Check the keychain, cameras, service, credentials, clock and logs (exit 1 on any FAIL).
+    Doctor(doctor::Args),
     /// Print the folder the kiosk writes its logs to.
     Logs,
 }
@@ -68,6 +71,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Watch(args) => watch::run(args).await,
         Command::CheckImage(args) => check_image::run(args).await,
         Command::Credentials(command) => credentials::run(command).await,
+        Command::Doctor(args) => doctor::run(args).await,
         Command::Logs => {
             println!("{}", crate::logging::log_dir().display());
             Ok(())

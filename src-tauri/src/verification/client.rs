@@ -357,17 +357,26 @@ impl Client {
     }
 
     /// One signed, harmless call; returns the server's clock minus ours in seconds.
+    /// One attempt, no retries: a diagnosis should say what is wrong now.
     pub async fn verify_connection(&self) -> Result<i64, ApiError> {
+        let req = Request::get(path::applicant_by_external_id(
+            "onboard-kiosk-connection-check",
+        ));
+        let url = format!("{}{}", self.base_url, req.path);
+        let started = Instant::now();
         let answer = self
-            .send(Request::get(path::applicant_by_external_id(
-                "onboard-kiosk-connection-check",
-            )))
-            .await;
-        match answer {
-            Ok(a) => Ok(self.skew(&a.headers).unwrap_or(0)),
+            .attempt(&req, &url)
+            .await
+            .map_err(|kind| ApiError::Unreachable {
+                base_url: self.base_url.clone(),
+                kind,
+            })?;
+        tracing::info!(path = %api::template(&req.path), status = answer.status, duration_ms = started.elapsed().as_millis() as u64, "connection check");
+        let skew = self.skew(&answer.headers);
+        match answer.status {
             // Not found means the credentials were accepted.
-            Err(ApiError::Service { status: 404, .. }) => Ok(0),
-            Err(e) => Err(e),
+            200..=299 | 404 => Ok(skew.unwrap_or(0)),
+            status => Err(ApiError::from_response(status, &answer.body, None, skew)),
         }
     }
 
