@@ -74,7 +74,61 @@ impl std::str::FromStr for CameraChoice {
     }
 }
 
-/// Settings with their defaults. Environment variables (`KIOSK_*`) override them.
+/// Where the kiosk keeps its files: `KIOSK_DATA_DIR`, else the user's local data folder.
+pub fn data_dir() -> std::path::PathBuf {
+    std::env::var_os("KIOSK_DATA_DIR")
+        .filter(|d| !d.is_empty())
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            dirs::data_local_dir()
+                .unwrap_or_else(std::env::temp_dir)
+                .join(APP_IDENTIFIER)
+        })
+}
+
+/// What staff chose in the admin area, kept in `settings.json` (nothing secret).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StoredSettings {
+    pub profile: Option<Profile>,
+    pub level_name: Option<String>,
+    /// When the connection to the service was last verified (RFC 3339), and the clock difference then.
+    pub last_verified_at: Option<String>,
+    pub last_skew_secs: Option<i64>,
+}
+
+impl StoredSettings {
+    pub fn path() -> std::path::PathBuf {
+        data_dir().join("settings.json")
+    }
+
+    /// The stored choices; a missing or unreadable file means none (reported, never fatal).
+    pub fn read(path: &std::path::Path) -> Self {
+        match std::fs::read(path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                tracing::warn!("{} ignored: {e}", path.display());
+                Self::default()
+            }),
+            Err(_) => Self::default(),
+        }
+    }
+
+    /// Writes through a temporary file, so a crash never leaves half a file.
+    pub fn write(&self, path: &std::path::Path) -> std::io::Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let tmp = path.with_extension("json.tmp");
+        std::fs::write(
+            &tmp,
+            serde_json::to_vec_pretty(self).expect("settings serialise"),
+        )?;
+        std::fs::rename(tmp, path)
+    }
+}
+
+/// Settings with their defaults. What staff stored in the admin area overrides
+/// them, and environment variables (`KIOSK_*`) override both.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     pub profile: Profile,
@@ -114,8 +168,30 @@ impl Settings {
         Self::from_lookup(|k| std::env::var(k).ok())
     }
 
+    /// Defaults, then the admin area's stored choices, then the environment.
+    pub fn load() -> Self {
+        let stored = StoredSettings::read(&StoredSettings::path());
+        Self::from_lookup_over(Self::default().with_stored(&stored), |k| {
+            std::env::var(k).ok()
+        })
+    }
+
+    pub fn with_stored(mut self, stored: &StoredSettings) -> Self {
+        if let Some(p) = stored.profile {
+            self.profile = p;
+        }
+        if let Some(l) = stored.level_name.as_ref().filter(|l| !l.trim().is_empty()) {
+            self.level_name = l.trim().to_owned();
+        }
+        self
+    }
+
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
-        let mut s = Self::default();
+        Self::from_lookup_over(Self::default(), get)
+    }
+
+    pub fn from_lookup_over(base: Self, get: impl Fn(&str) -> Option<String>) -> Self {
+        let mut s = base;
         if let Some(p) = get("KIOSK_PROFILE") {
             match p.parse() {
                 Ok(p) => s.profile = p,
@@ -178,6 +254,36 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         move |k| m.get(k).cloned()
+    }
+
+    #[test]
+    fn stored_choices_override_defaults_and_the_environment_overrides_both() {
+        let dir = std::env::temp_dir().join(format!("kiosk-settings-{}", std::process::id()));
+        let path = dir.join("settings.json");
+        let stored = StoredSettings {
+            profile: Some(Profile::SelfService),
+            level_name: Some("kyc-poa".into()),
+            ..Default::default()
+        };
+        stored.write(&path).unwrap();
+        let read = StoredSettings::read(&path);
+        assert_eq!(read, stored);
+        let s = Settings::from_lookup_over(Settings::default().with_stored(&read), lookup(&[]));
+        assert_eq!(
+            (s.profile, s.level_name.as_str()),
+            (Profile::SelfService, "kyc-poa")
+        );
+        let s = Settings::from_lookup_over(
+            Settings::default().with_stored(&read),
+            lookup(&[("KIOSK_PROFILE", "field")]),
+        );
+        assert_eq!(
+            (s.profile, s.level_name.as_str()),
+            (Profile::Field, "kyc-poa")
+        );
+        std::fs::write(&path, b"{not json").unwrap();
+        assert_eq!(StoredSettings::read(&path), StoredSettings::default());
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]

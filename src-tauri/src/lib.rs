@@ -3,6 +3,7 @@
 //! Domain modules below know nothing of the desktop shell; `shell` is the one
 //! place that talks to Tauri and turns domain calls into commands and events.
 
+pub mod admin;
 pub mod capture;
 pub mod cli;
 pub mod config;

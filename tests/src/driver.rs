@@ -26,6 +26,16 @@ impl App {
     /// Starts the app at `binary` with the extra environment `env`, and waits
     /// until WebDriver answers.
     pub async fn launch(binary: &Path, env: &[(&str, &str)]) -> Result<Self> {
+        Self::launch_with_output(binary, env, None).await
+    }
+
+    /// As [`App::launch`], with the app's stdout and stderr (through the
+    /// drivers, which pass them on) appended to `output`.
+    pub async fn launch_with_output(
+        binary: &Path,
+        env: &[(&str, &str)],
+        output: Option<&Path>,
+    ) -> Result<Self> {
         let port = free_port()?;
         let native_port = free_port()?;
         let log_dir =
@@ -42,9 +52,19 @@ impl App {
         .env("KIOSK_DATA_DIR", &log_dir)
         .env_remove("KIOSK_APP_TOKEN")
         .env_remove("KIOSK_SECRET_KEY")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stdin(Stdio::null());
+        match output {
+            Some(path) => {
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)?;
+                cmd.stdout(file.try_clone()?).stderr(file);
+            }
+            None => {
+                cmd.stdout(Stdio::null()).stderr(Stdio::null());
+            }
+        }
         for (k, v) in env {
             cmd.env(k, v);
         }

@@ -2,6 +2,7 @@
 //! tauri-driver, reading process metrics, and saving artifacts.
 
 pub mod driver;
+pub mod keyring;
 pub mod proc;
 
 use std::path::PathBuf;

@@ -240,3 +240,210 @@ fn without_a_keychain_the_command_says_so_plainly() {
     assert!(stderr.contains("gnome-keyring"), "names the fix: {stderr}");
     assert_eq!(stderr.trim().lines().count(), 1);
 }
+
+mod admin_area {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use onboard_kiosk::admin::{Admin, AdminError, ConnectionCheck};
+    use onboard_kiosk::config::{Profile, Settings, StoredSettings};
+    use onboard_kiosk::credentials::pin::PinError;
+    use onboard_kiosk::credentials::{Environment, Item, Keychain, Sensitive};
+    use onboard_kiosk::training::{TrainingConfig, TrainingService};
+
+    use super::{namespace, secret_tool_lookup};
+
+    async fn service(clock_offset_secs: i64) -> TrainingService {
+        TrainingService::start(
+            "127.0.0.1:0".parse().unwrap(),
+            TrainingConfig {
+                clock_offset_secs,
+                queue_delay: Duration::from_millis(50),
+                ..TrainingConfig::default()
+            },
+        )
+        .await
+        .unwrap()
+    }
+
+    fn admin(name: &str, api_url: &str) -> (Arc<Admin>, String, std::path::PathBuf) {
+        let ns = namespace(name);
+        let dir = std::env::temp_dir().join(format!("kiosk-admin-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let settings_path = dir.join("settings.json");
+        let running = Settings {
+            api_url: api_url.to_owned(),
+            profile: Profile::SelfService,
+            ..Settings::default()
+        };
+        let admin = Admin::new(
+            Keychain::with_namespace(&ns, Environment::Sandbox),
+            settings_path.clone(),
+            running,
+        );
+        (Arc::new(admin), ns, settings_path)
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn credentials_are_set_verified_and_cleared_without_coming_back_out() {
+        let svc = service(0).await;
+        let creds = svc.credentials();
+        let secret = creds.secret_key.expose().clone();
+        let (admin, ns, settings_path) = admin("admin-creds", &svc.base_url);
+
+        assert!(matches!(
+            admin.verify_connection().await.unwrap(),
+            ConnectionCheck::NoCredentials
+        ));
+        let wrong_env = admin
+            .set_credentials("prd:abcdefghijklmnop".into(), Sensitive::new("x".into()))
+            .await
+            .unwrap_err();
+        assert!(
+            wrong_env.to_string().contains("for production"),
+            "{wrong_env}"
+        );
+
+        admin
+            .set_credentials(creds.app_token.clone(), Sensitive::new(secret.clone()))
+            .await
+            .unwrap();
+        let status = admin.status().await.unwrap();
+        assert!(status.configured && status.restart_needed);
+        assert!(status
+            .masked_token
+            .as_deref()
+            .unwrap()
+            .starts_with("sbx:trai"));
+        let shown = serde_json::to_string(&status).unwrap();
+        assert!(!shown.contains(&secret) && !shown.contains(&creds.app_token));
+        // Really in the Secret Service, under this kiosk's namespace.
+        assert_eq!(
+            secret_tool_lookup(&format!("{ns}/sandbox"), "secret-key")
+                .unwrap()
+                .trim(),
+            secret
+        );
+
+        match admin.verify_connection().await.unwrap() {
+            ConnectionCheck::Ok { skew_secs, warning } => {
+                assert!(skew_secs.abs() <= 2 && warning.is_none())
+            }
+            other => panic!("{other:?}"),
+        }
+        let stored = StoredSettings::read(&settings_path);
+        assert!(stored.last_verified_at.is_some(), "{stored:?}");
+        assert!(admin.status().await.unwrap().last_verified_at.is_some());
+
+        admin
+            .set_credentials(
+                creds.app_token.clone(),
+                Sensitive::new("wrong-secret".into()),
+            )
+            .await
+            .unwrap();
+        assert!(matches!(
+            admin.verify_connection().await.unwrap(),
+            ConnectionCheck::BadCredentials { .. }
+        ));
+
+        admin.clear_credentials().await.unwrap();
+        let status = admin.status().await.unwrap();
+        assert!(!status.configured && status.masked_token.is_none());
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn the_connection_check_names_a_skewed_clock() {
+        for (offset, expect_warning) in [(30, true), (600, false)] {
+            let svc = service(offset).await;
+            let creds = svc.credentials();
+            let (admin, _, _) = admin(&format!("admin-skew-{offset}"), &svc.base_url);
+            admin
+                .set_credentials(creds.app_token.clone(), creds.secret_key.clone())
+                .await
+                .unwrap();
+            match admin.verify_connection().await.unwrap() {
+                ConnectionCheck::Ok { skew_secs, warning } if expect_warning => {
+                    assert!((29..=31).contains(&skew_secs), "{skew_secs}");
+                    assert!(warning.unwrap().contains("automatic time"));
+                }
+                ConnectionCheck::ClockSkew { skew_secs, message } if !expect_warning => {
+                    assert!((599..=601).contains(&skew_secs));
+                    assert!(message.contains("clock"), "{message}");
+                }
+                other => panic!("offset {offset}: {other:?}"),
+            }
+            admin.clear_credentials().await.unwrap();
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn the_pin_guards_the_admin_area_with_a_lockout_and_is_stored_hashed() {
+        let (admin, ns, settings_path) = admin("admin-pin", "http://127.0.0.1:9");
+        let gate = admin.gate().await.unwrap();
+        assert!(gate.open && !gate.pin_required && gate.pin_missing_warning);
+        assert!(matches!(
+            admin.set_pin(None, "12ab56".into()).await,
+            Err(AdminError::Pin(PinError::Invalid))
+        ));
+        admin.set_pin(None, "482913".into()).await.unwrap();
+        let stored = secret_tool_lookup(&format!("{ns}/sandbox"), Item::AdminPinHash.name())
+            .expect("the PIN entry is in the keychain");
+        assert!(stored.starts_with("$argon2id$"), "{stored}");
+        assert!(!stored.contains("482913"));
+
+        admin.close();
+        let gate = admin.gate().await.unwrap();
+        assert!(gate.pin_required && !gate.open);
+        assert!(matches!(admin.status().await, Err(AdminError::PinRequired)));
+        assert!(matches!(
+            admin.save_settings(Profile::Attendant, "x".into()).await,
+            Err(AdminError::PinRequired)
+        ));
+        assert!(matches!(
+            admin.unlock("000000".into()).await,
+            Err(AdminError::Pin(PinError::Wrong { remaining: 4 }))
+        ));
+        admin.unlock("482913".into()).await.unwrap();
+        admin
+            .save_settings(Profile::Attendant, "kyc-level".into())
+            .await
+            .unwrap();
+        let saved = StoredSettings::read(&settings_path);
+        assert_eq!(saved.profile, Some(Profile::Attendant));
+        assert_eq!(saved.level_name.as_deref(), Some("kyc-level"));
+        assert!(admin.status().await.unwrap().restart_needed);
+        // Changing the PIN needs the current one.
+        assert!(admin
+            .set_pin(Some("111111".into()), "135790".into())
+            .await
+            .is_err());
+        admin
+            .set_pin(Some("482913".into()), "135790".into())
+            .await
+            .unwrap();
+
+        admin.close();
+        for _ in 0..4 {
+            assert!(matches!(
+                admin.unlock("999999".into()).await,
+                Err(AdminError::Pin(PinError::Wrong { .. }))
+            ));
+        }
+        assert!(matches!(
+            admin.unlock("999999".into()).await,
+            Err(AdminError::Pin(PinError::LockedOut { .. }))
+        ));
+        assert!(
+            matches!(
+                admin.unlock("135790".into()).await,
+                Err(AdminError::Pin(PinError::LockedOut { .. }))
+            ),
+            "even the right PIN waits out the lockout"
+        );
+        let k = Keychain::with_namespace(&ns, Environment::Sandbox);
+        tokio::task::spawn_blocking(move || k.delete(Item::AdminPinHash).unwrap())
+            .await
+            .unwrap();
+    }
+}

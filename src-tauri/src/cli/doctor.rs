@@ -269,7 +269,7 @@ fn logs_check() -> Check {
 }
 
 pub async fn run(args: Args) -> Result<(), Failure> {
-    let settings = Settings::from_env();
+    let settings = Settings::load();
     let mut checks = vec![Check::ok(
         "settings",
         format!(

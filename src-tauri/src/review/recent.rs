@@ -11,7 +11,6 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
-use crate::config::APP_IDENTIFIER;
 use crate::verification::models::{ReviewAnswer, ReviewState, ReviewStatus};
 
 /// How many applicants the list keeps (oldest dropped first).
@@ -36,15 +35,7 @@ pub struct RecentApplicant {
 
 /// Where the list is kept: `KIOSK_DATA_DIR`, else the platform's per-user data folder.
 pub fn default_path() -> PathBuf {
-    std::env::var_os("KIOSK_DATA_DIR")
-        .filter(|d| !d.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            dirs::data_local_dir()
-                .unwrap_or_else(std::env::temp_dir)
-                .join(APP_IDENTIFIER)
-        })
-        .join("recent-applicants.json")
+    crate::config::data_dir().join("recent-applicants.json")
 }
 
 pub struct RecentStore {

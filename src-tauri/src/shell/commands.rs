@@ -15,7 +15,9 @@ use crate::session::kiosk::{
 };
 use crate::training::Scenario;
 
-use super::IpcError;
+use super::{ErrorCode, IpcError};
+use crate::admin::{Admin, AdminGate, AdminStatus, ConnectionCheck};
+use crate::credentials::Sensitive;
 
 /// Whether the kiosk talks to the real verification service or trains locally.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
@@ -28,6 +30,8 @@ pub enum Mode {
 
 pub struct KioskState {
     pub mode: Mode,
+    /// The admin area; `Err` says why it is unavailable (e.g. an invalid KIOSK_ENVIRONMENT).
+    pub admin: Result<Arc<Admin>, String>,
     pub settings: Settings,
     pub kiosk: Arc<Kiosk>,
     /// Why the kiosk is in training mode, when it could not read its credentials.
@@ -182,4 +186,112 @@ pub async fn set_sample_impairment(
 #[specta::specta]
 pub async fn recent_applicants(state: State<'_, KioskState>) -> Res<Vec<RecentApplicant>> {
     Ok(state.kiosk.recent_applicants())
+}
+
+// ----- admin area: secrets only come in; what goes out is masked -----
+
+impl KioskState {
+    fn admin(&self) -> Res<&Arc<Admin>> {
+        self.admin.as_ref().map_err(|reason| IpcError {
+            code: ErrorCode::Keychain,
+            message: format!("the admin area is unavailable: {reason}"),
+        })
+    }
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_gate(state: State<'_, KioskState>) -> Res<AdminGate> {
+    Ok(state.admin()?.gate().await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_unlock(state: State<'_, KioskState>, pin: String) -> Res<()> {
+    Ok(state.admin()?.unlock(pin).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_close(state: State<'_, KioskState>) -> Res<()> {
+    state.admin()?.close();
+    Ok(())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_status(state: State<'_, KioskState>) -> Res<AdminStatus> {
+    Ok(state.admin()?.status().await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_set_credentials(
+    state: State<'_, KioskState>,
+    app_token: String,
+    secret_key: String,
+) -> Res<AdminStatus> {
+    let admin = state.admin()?;
+    admin
+        .set_credentials(app_token, Sensitive::new(secret_key))
+        .await?;
+    Ok(admin.status().await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_set_webhook_secret(
+    state: State<'_, KioskState>,
+    secret: String,
+) -> Res<AdminStatus> {
+    let admin = state.admin()?;
+    admin.set_webhook_secret(Sensitive::new(secret)).await?;
+    Ok(admin.status().await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_clear_credentials(state: State<'_, KioskState>) -> Res<AdminStatus> {
+    let admin = state.admin()?;
+    admin.clear_credentials().await?;
+    Ok(admin.status().await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_set_pin(
+    state: State<'_, KioskState>,
+    current: Option<String>,
+    pin: String,
+) -> Res<AdminStatus> {
+    let admin = state.admin()?;
+    admin.set_pin(current, pin).await?;
+    Ok(admin.status().await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_save_settings(
+    state: State<'_, KioskState>,
+    profile: Profile,
+    level_name: String,
+) -> Res<AdminStatus> {
+    let admin = state.admin()?;
+    admin.save_settings(profile, level_name).await?;
+    Ok(admin.status().await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_verify_connection(state: State<'_, KioskState>) -> Res<ConnectionCheck> {
+    Ok(state.admin()?.verify_connection().await?)
+}
+
+/// Restarts the kiosk so stored changes take effect (staff only).
+#[tauri::command]
+#[specta::specta]
+pub async fn restart_kiosk(app: tauri::AppHandle, state: State<'_, KioskState>) -> Res<()> {
+    state.admin()?.ensure_open().await?;
+    state.kiosk.end_session();
+    app.restart()
 }

@@ -21,6 +21,13 @@ pub enum ErrorCode {
     Service,
     /// The service cannot be reached; trying again later can work.
     Unreachable,
+    /// The admin area needs the PIN first.
+    PinRequired,
+    WrongPin,
+    /// Too many wrong PINs: the admin area is closed for a while.
+    LockedOut,
+    /// The system keychain is locked or missing; the message says how to fix it.
+    Keychain,
 }
 
 /// `{code, message}`: the message is for people, the code for the UI's logic.
@@ -43,6 +50,25 @@ impl From<KioskError> for IpcError {
             KioskError::Rejected(_) => ErrorCode::Rejected,
             KioskError::Service(_) => ErrorCode::Service,
             KioskError::Unreachable(_) => ErrorCode::Unreachable,
+        };
+        Self {
+            code,
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<crate::admin::AdminError> for IpcError {
+    fn from(e: crate::admin::AdminError) -> Self {
+        use crate::admin::AdminError;
+        use crate::credentials::pin::PinError;
+        let code = match &e {
+            AdminError::PinRequired | AdminError::Pin(PinError::NotSet) => ErrorCode::PinRequired,
+            AdminError::Pin(PinError::Wrong { .. }) => ErrorCode::WrongPin,
+            AdminError::Pin(PinError::LockedOut { .. }) => ErrorCode::LockedOut,
+            AdminError::Pin(PinError::Invalid) | AdminError::Invalid(_) => ErrorCode::Invalid,
+            AdminError::Keychain(_) => ErrorCode::Keychain,
+            AdminError::Storage(_) => ErrorCode::Internal,
         };
         Self {
             code,

@@ -46,6 +46,17 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::set_training_outcome,
             commands::set_sample_impairment,
             commands::recent_applicants,
+            commands::admin_gate,
+            commands::admin_unlock,
+            commands::admin_close,
+            commands::admin_status,
+            commands::admin_set_credentials,
+            commands::admin_set_webhook_secret,
+            commands::admin_clear_credentials,
+            commands::admin_set_pin,
+            commands::admin_save_settings,
+            commands::admin_verify_connection,
+            commands::restart_kiosk,
         ])
         .events(tauri_specta::collect_events![KioskEventMessage])
 }
@@ -59,7 +70,7 @@ pub fn bindings_language() -> specta_typescript::Typescript {
 /// Opens the kiosk window and runs until it is closed.
 pub fn run() {
     let builder = specta_builder();
-    let settings = Settings::from_env();
+    let settings = Settings::load();
     tracing::info!(profile = ?settings.profile, "starting the kiosk");
     let result = tauri::Builder::default()
         .invoke_handler(builder.invoke_handler())
@@ -85,8 +96,12 @@ pub fn run() {
                 Mode::Training
             };
             tracing::info!(?mode, "kiosk ready");
+            let admin = crate::admin::Admin::for_kiosk(settings.clone())
+                .map(Arc::new)
+                .map_err(|e| e.to_string());
             app.manage(KioskState {
                 mode,
+                admin,
                 settings: settings.clone(),
                 kiosk: Arc::new(started.kiosk),
                 notice: started.notice,

@@ -22,6 +22,18 @@ export const commands = {
 	setTrainingOutcome: (outcome: Scenario) => typedError<null, IpcError>(__TAURI_INVOKE("set_training_outcome", { outcome })),
 	setSampleImpairment: (impairment: Impairment) => typedError<null, IpcError>(__TAURI_INVOKE("set_sample_impairment", { impairment })),
 	recentApplicants: () => typedError<RecentApplicant_Serialize[], IpcError>(__TAURI_INVOKE("recent_applicants")),
+	adminGate: () => typedError<AdminGate, IpcError>(__TAURI_INVOKE("admin_gate")),
+	adminUnlock: (pin: string) => typedError<null, IpcError>(__TAURI_INVOKE("admin_unlock", { pin })),
+	adminClose: () => typedError<null, IpcError>(__TAURI_INVOKE("admin_close")),
+	adminStatus: () => typedError<AdminStatus_Serialize, IpcError>(__TAURI_INVOKE("admin_status")),
+	adminSetCredentials: (appToken: string, secretKey: string) => typedError<AdminStatus_Serialize, IpcError>(__TAURI_INVOKE("admin_set_credentials", { appToken, secretKey })),
+	adminSetWebhookSecret: (secret: string) => typedError<AdminStatus_Serialize, IpcError>(__TAURI_INVOKE("admin_set_webhook_secret", { secret })),
+	adminClearCredentials: () => typedError<AdminStatus_Serialize, IpcError>(__TAURI_INVOKE("admin_clear_credentials")),
+	adminSetPin: (current: string | null, pin: string) => typedError<AdminStatus_Serialize, IpcError>(__TAURI_INVOKE("admin_set_pin", { current, pin })),
+	adminSaveSettings: (profile: Profile, levelName: string) => typedError<AdminStatus_Serialize, IpcError>(__TAURI_INVOKE("admin_save_settings", { profile, levelName })),
+	adminVerifyConnection: () => typedError<ConnectionCheck_Serialize, IpcError>(__TAURI_INVOKE("admin_verify_connection")),
+	/**  Restarts the kiosk so stored changes take effect (staff only). */
+	restartKiosk: () => typedError<null, IpcError>(__TAURI_INVOKE("restart_kiosk")),
 };
 
 /** Events */
@@ -30,6 +42,53 @@ export const events = {
 };
 
 /* Types */
+/**  Whether the admin area opens without a PIN. */
+export type AdminGate = {
+	pin_required: boolean,
+	open: boolean,
+	/**  The self-service profile without a PIN: anyone at the kiosk could open the admin area. */
+	pin_missing_warning: boolean,
+};
+
+/**  What the admin area shows. Never a secret: the token is masked. */
+export type AdminStatus = AdminStatus_Serialize | AdminStatus_Deserialize;
+
+/**  What the admin area shows. Never a secret: the token is masked. */
+export type AdminStatus_Deserialize = {
+	environment: string,
+	configured: boolean,
+	masked_token?: string | null,
+	webhook_secret_set: boolean,
+	pin_set: boolean,
+	/**  RFC 3339 time of the last successful connection check, and the clock difference then. */
+	last_verified_at?: string | null,
+	last_skew_secs?: number | null,
+	/**  The keychain cannot be read: what is wrong and how to fix it. */
+	keychain_problem?: string | null,
+	profile: Profile,
+	level_name: string,
+	/**  Something changed that the running kiosk takes up at its next start. */
+	restart_needed: boolean,
+};
+
+/**  What the admin area shows. Never a secret: the token is masked. */
+export type AdminStatus_Serialize = {
+	environment: string,
+	configured: boolean,
+	masked_token: string | null,
+	webhook_secret_set: boolean,
+	pin_set: boolean,
+	/**  RFC 3339 time of the last successful connection check, and the clock difference then. */
+	last_verified_at: string | null,
+	last_skew_secs: number | null,
+	/**  The keychain cannot be read: what is wrong and how to fix it. */
+	keychain_problem: string | null,
+	profile: Profile,
+	level_name: string,
+	/**  Something changed that the running kiosk takes up at its next start. */
+	restart_needed: boolean,
+};
+
 /**  What the welcome screen needs to know about this kiosk. */
 export type AppStatus = AppStatus_Serialize | AppStatus_Deserialize;
 
@@ -116,6 +175,23 @@ export type CaptureView = {
 	uploaded: boolean,
 };
 
+/**  The result of a connection check, in words staff can act on. */
+export type ConnectionCheck = ConnectionCheck_Serialize | ConnectionCheck_Deserialize;
+
+/**  The result of a connection check, in words staff can act on. */
+export type ConnectionCheck_Deserialize = 
+/**  Credentials accepted; `skew_secs` is the service's clock minus ours. */
+{ kind: "ok"; skew_secs: number; warning?: string | null } | { kind: "no_credentials" } | 
+/**  The token belongs to the other environment (sandbox vs production). */
+{ kind: "wrong_environment"; message: string } | { kind: "bad_credentials"; message: string } | { kind: "clock_skew"; skew_secs: number; message: string } | { kind: "unreachable"; message: string } | { kind: "failed"; message: string };
+
+/**  The result of a connection check, in words staff can act on. */
+export type ConnectionCheck_Serialize = 
+/**  Credentials accepted; `skew_secs` is the service's clock minus ours. */
+{ kind: "ok"; skew_secs: number; warning: string | null } | { kind: "no_credentials" } | 
+/**  The token belongs to the other environment (sandbox vs production). */
+{ kind: "wrong_environment"; message: string } | { kind: "bad_credentials"; message: string } | { kind: "clock_skew"; skew_secs: number; message: string } | { kind: "unreachable"; message: string } | { kind: "failed"; message: string };
+
 export type DocumentChoice = {
 	document_type: DocumentType,
 	/**  ISO 3166-1 alpha-3. */
@@ -132,7 +208,13 @@ export type ErrorCode = "internal" | "no_session" | "invalid" | "no_camera" | "c
 /**  The service refused the request. */
 "service" | 
 /**  The service cannot be reached; trying again later can work. */
-"unreachable";
+"unreachable" | 
+/**  The admin area needs the PIN first. */
+"pin_required" | "wrong_pin" | 
+/**  Too many wrong PINs: the admin area is closed for a while. */
+"locked_out" | 
+/**  The system keychain is locked or missing; the message says how to fix it. */
+"keychain";
 
 /**  How the sample camera spoils its picture, to show and test the live feedback. */
 export type Impairment = "none" | "blurry" | "dark" | "bright" | "glare" | "shaky";

@@ -2,6 +2,10 @@
 // so UI logic stays testable without Tauri.
 import { commands, events, type ErrorCode, type IpcError } from "./bindings";
 import type {
+  AdminGate,
+  AdminStatus_Serialize,
+  ConnectionCheck_Serialize,
+  Profile,
   ApplicantDetails_Deserialize,
   AppStatus_Serialize,
   CameraStarted_Serialize,
@@ -22,6 +26,9 @@ export type AppStatus = AppStatus_Serialize;
 export type SessionView = SessionView_Serialize;
 export type CameraStarted = CameraStarted_Serialize;
 export type KioskEvent = KioskEvent_Serialize;
+export type AdminStatus = AdminStatus_Serialize;
+export type ConnectionCheck = ConnectionCheck_Serialize;
+export type { AdminGate } from "./bindings";
 export type ApplicantDetails = ApplicantDetails_Deserialize;
 export type OutcomeView = NonNullable<SessionView_Serialize["outcome"]>;
 
@@ -78,6 +85,20 @@ export const backend = {
   setTrainingOutcome: (outcome: Scenario): Promise<null> => unwrap(commands.setTrainingOutcome(outcome)),
   setSampleImpairment: (impairment: Impairment): Promise<null> => unwrap(commands.setSampleImpairment(impairment)),
   recentApplicants: (): Promise<RecentApplicant[]> => unwrap(commands.recentApplicants()),
+  adminGate: (): Promise<AdminGate> => unwrap(commands.adminGate()),
+  adminUnlock: (pin: string): Promise<null> => unwrap(commands.adminUnlock(pin)),
+  adminClose: (): Promise<null> => unwrap(commands.adminClose()),
+  adminStatus: (): Promise<AdminStatus> => unwrap(commands.adminStatus()),
+  /** Write-only: the secret goes in, only a masked status comes back. */
+  adminSetCredentials: (appToken: string, secretKey: string): Promise<AdminStatus> =>
+    unwrap(commands.adminSetCredentials(appToken, secretKey)),
+  adminSetWebhookSecret: (secret: string): Promise<AdminStatus> => unwrap(commands.adminSetWebhookSecret(secret)),
+  adminClearCredentials: (): Promise<AdminStatus> => unwrap(commands.adminClearCredentials()),
+  adminSetPin: (current: string | null, pin: string): Promise<AdminStatus> => unwrap(commands.adminSetPin(current, pin)),
+  adminSaveSettings: (profile: Profile, levelName: string): Promise<AdminStatus> =>
+    unwrap(commands.adminSaveSettings(profile, levelName)),
+  adminVerifyConnection: (): Promise<ConnectionCheck> => unwrap(commands.adminVerifyConnection()),
+  restartKiosk: (): Promise<null> => unwrap(commands.restartKiosk()),
   /** Calls `handler` for every kiosk event; returns the function that stops listening. */
   onEvent: (handler: (event: KioskEvent) => void): Promise<() => void> =>
     events.kioskEventMessage.listen((e) => handler(e.payload as KioskEvent)),

@@ -1,0 +1,466 @@
+//! The admin area: credentials in the keychain, the kiosk's profile and level,
+//! the connection check and the admin PIN.
+//!
+//! Secrets only ever come in (to be stored); what goes out is a status with
+//! the token masked. When an admin PIN is set, every call here first needs
+//! [`Admin::unlock`]; wrong PINs lead to a lockout.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use specta::Type;
+
+use crate::config::{Profile, Settings, StoredSettings};
+use crate::credentials::pin::{hash_pin, PinError, PinGuard};
+use crate::credentials::{mask_token, ApiCredentials, Environment, Item, Keychain, KeychainError};
+use crate::verification::{api, ApiError, Client};
+
+/// How long the admin area stays open after the last admin action.
+const OPEN_FOR: Duration = Duration::from_secs(300);
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("enter the admin PIN to open the admin area")]
+    PinRequired,
+    #[error(transparent)]
+    Pin(#[from] PinError),
+    #[error(transparent)]
+    Keychain(#[from] KeychainError),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("the settings could not be saved: {0}")]
+    Storage(String),
+}
+
+/// The result of a connection check, in words staff can act on.
+#[derive(Debug, Clone, Serialize, Type, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ConnectionCheck {
+    /// Credentials accepted; `skew_secs` is the service's clock minus ours.
+    Ok {
+        skew_secs: i32,
+        warning: Option<String>,
+    },
+    NoCredentials,
+    /// The token belongs to the other environment (sandbox vs production).
+    WrongEnvironment {
+        message: String,
+    },
+    BadCredentials {
+        message: String,
+    },
+    ClockSkew {
+        skew_secs: i32,
+        message: String,
+    },
+    Unreachable {
+        message: String,
+    },
+    Failed {
+        message: String,
+    },
+}
+
+/// What the admin area shows. Never a secret: the token is masked.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct AdminStatus {
+    pub environment: String,
+    pub configured: bool,
+    pub masked_token: Option<String>,
+    pub webhook_secret_set: bool,
+    pub pin_set: bool,
+    /// RFC 3339 time of the last successful connection check, and the clock difference then.
+    pub last_verified_at: Option<String>,
+    pub last_skew_secs: Option<i32>,
+    /// The keychain cannot be read: what is wrong and how to fix it.
+    pub keychain_problem: Option<String>,
+    pub profile: Profile,
+    pub level_name: String,
+    /// Something changed that the running kiosk takes up at its next start.
+    pub restart_needed: bool,
+}
+
+/// Whether the admin area opens without a PIN.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct AdminGate {
+    pub pin_required: bool,
+    pub open: bool,
+    /// The self-service profile without a PIN: anyone at the kiosk could open the admin area.
+    pub pin_missing_warning: bool,
+}
+
+pub struct Admin {
+    keychain: Keychain,
+    settings_path: PathBuf,
+    api_url: String,
+    /// What the running kiosk started with.
+    running: Settings,
+    guard: Mutex<PinGuard>,
+    open_until: Mutex<Option<Instant>>,
+    restart_needed: Mutex<bool>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Keychain calls block (D-Bus on Linux): keep them off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, AdminError> + Send + 'static,
+) -> Result<T, AdminError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| AdminError::Storage(e.to_string()))?
+}
+
+impl Admin {
+    pub fn new(keychain: Keychain, settings_path: PathBuf, running: Settings) -> Self {
+        Self {
+            keychain,
+            settings_path,
+            api_url: running.api_url.clone(),
+            running,
+            guard: Mutex::new(PinGuard::default()),
+            open_until: Mutex::new(None),
+            restart_needed: Mutex::new(false),
+        }
+    }
+
+    /// The kiosk's own keychain entries and settings file.
+    pub fn for_kiosk(running: Settings) -> Result<Self, KeychainError> {
+        Ok(Self::new(
+            Keychain::new(Environment::configured()?),
+            StoredSettings::path(),
+            running,
+        ))
+    }
+
+    fn pin_hash(&self) -> Result<Option<String>, AdminError> {
+        Ok(self
+            .keychain
+            .get(Item::AdminPinHash)?
+            .map(|h| h.expose().clone()))
+    }
+
+    fn is_open(&self) -> bool {
+        lock(&self.open_until).is_some_and(|t| Instant::now() < t)
+    }
+
+    fn touch(&self) {
+        *lock(&self.open_until) = Some(Instant::now() + OPEN_FOR);
+    }
+
+    /// Refuses unless no PIN is set or it was entered recently.
+    fn require_open(&self) -> Result<(), AdminError> {
+        if self.is_open() {
+            self.touch();
+            return Ok(());
+        }
+        if self.pin_hash()?.is_some() {
+            return Err(AdminError::PinRequired);
+        }
+        self.touch();
+        Ok(())
+    }
+
+    pub async fn gate(self: &std::sync::Arc<Self>) -> Result<AdminGate, AdminError> {
+        let this = self.clone();
+        blocking(move || {
+            let pin_set = this.pin_hash()?.is_some();
+            Ok(AdminGate {
+                pin_required: pin_set && !this.is_open(),
+                open: this.is_open() || !pin_set,
+                pin_missing_warning: !pin_set && this.running.profile == Profile::SelfService,
+            })
+        })
+        .await
+    }
+
+    /// Opens the admin area with the PIN; wrong PINs count towards a lockout.
+    pub async fn unlock(self: &std::sync::Arc<Self>, pin: String) -> Result<(), AdminError> {
+        let this = self.clone();
+        blocking(move || {
+            let stored = this.pin_hash()?;
+            let result = lock(&this.guard).check(&pin, stored.as_deref(), Instant::now());
+            match result {
+                Ok(()) => {
+                    tracing::info!("admin area opened with the PIN");
+                    this.touch();
+                    Ok(())
+                }
+                Err(e) => {
+                    tracing::warn!("admin PIN refused: {e}");
+                    Err(e.into())
+                }
+            }
+        })
+        .await
+    }
+
+    /// For actions outside this module that only staff may take (such as a restart).
+    pub async fn ensure_open(self: &std::sync::Arc<Self>) -> Result<(), AdminError> {
+        let this = self.clone();
+        blocking(move || this.require_open()).await
+    }
+
+    /// Closes the admin area (the next visit needs the PIN again, if one is set).
+    pub fn close(&self) {
+        *lock(&self.open_until) = None;
+    }
+
+    pub async fn status(self: &std::sync::Arc<Self>) -> Result<AdminStatus, AdminError> {
+        let this = self.clone();
+        blocking(move || {
+            this.require_open()?;
+            let stored = StoredSettings::read(&this.settings_path);
+            let settings = this.running.clone().with_stored(&stored);
+            let mut status = AdminStatus {
+                environment: this.keychain.environment.as_str().to_owned(),
+                configured: false,
+                masked_token: None,
+                webhook_secret_set: false,
+                pin_set: false,
+                last_verified_at: stored.last_verified_at.clone(),
+                last_skew_secs: stored.last_skew_secs.map(|s| s as i32),
+                keychain_problem: None,
+                profile: settings.profile,
+                level_name: settings.level_name,
+                restart_needed: *lock(&this.restart_needed),
+            };
+            let mut read = || -> Result<(), KeychainError> {
+                let token = this.keychain.get(Item::AppToken)?;
+                status.masked_token = token.as_ref().map(|t| mask_token(t.expose()));
+                status.configured = token.is_some() && this.keychain.contains(Item::SecretKey)?;
+                status.webhook_secret_set = this.keychain.contains(Item::WebhookSecret)?;
+                status.pin_set = this.keychain.contains(Item::AdminPinHash)?;
+                Ok(())
+            };
+            if let Err(e) = read() {
+                status.keychain_problem = Some(e.to_string());
+            }
+            Ok(status)
+        })
+        .await
+    }
+
+    /// Stores the app token and its secret key (replacing what was there).
+    pub async fn set_credentials(
+        self: &std::sync::Arc<Self>,
+        app_token: String,
+        secret_key: crate::credentials::Sensitive<String>,
+    ) -> Result<(), AdminError> {
+        let this = self.clone();
+        blocking(move || {
+            this.require_open()?;
+            let token = app_token.trim().to_owned();
+            if token.is_empty() || secret_key.expose().trim().is_empty() {
+                return Err(AdminError::Invalid(
+                    "enter both the app token and the secret key".into(),
+                ));
+            }
+            let env = Environment::of_token(&token);
+            if env != this.keychain.environment {
+                return Err(AdminError::Invalid(format!(
+                    "this app token is for {}, but this kiosk is set up for {}",
+                    env.as_str(),
+                    this.keychain.environment.as_str()
+                )));
+            }
+            this.keychain.set(Item::AppToken, &token)?;
+            this.keychain
+                .set(Item::SecretKey, secret_key.expose().trim())?;
+            let mut stored = StoredSettings::read(&this.settings_path);
+            stored.last_verified_at = None;
+            stored.last_skew_secs = None;
+            this.save(&stored)?;
+            *lock(&this.restart_needed) = true;
+            tracing::info!(token = %mask_token(&token), "API credentials stored");
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn set_webhook_secret(
+        self: &std::sync::Arc<Self>,
+        secret: crate::credentials::Sensitive<String>,
+    ) -> Result<(), AdminError> {
+        let this = self.clone();
+        blocking(move || {
+            this.require_open()?;
+            if secret.expose().trim().is_empty() {
+                return Err(AdminError::Invalid("enter the webhook secret".into()));
+            }
+            this.keychain
+                .set(Item::WebhookSecret, secret.expose().trim())?;
+            *lock(&this.restart_needed) = true;
+            tracing::info!("webhook secret stored");
+            Ok(())
+        })
+        .await
+    }
+
+    /// Deletes the API credentials and the webhook secret (the PIN stays).
+    pub async fn clear_credentials(self: &std::sync::Arc<Self>) -> Result<(), AdminError> {
+        let this = self.clone();
+        blocking(move || {
+            this.require_open()?;
+            for item in [Item::AppToken, Item::SecretKey, Item::WebhookSecret] {
+                this.keychain.delete(item)?;
+            }
+            *lock(&this.restart_needed) = true;
+            tracing::info!("API credentials cleared");
+            Ok(())
+        })
+        .await
+    }
+
+    /// Sets the PIN, or changes it (then `current` must be the PIN now set).
+    pub async fn set_pin(
+        self: &std::sync::Arc<Self>,
+        current: Option<String>,
+        new_pin: String,
+    ) -> Result<(), AdminError> {
+        let this = self.clone();
+        blocking(move || {
+            this.require_open()?;
+            if let Some(stored) = this.pin_hash()? {
+                let current = current.unwrap_or_default();
+                lock(&this.guard).check(&current, Some(&stored), Instant::now())?;
+            }
+            let hash = hash_pin(&new_pin)?;
+            this.keychain.set(Item::AdminPinHash, &hash)?;
+            tracing::info!("admin PIN set");
+            Ok(())
+        })
+        .await
+    }
+
+    /// Saves the profile and level for the next start.
+    pub async fn save_settings(
+        self: &std::sync::Arc<Self>,
+        profile: Profile,
+        level_name: String,
+    ) -> Result<(), AdminError> {
+        let this = self.clone();
+        blocking(move || {
+            this.require_open()?;
+            let level = level_name.trim();
+            if level.is_empty()
+                || level.len() > 100
+                || !level
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_ .".contains(c))
+            {
+                return Err(AdminError::Invalid(
+                    "the level name is the one set up at the verification service: letters, digits, '-', '_', '.' and spaces".into(),
+                ));
+            }
+            let mut stored = StoredSettings::read(&this.settings_path);
+            stored.profile = Some(profile);
+            stored.level_name = Some(level.to_owned());
+            this.save(&stored)?;
+            if profile != this.running.profile || level != this.running.level_name {
+                *lock(&this.restart_needed) = true;
+            }
+            tracing::info!(profile = profile.as_str(), level, "kiosk settings saved");
+            Ok(())
+        })
+        .await
+    }
+
+    fn save(&self, stored: &StoredSettings) -> Result<(), AdminError> {
+        stored
+            .write(&self.settings_path)
+            .map_err(|e| AdminError::Storage(e.to_string()))
+    }
+
+    /// One signed, harmless call with the stored credentials.
+    pub async fn verify_connection(
+        self: &std::sync::Arc<Self>,
+    ) -> Result<ConnectionCheck, AdminError> {
+        let this = self.clone();
+        let creds = blocking(move || {
+            this.require_open()?;
+            Ok(this.keychain.api_credentials()?)
+        })
+        .await?;
+        let Some(creds) = creds else {
+            return Ok(ConnectionCheck::NoCredentials);
+        };
+        let check = check_connection(&self.api_url, creds, self.keychain.environment).await;
+        if let ConnectionCheck::Ok { skew_secs, .. } = &check {
+            let path = self.settings_path.clone();
+            let skew = *skew_secs as i64;
+            let this = self.clone();
+            blocking(move || {
+                let mut stored = StoredSettings::read(&path);
+                stored.last_verified_at = Some(now_rfc3339());
+                stored.last_skew_secs = Some(skew);
+                this.save(&stored)
+            })
+            .await?;
+        }
+        Ok(check)
+    }
+}
+
+fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Clock differences the service accepts but that are worth fixing.
+const SKEW_WARN_SECS: i64 = 10;
+
+/// The connection check in words staff can act on.
+pub async fn check_connection(
+    api_url: &str,
+    creds: ApiCredentials,
+    environment: Environment,
+) -> ConnectionCheck {
+    let token_env = Environment::of_token(&creds.app_token);
+    if token_env != environment {
+        return ConnectionCheck::WrongEnvironment {
+            message: format!(
+                "the stored app token is for {}, but this kiosk is set up for {}",
+                token_env.as_str(),
+                environment.as_str()
+            ),
+        };
+    }
+    let client = match Client::new(api_url, creds) {
+        Ok(c) => c,
+        Err(e) => {
+            return ConnectionCheck::Failed {
+                message: e.to_string(),
+            }
+        }
+    };
+    match client.verify_connection().await {
+        Ok(skew) => ConnectionCheck::Ok {
+            skew_secs: skew as i32,
+            warning: (skew.abs() > SKEW_WARN_SECS).then(|| {
+                format!(
+                    "this computer's clock is {skew:+} s from the service's; the service refuses requests beyond {} s: turn on automatic time",
+                    api::TIMESTAMP_WINDOW_SECS
+                )
+            }),
+        },
+        Err(ApiError::ClockSkew { skew_secs }) => ConnectionCheck::ClockSkew {
+            skew_secs: skew_secs as i32,
+            message: ApiError::ClockSkew { skew_secs }.to_string(),
+        },
+        Err(e @ (ApiError::SignatureMismatch { .. } | ApiError::Unauthorized { .. })) => {
+            ConnectionCheck::BadCredentials {
+                message: e.to_string(),
+            }
+        }
+        Err(e @ ApiError::Unreachable { .. }) => ConnectionCheck::Unreachable {
+            message: e.to_string(),
+        },
+        Err(e) => ConnectionCheck::Failed {
+            message: e.to_string(),
+        },
+    }
+}
