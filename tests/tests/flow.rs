@@ -17,8 +17,16 @@ struct Flow {
 
 impl Flow {
     async fn launch(name: &'static str, env: &[(&str, &str)]) -> Result<Self> {
+        Self::launch_with_output(name, env, None).await
+    }
+
+    async fn launch_with_output(
+        name: &'static str,
+        env: &[(&str, &str)],
+        output: Option<&std::path::Path>,
+    ) -> Result<Self> {
         let binary = built_binary("KIOSK_APP_BIN", "onboard-kiosk");
-        let app = App::launch(&binary, env).await?;
+        let app = App::launch_with_output(&binary, env, output).await?;
         app.wait_visible("[data-screen=welcome]", Duration::from_secs(30))
             .await?;
         let shots = artifacts_dir().join("flow");
@@ -467,4 +475,220 @@ async fn staff_see_a_later_rejection_in_recent_applicants() -> Result<()> {
         "no personal data in the staff list"
     );
     f.close().await
+}
+
+/// Records everything the backend delivers into the web view (command
+/// answers and events alike arrive through the IPC callback table), as JSON.
+const RECORD_IPC: &str = r#"
+const callbacks = window.__TAURI_INTERNALS__.callbacks;
+if (!window.__ipcLog) {
+  window.__ipcLog = [];
+  const record = (d) => { try { window.__ipcLog.push(JSON.stringify(d) ?? "null"); } catch (e) { window.__ipcLog.push(String(d)); } };
+  const get = Map.prototype.get;
+  callbacks.get = function (id) {
+    const callback = get.call(this, id);
+    return callback && ((data) => { record(data); return callback(data); });
+  };
+}
+return callbacks.get !== Map.prototype.get;
+"#;
+
+impl Flow {
+    async fn record_ipc(&self) -> Result<()> {
+        let installed = self.app.client.execute(RECORD_IPC, vec![]).await?;
+        anyhow::ensure!(
+            installed == serde_json::json!(true),
+            "IPC recorder not installed"
+        );
+        Ok(())
+    }
+
+    async fn ipc_log(&self) -> Result<Vec<String>> {
+        let log = self
+            .app
+            .client
+            .execute("return window.__ipcLog || [];", vec![])
+            .await?;
+        Ok(serde_json::from_value(log)?)
+    }
+}
+
+#[tokio::test]
+async fn credentials_set_in_the_admin_area_go_live_and_the_secret_never_comes_out() -> Result<()> {
+    use kiosk_tests::keyring::PrivateKeyring;
+    use onboard_kiosk::training::{TrainingConfig, TrainingService};
+
+    let svc = TrainingService::start(
+        "127.0.0.1:0".parse()?,
+        TrainingConfig {
+            queue_delay: Duration::from_millis(100),
+            review_delay: Duration::from_millis(500),
+            ..TrainingConfig::default()
+        },
+    )
+    .await?;
+    let creds = svc.credentials();
+    let secret = creds.secret_key.expose().clone();
+    let keyring = PrivateKeyring::start("admin-e2e")?;
+    let root = std::env::temp_dir().join(format!("kiosk-admin-e2e-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let (data, logs) = (root.join("data"), root.join("logs"));
+    std::fs::create_dir_all(&data)?;
+    std::fs::create_dir_all(&logs)?;
+    let output = root.join("app-output.txt");
+    let (bus_key, bus) = keyring.env();
+    let (data_s, logs_s) = (data.display().to_string(), logs.display().to_string());
+    let common = [
+        (bus_key, bus),
+        ("KIOSK_API_URL", svc.base_url.as_str()),
+        ("KIOSK_CAMERA", "sample"),
+        ("KIOSK_DATA_DIR", data_s.as_str()),
+        ("KIOSK_LOG_DIR", logs_s.as_str()),
+        ("RUST_LOG", "debug"),
+    ];
+
+    // 1. A self-service kiosk without credentials trains; staff store them in the admin area.
+    let mut env = common.to_vec();
+    env.push(("KIOSK_PROFILE", "self_service"));
+    let mut f = Flow::launch_with_output("admin", &env, Some(&output)).await?;
+    f.record_ipc().await?;
+    f.wait("[data-testid=training-outcome]", 10).await?;
+    f.click("[data-testid=open-admin]").await?;
+    f.wait("[data-screen=admin]", 10).await?;
+    f.wait("[data-testid=admin-pin-missing]", 10).await?;
+    f.type_into("input[name=app-token]", &creds.app_token)
+        .await?;
+    f.type_into("input[name=secret-key]", &secret).await?;
+    f.click("[data-testid=admin-save-credentials]").await?;
+    f.wait("[data-testid=admin-saved]", 10).await?;
+    let token = f.app.text("[data-testid=admin-token]").await?;
+    assert!(
+        token.starts_with("sbx:trai") && token.contains('…'),
+        "{token}"
+    );
+    assert_eq!(
+        f.app
+            .client
+            .find(Locator::Css("input[name=secret-key]"))
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default(),
+        "",
+        "the secret field is emptied after saving"
+    );
+    f.click("[data-testid=admin-verify]").await?;
+    f.wait("[data-testid=admin-verify-result][data-kind=ok]", 20)
+        .await?;
+    let verified = f.app.text("[data-testid=admin-verified]").await?;
+    assert!(!verified.contains("Never"), "{verified}");
+    f.type_into("input[name=new-pin]", "482913").await?;
+    f.type_into("input[name=repeat-pin]", "482913").await?;
+    f.click("[data-testid=admin-save-pin]").await?;
+    f.wait("[data-testid=admin-saved]", 10).await?;
+    f.click("select[name=profile] option[value=attendant]")
+        .await?;
+    f.click("[data-testid=admin-save-settings]").await?;
+    f.wait("[data-testid=admin-restart]", 10).await?;
+    f.app
+        .client
+        .execute("document.querySelector('.content').scrollTo(0, 0);", vec![])
+        .await?;
+    f.shot("admin").await?;
+
+    // 2. With a PIN set, the admin area asks for it; a wrong one is refused.
+    f.click("[data-testid=admin-close]").await?;
+    f.wait("[data-screen=welcome]", 10).await?;
+    f.click("[data-testid=open-admin]").await?;
+    f.wait("[data-testid=admin-pin-form]", 10).await?;
+    f.shot("admin-pin").await?;
+    f.type_into("input[name=admin-pin]", "000000").await?;
+    f.click("[data-testid=admin-unlock]").await?;
+    f.wait("[data-testid=admin-error]", 10).await?;
+    let refused = f.app.text("[data-testid=admin-error]").await?;
+    assert!(refused.contains("4 tries left"), "{refused}");
+    f.type_into("input[name=admin-pin]", "482913").await?;
+    f.click("[data-testid=admin-unlock]").await?;
+    f.wait("[data-testid=admin-status]", 10).await?;
+    f.click("[data-testid=admin-close]").await?;
+    f.wait("[data-screen=welcome]", 10).await?;
+    let mut ipc = f.ipc_log().await?;
+    f.close().await?;
+
+    // 3. The next start is live (and at the counter, as saved): a whole submission.
+    let mut f = Flow::launch_with_output("admin-live", &common, Some(&output)).await?;
+    f.record_ipc().await?;
+    assert!(
+        f.app
+            .client
+            .find(Locator::Css("[data-testid=training-outcome]"))
+            .await
+            .is_err(),
+        "no training banner when live"
+    );
+    f.run_to_submission("passport", true).await?;
+    f.wait("[data-screen=result][data-outcome=approved]", 60)
+        .await?;
+    f.shot("live-approved").await?;
+    f.click("[data-testid=done]").await?;
+    f.click("[data-testid=open-admin]").await?;
+    f.type_into("input[name=admin-pin]", "482913").await?;
+    f.click("[data-testid=admin-unlock]").await?;
+    f.wait("[data-testid=admin-status]", 10).await?;
+    let mode = f.app.text("[data-testid=admin-mode]").await?;
+    assert!(mode.starts_with("Live"), "{mode}");
+    ipc.extend(f.ipc_log().await?);
+    f.close().await?;
+    let stats = svc.stats();
+    assert!(
+        stats.applicants >= 1,
+        "the submission reached the service: {stats:?}"
+    );
+
+    // 4. The secret key is in no answer to the web view, no log file, no output.
+    assert!(
+        ipc.iter().any(|r| r.contains("sbx:trai")),
+        "the recorder saw the admin status: {} answers",
+        ipc.len()
+    );
+    assert!(ipc.len() > 20, "the recorder saw the flow: {}", ipc.len());
+    for (i, answer) in ipc.iter().enumerate() {
+        assert!(!answer.contains(&secret), "IPC answer {i} holds the secret");
+        assert!(
+            !answer.contains(&creds.app_token),
+            "IPC answer {i} holds the whole token"
+        );
+    }
+    let mut files = Vec::new();
+    for dir in [&logs, &data] {
+        for entry in std::fs::read_dir(dir)?.flatten() {
+            if entry.path().is_file() {
+                files.push(entry.path());
+            }
+        }
+    }
+    files.push(output.clone());
+    let log_text: String = std::fs::read_dir(&logs)?
+        .flatten()
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .collect();
+    assert!(
+        log_text.contains("verification call") && log_text.contains("API credentials stored"),
+        "the logs are really there"
+    );
+    for file in &files {
+        let bytes = std::fs::read(file)?;
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains(&secret),
+            "{} holds the secret",
+            file.display()
+        );
+    }
+    println!(
+        "metric: secret searched in {} IPC answers and {} files",
+        ipc.len(),
+        files.len()
+    );
+    Ok(())
 }
