@@ -13,6 +13,8 @@ struct Flow {
     shots: PathBuf,
     name: &'static str,
     n: usize,
+    /// Each app gets a D-Bus session and keyring of its own, unless the test brings one.
+    bus: Option<kiosk_tests::keyring::PrivateKeyring>,
 }
 
 impl Flow {
@@ -26,7 +28,16 @@ impl Flow {
         output: Option<&std::path::Path>,
     ) -> Result<Self> {
         let binary = built_binary("KIOSK_APP_BIN", "onboard-kiosk");
-        let app = App::launch_with_output(&binary, env, output).await?;
+        let bus = if env.iter().any(|(k, _)| *k == "DBUS_SESSION_BUS_ADDRESS") {
+            None
+        } else {
+            Some(kiosk_tests::keyring::PrivateKeyring::start(name)?)
+        };
+        let mut env = env.to_vec();
+        if let Some(bus) = &bus {
+            env.push(bus.env());
+        }
+        let app = App::launch_with_output(&binary, &env, output).await?;
         app.wait_visible("[data-screen=welcome]", Duration::from_secs(30))
             .await?;
         let shots = artifacts_dir().join("flow");
@@ -36,6 +47,7 @@ impl Flow {
             shots,
             name,
             n: 0,
+            bus,
         })
     }
 
@@ -690,5 +702,106 @@ async fn credentials_set_in_the_admin_area_go_live_and_the_secret_never_comes_ou
         ipc.len(),
         files.len()
     );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_self_service_kiosk_fills_the_screen_stays_the_kiosk_and_runs_once() -> Result<()> {
+    let data = std::env::temp_dir().join(format!("kiosk-lockdown-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    std::fs::create_dir_all(&data)?;
+    let data_s = data.display().to_string();
+    let env = [
+        ("KIOSK_PROFILE", "self_service"),
+        ("KIOSK_DATA_DIR", data_s.as_str()),
+        ("KIOSK_LOG_DIR", data_s.as_str()),
+    ];
+    let mut f = Flow::launch("lockdown", &env).await?;
+    let sizes: Vec<i64> = serde_json::from_value(
+        f.app
+            .client
+            .execute(
+                "return [window.innerWidth, window.innerHeight, screen.width, screen.height];",
+                vec![],
+            )
+            .await?,
+    )?;
+    assert_eq!(
+        (sizes[0], sizes[1]),
+        (sizes[2], sizes[3]),
+        "the window fills the screen without decorations"
+    );
+    let prevented = f
+        .app
+        .client
+        .execute(
+            "const e = new MouseEvent('contextmenu', { bubbles: true, cancelable: true }); \
+             document.querySelector('[data-screen=welcome]').dispatchEvent(e); return e.defaultPrevented;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(prevented, serde_json::json!(true), "no context menu");
+
+    // No way out of the app by navigation.
+    f.app
+        .client
+        .execute(
+            "window.location.href = 'https://example.com/'; return 1;",
+            vec![],
+        )
+        .await?;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    f.wait("[data-screen=welcome]", 10).await?;
+    let protocol = f
+        .app
+        .client
+        .execute("return window.location.protocol;", vec![])
+        .await?;
+    assert_eq!(protocol, serde_json::json!("tauri:"));
+
+    // A second start on the same desktop session leaves at once; the first stays.
+    let (bus_key, bus) = f.bus.as_ref().expect("own bus").env();
+    let mut second = std::process::Command::new(&f.app.binary)
+        .envs(env)
+        .env(bus_key, bus)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = second.try_wait()? {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = second.kill();
+            bail!("a second self-service kiosk kept running");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(status.success(), "{status}");
+    f.wait("[data-screen=welcome]", 5).await?;
+    f.shot("self-service").await?;
+
+    // Staff quit through the admin area.
+    let driver = f.app.driver_pid().expect("driver runs");
+    let running = || {
+        kiosk_tests::proc::tree(driver)
+            .into_iter()
+            .filter(|p| kiosk_tests::proc::pids_of(&f.app.binary).contains(p))
+            .count()
+    };
+    assert_eq!(running(), 1, "the kiosk runs under the driver");
+    f.click("[data-testid=open-admin]").await?;
+    f.click("[data-testid=admin-quit]").await?;
+    // The app ends while this click is answered: WebDriver may report an error.
+    let _ = f.click("[data-testid=admin-quit]").await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while running() > 0 {
+        if Instant::now() > deadline {
+            bail!("the kiosk did not quit from the admin area");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = f.close().await;
     Ok(())
 }

@@ -38,6 +38,14 @@ pub struct KioskState {
     pub notice: Option<String>,
     /// The webhook receiver, listening while the kiosk runs (when configured).
     pub _webhooks: Option<crate::review::webhook::WebhookReceiver>,
+    /// Set when staff quit through the admin area: the window may close.
+    pub quitting: std::sync::atomic::AtomicBool,
+}
+
+impl KioskState {
+    pub fn quitting(&self) -> bool {
+        self.quitting.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 type Res<T> = Result<T, IpcError>;
@@ -294,4 +302,18 @@ pub async fn restart_kiosk(app: tauri::AppHandle, state: State<'_, KioskState>) 
     state.admin()?.ensure_open().await?;
     state.kiosk.end_session();
     app.restart()
+}
+
+/// Ends the kiosk app (staff only: a self-service window cannot be closed otherwise).
+#[tauri::command]
+#[specta::specta]
+pub async fn quit_kiosk(app: tauri::AppHandle, state: State<'_, KioskState>) -> Res<()> {
+    state.admin()?.ensure_open().await?;
+    state.kiosk.end_session();
+    state
+        .quitting
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    tracing::info!("the kiosk was quit from the admin area");
+    app.exit(0);
+    Ok(())
 }

@@ -7,6 +7,7 @@
 
 mod commands;
 mod error;
+mod lockdown;
 mod preview;
 
 use std::sync::Arc;
@@ -57,6 +58,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::admin_save_settings,
             commands::admin_verify_connection,
             commands::restart_kiosk,
+            commands::quit_kiosk,
         ])
         .events(tauri_specta::collect_events![KioskEventMessage])
 }
@@ -72,7 +74,27 @@ pub fn run() {
     let builder = specta_builder();
     let settings = Settings::load();
     tracing::info!(profile = ?settings.profile, "starting the kiosk");
-    let result = tauri::Builder::default()
+    let locked = settings.profile == crate::config::Profile::SelfService;
+    let mut app = tauri::Builder::default();
+    if locked {
+        app = app.plugin(tauri_plugin_single_instance::init(|app, _, _| {
+            tracing::info!("a second start shows the kiosk already running");
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.set_focus();
+            }
+        }));
+    }
+    let result = app
+        .plugin(lockdown::navigation_guard())
+        .on_window_event(move |window, event| {
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                let quitting = window.state::<KioskState>().quitting();
+                if lockdown::keep_open(locked, quitting) {
+                    tracing::info!("closing the self-service kiosk needs the admin PIN");
+                    api.prevent_close();
+                }
+            }
+        })
         .invoke_handler(builder.invoke_handler())
         .register_asynchronous_uri_scheme_protocol("kiosk", |ctx, request, responder| {
             let app = ctx.app_handle().clone();
@@ -83,6 +105,11 @@ pub fn run() {
         })
         .setup(move |app| {
             builder.mount_events(app);
+            if locked {
+                if let Some(window) = app.get_webview_window("main") {
+                    lockdown::fill_screen(&window);
+                }
+            }
             let handle = app.handle().clone();
             let events: EventSink = Arc::new(move |e| {
                 if let Err(err) = KioskEventMessage(e).emit(&handle) {
@@ -106,6 +133,7 @@ pub fn run() {
                 kiosk: Arc::new(started.kiosk),
                 notice: started.notice,
                 _webhooks: started.webhooks,
+                quitting: Default::default(),
             });
             Ok(())
         })

@@ -34,6 +34,8 @@ export const commands = {
 	adminVerifyConnection: () => typedError<ConnectionCheck_Serialize, IpcError>(__TAURI_INVOKE("admin_verify_connection")),
 	/**  Restarts the kiosk so stored changes take effect (staff only). */
 	restartKiosk: () => typedError<null, IpcError>(__TAURI_INVOKE("restart_kiosk")),
+	/**  Ends the kiosk app (staff only: a self-service window cannot be closed otherwise). */
+	quitKiosk: () => typedError<null, IpcError>(__TAURI_INVOKE("quit_kiosk")),
 };
 
 /** Events */

@@ -99,6 +99,7 @@ export const backend = {
     unwrap(commands.adminSaveSettings(profile, levelName)),
   adminVerifyConnection: (): Promise<ConnectionCheck> => unwrap(commands.adminVerifyConnection()),
   restartKiosk: (): Promise<null> => unwrap(commands.restartKiosk()),
+  quitKiosk: (): Promise<null> => unwrap(commands.quitKiosk()),
   /** Calls `handler` for every kiosk event; returns the function that stops listening. */
   onEvent: (handler: (event: KioskEvent) => void): Promise<() => void> =>
     events.kioskEventMessage.listen((e) => handler(e.payload as KioskEvent)),

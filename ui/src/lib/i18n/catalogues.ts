@@ -202,6 +202,8 @@ const en = {
   "admin.saved.pin": "Admin PIN saved.",
   "admin.restart.body": "Changes take effect when the kiosk restarts.",
   "admin.restart.now": "Restart now",
+  "admin.quit": "Quit the kiosk",
+  "admin.quit_confirm": "Click again to quit",
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -406,6 +408,8 @@ const de: Catalogue = {
   "admin.saved.pin": "Verwaltungs-PIN gespeichert.",
   "admin.restart.body": "Änderungen gelten nach einem Neustart des Kiosks.",
   "admin.restart.now": "Jetzt neu starten",
+  "admin.quit": "Kiosk beenden",
+  "admin.quit_confirm": "Zum Beenden erneut klicken",
 };
 
 const es: Catalogue = {
@@ -607,6 +611,8 @@ const es: Catalogue = {
   "admin.saved.pin": "PIN de administración guardado.",
   "admin.restart.body": "Los cambios se aplican al reiniciar el quiosco.",
   "admin.restart.now": "Reiniciar ahora",
+  "admin.quit": "Salir del quiosco",
+  "admin.quit_confirm": "Pulse de nuevo para salir",
 };
 
 export const catalogues: Record<Language, Catalogue> = { en, de, es };
