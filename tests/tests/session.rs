@@ -433,6 +433,76 @@ async fn a_closing_screen_never_stops_the_camera_the_next_screen_started() {
     assert!(h.kiosk.camera_stats().is_none(), "its own run is stopped");
 }
 
+fn photo_file(subject: onboard_kiosk::capture::Subject) -> Vec<u8> {
+    let scene = onboard_kiosk::capture::Scene::new(subject, 1920, 1080);
+    let rgb = image::RgbImage::from_raw(1920, 1080, scene.render(0)).unwrap();
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 92)
+        .encode_image(&rgb)
+        .unwrap();
+    jpeg
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_import_photos_from_files_checked_like_camera_pictures() {
+    let h = harness(Profile::Field).await;
+    h.kiosk
+        .start_session(ApplicantDetails::default())
+        .await
+        .unwrap();
+    h.kiosk
+        .choose_document(DocumentChoice {
+            document_type: DocumentType::Passport,
+            country: "FRA".into(),
+        })
+        .unwrap();
+    let good = photo_file(onboard_kiosk::capture::Subject::DocumentFront);
+    let view = h.kiosk.import_photo(Slot::Single, &good).unwrap();
+    assert!(view.problems.is_empty(), "{:?}", view.problems);
+    assert!(h.kiosk.still(Slot::Single).is_some());
+    h.kiosk.accept_photo(Slot::Single, false).unwrap();
+
+    let e = h
+        .kiosk
+        .import_photo(Slot::Selfie, b"not a picture at all")
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("this file cannot be used"), "{e}");
+    let small = kiosk_tests::samples::jpeg(1);
+    let view = h.kiosk.import_photo(Slot::Selfie, &small).unwrap();
+    assert!(
+        view.problems
+            .contains(&onboard_kiosk::quality::ProblemCode::TooSmall),
+        "{:?}",
+        view.problems
+    );
+    let huge = vec![0u8; onboard_kiosk::session::kiosk::MAX_IMPORT_BYTES + 1];
+    assert!(h
+        .kiosk
+        .import_photo(Slot::Selfie, &huge)
+        .unwrap_err()
+        .to_string()
+        .contains("larger than"));
+
+    let kiosk = harness(Profile::SelfService).await;
+    kiosk
+        .kiosk
+        .start_session(ApplicantDetails::default())
+        .await
+        .unwrap();
+    kiosk
+        .kiosk
+        .choose_document(DocumentChoice {
+            document_type: DocumentType::Passport,
+            country: "FRA".into(),
+        })
+        .unwrap();
+    assert!(
+        kiosk.kiosk.import_photo(Slot::Single, &good).is_err(),
+        "no file import at a self-service kiosk"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_details_are_refused_and_ending_wipes_the_session() {
     let h = harness(Profile::Attendant).await;

@@ -16,10 +16,13 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::capture::live::{LiveCapture, LiveConfig, LiveEvent, LiveFeedback, LiveStats};
 use crate::capture::{
-    choose_resolution, Camera, CameraError, Impairment, Resolution, SampleCamera, Subject,
+    choose_resolution, Camera, CameraError, Impairment, Resolution, RgbFrame, SampleCamera, Subject,
 };
 use crate::config::Profile;
-use crate::quality::{assess, encode_for_upload, Kind, ProblemCode, Thresholds};
+use crate::quality::{assess, encode_for_upload, DecodeLimits, Kind, ProblemCode, Thresholds};
+
+/// The largest photo file staff may import (phone photos are 2–12 MB).
+pub const MAX_IMPORT_BYTES: usize = 25 * 1024 * 1024;
 use tokio::sync::{broadcast, mpsc};
 
 use crate::review::recent::{RecentApplicant, RecentStore};
@@ -803,6 +806,33 @@ impl Kiosk {
                 ))?
         };
         self.stop_camera();
+        self.keep_picture(slot, frame)
+    }
+
+    /// Imports a photo from a file (a field agent's phone picture, or a kiosk
+    /// without a working camera) for `slot`: staff profiles only, checked
+    /// exactly like a camera picture.
+    pub fn import_photo(&self, slot: Slot, bytes: &[u8]) -> Result<CaptureView, KioskError> {
+        if self.options.profile == Profile::SelfService {
+            return Err(KioskError::Invalid(
+                "importing photos from files is for staff profiles".into(),
+            ));
+        }
+        if bytes.len() > MAX_IMPORT_BYTES {
+            return Err(KioskError::Invalid(format!(
+                "the file is larger than {} MB",
+                MAX_IMPORT_BYTES / (1024 * 1024)
+            )));
+        }
+        let frame = crate::capture::file::import_bytes(bytes, DecodeLimits::default())
+            .map_err(|e| KioskError::Invalid(format!("this file cannot be used: {e}")))?;
+        self.stop_camera();
+        tracing::info!(slot = ?slot, width = frame.width, height = frame.height, "photo imported from a file");
+        self.keep_picture(slot, Arc::new(frame))
+    }
+
+    /// Checks, encodes and keeps a picture for review.
+    fn keep_picture(&self, slot: Slot, frame: Arc<RgbFrame>) -> Result<CaptureView, KioskError> {
         let report = assess(frame.as_frame(), slot.kind(), &self.options.thresholds);
         let jpeg =
             encode_for_upload(frame.as_frame()).map_err(|e| KioskError::Invalid(e.to_string()))?;

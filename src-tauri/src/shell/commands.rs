@@ -125,6 +125,17 @@ pub async fn camera_stats(state: State<'_, KioskState>) -> Res<Option<LiveStats>
     Ok(state.kiosk.camera_stats())
 }
 
+/// A photo from a file instead of the camera (staff profiles).
+#[tauri::command]
+#[specta::specta]
+pub async fn import_photo(
+    state: State<'_, KioskState>,
+    slot: Slot,
+    bytes: Vec<u8>,
+) -> Res<CaptureView> {
+    Ok(state.kiosk.import_photo(slot, &bytes)?)
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn take_photo(state: State<'_, KioskState>, slot: Slot) -> Res<CaptureView> {

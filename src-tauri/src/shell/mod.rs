@@ -38,6 +38,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::stop_camera,
             commands::camera_stats,
             commands::take_photo,
+            commands::import_photo,
             commands::accept_photo,
             commands::retake,
             commands::submit,

@@ -13,6 +13,8 @@ export const commands = {
 	stopCamera: (run: number) => typedError<null, IpcError>(__TAURI_INVOKE("stop_camera", { run })),
 	cameraStats: () => typedError<LiveStats | null, IpcError>(__TAURI_INVOKE("camera_stats")),
 	takePhoto: (slot: Slot) => typedError<CaptureView, IpcError>(__TAURI_INVOKE("take_photo", { slot })),
+	/**  A photo from a file instead of the camera (staff profiles). */
+	importPhoto: (slot: Slot, bytes: number[]) => typedError<CaptureView, IpcError>(__TAURI_INVOKE("import_photo", { slot, bytes })),
 	acceptPhoto: (slot: Slot, overrideProblems: boolean) => typedError<SessionView_Serialize, IpcError>(__TAURI_INVOKE("accept_photo", { slot, overrideProblems })),
 	retake: (slot: Slot) => typedError<SessionView_Serialize, IpcError>(__TAURI_INVOKE("retake", { slot })),
 	submit: () => typedError<SessionView_Serialize, IpcError>(__TAURI_INVOKE("submit")),

@@ -76,6 +76,7 @@ export const backend = {
   stopCamera: (run: number): Promise<null> => unwrap(commands.stopCamera(run)),
   cameraStats: (): Promise<LiveStats | null> => unwrap(commands.cameraStats()),
   takePhoto: (slot: Slot): Promise<CaptureView> => unwrap(commands.takePhoto(slot)),
+  importPhoto: (slot: Slot, bytes: number[]): Promise<CaptureView> => unwrap(commands.importPhoto(slot, bytes)),
   acceptPhoto: (slot: Slot, override: boolean): Promise<SessionView> => unwrap(commands.acceptPhoto(slot, override)),
   retake: (slot: Slot): Promise<SessionView> => unwrap(commands.retake(slot)),
   submit: (): Promise<SessionView> => unwrap(commands.submit()),
