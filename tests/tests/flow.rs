@@ -399,6 +399,7 @@ async fn a_missing_camera_says_so_and_offers_a_way_on() -> Result<()> {
     f.click("[data-testid=start]").await?;
     f.click("[data-testid=details-continue]").await?;
     f.wait("[data-screen=document]", 20).await?;
+    f.click("[data-document=id_card]").await?;
     f.type_into("[data-testid=country-search]", "spain").await?;
     f.click("[data-country=ESP]").await?;
     f.click("[data-testid=document-continue]").await?;
@@ -412,6 +413,45 @@ async fn a_missing_camera_says_so_and_offers_a_way_on() -> Result<()> {
         .contains("No camera found"));
     f.click("[data-testid=camera-retry]").await?;
     f.wait("[data-testid=camera-problem]", 10).await?;
+
+    // Staff import the picture from a file instead; a file that is not a photo is refused plainly.
+    let dir = std::env::temp_dir().join(format!("kiosk-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let not_a_photo = dir.join("notes.png");
+    std::fs::write(&not_a_photo, b"this is not a picture")?;
+    let front = dir.join("front.jpg");
+    let scene = onboard_kiosk::capture::Scene::new(
+        onboard_kiosk::capture::Subject::DocumentFront,
+        1920,
+        1080,
+    );
+    let rgb = image::RgbImage::from_raw(1920, 1080, scene.render(0)).expect("frame size");
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 92).encode_image(&rgb)?;
+    std::fs::write(&front, jpeg)?;
+    let input = f
+        .app
+        .client
+        .find(Locator::Css("[data-testid=import-file]"))
+        .await?;
+    input.send_keys(&not_a_photo.display().to_string()).await?;
+    f.wait("[data-testid=camera-problem] .alert", 10).await?;
+    let refused = f.app.text("[data-testid=camera-problem] .alert").await?;
+    assert!(refused.contains("cannot be used"), "{refused}");
+    let input = f
+        .app
+        .client
+        .find(Locator::Css("[data-testid=import-file]"))
+        .await?;
+    input.send_keys(&front.display().to_string()).await?;
+    f.wait("[data-testid=still-ok]", 20).await?;
+    f.shot("imported").await?;
+    f.click("[data-testid=use-photo]").await?;
+    f.wait(
+        "[data-screen=capture][data-slot=back] [data-testid=camera-problem]",
+        20,
+    )
+    .await?;
     f.close().await
 }
 
@@ -804,4 +844,140 @@ async fn a_self_service_kiosk_fills_the_screen_stays_the_kiosk_and_runs_once() -
     }
     let _ = f.close().await;
     Ok(())
+}
+
+impl Flow {
+    /// Runs the axe-core accessibility rules for WCAG 2.1 A and AA on the
+    /// current screen; returns one line per violation.
+    async fn audit(&self) -> Result<Vec<String>> {
+        let loaded = self
+            .app
+            .client
+            .execute("return typeof window.axe === 'object';", vec![])
+            .await?;
+        if loaded != serde_json::json!(true) {
+            let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../ui/node_modules/axe-core/axe.min.js");
+            let source = std::fs::read_to_string(&path).map_err(|e| {
+                anyhow::anyhow!("{}: {e} (run `npm --prefix ui ci`)", path.display())
+            })?;
+            self.app.client.execute(&source, vec![]).await?;
+        }
+        let found = self
+            .app
+            .client
+            .execute_async(
+                "const done = arguments[0]; \
+                 axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] }) \
+                   .then((r) => done(r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`)), \
+                         (e) => done([`axe could not run: ${e}`]));",
+                vec![],
+            )
+            .await?;
+        Ok(serde_json::from_value(found)?)
+    }
+}
+
+#[tokio::test]
+async fn every_screen_passes_an_accessibility_audit_and_works_by_keyboard() -> Result<()> {
+    let mut f = Flow::launch("a11y", &[("KIOSK_PROFILE", "attendant")]).await?;
+    let mut problems: Vec<String> = Vec::new();
+    let mut audited = 0;
+    macro_rules! audit {
+        ($screen:literal) => {
+            audited += 1;
+            for v in f.audit().await? {
+                problems.push(format!("{}: {v}", $screen));
+            }
+        };
+    }
+    audit!("welcome");
+
+    // The keyboard alone reaches Start, with a visible focus ring, and starts.
+    let mut reached = false;
+    for _ in 0..20 {
+        f.app
+            .client
+            .active_element()
+            .await?
+            .send_keys("\u{E004}")
+            .await?;
+        let state = f
+            .app
+            .client
+            .execute(
+                "const a = document.activeElement; const s = getComputedStyle(a); \
+                 return [a.dataset.testid || '', s.boxShadow !== 'none' || s.outlineStyle !== 'none'];",
+                vec![],
+            )
+            .await?;
+        if state[0] == "start" {
+            assert_eq!(state[1], serde_json::json!(true), "focus is visible");
+            reached = true;
+            break;
+        }
+    }
+    assert!(reached, "Tab reaches the Start button");
+    f.app
+        .client
+        .active_element()
+        .await?
+        .send_keys("\u{E007}")
+        .await?;
+    f.wait("[data-screen=details]", 10).await?;
+    audit!("details");
+    f.click("[data-testid=details-continue]").await?;
+    f.wait("[data-screen=document]", 20).await?;
+    audit!("document");
+    f.click("[data-document=id_card]").await?;
+    f.type_into("[data-testid=country-search]", "germ").await?;
+    f.click("[data-country=DEU]").await?;
+    f.click("[data-testid=document-continue]").await?;
+    f.wait("[data-screen=capture] [data-testid=feedback]", 20)
+        .await?;
+    audit!("capture");
+    let live = f
+        .app
+        .client
+        .execute(
+            "const el = document.querySelector('[data-testid=feedback]'); \
+             return Boolean(el.closest('[aria-live]') || el.getAttribute('role') === 'status');",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        live,
+        serde_json::json!(true),
+        "quality feedback is announced"
+    );
+    f.wait("[data-testid=use-photo]", 30).await?;
+    audit!("still");
+    f.click("[data-testid=use-photo]").await?;
+    f.wait("[data-screen=capture][data-slot=back]", 20).await?;
+    f.capture_all().await?;
+    f.wait("[data-screen=submit]", 10).await?;
+    audit!("submit");
+    f.click("[data-testid=send]").await?;
+    f.wait("[data-screen=result][data-outcome=approved]", 60)
+        .await?;
+    audit!("result");
+    f.click("[data-testid=done]").await?;
+    f.click("[data-testid=open-admin]").await?;
+    f.wait("[data-testid=admin-status]", 10).await?;
+    audit!("admin");
+    f.click("[data-testid=admin-close]").await?;
+    f.click("[data-testid=open-recent]").await?;
+    f.wait("[data-screen=recent] tbody tr", 10).await?;
+    audit!("recent");
+    f.shot("audited").await?;
+    println!(
+        "metric: accessibility audit of {audited} screens, {} violations",
+        problems.len()
+    );
+    assert!(
+        problems.is_empty(),
+        "accessibility problems:\n{}",
+        problems.join("\n")
+    );
+    f.close().await
 }
