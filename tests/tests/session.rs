@@ -36,6 +36,15 @@ async fn harness(profile: Profile) -> Harness {
 /// With `webhooks`, the training service signs and delivers review events to a
 /// receiver, twice and out of order, and polling is too slow to matter.
 async fn harness_with(profile: Profile, webhooks: bool) -> Harness {
+    harness_full(profile, webhooks, None).await
+}
+
+/// `camera`: a camera to use instead of the sample camera itself.
+async fn harness_full(
+    profile: Profile,
+    webhooks: bool,
+    camera: Option<Arc<dyn onboard_kiosk::capture::Camera>>,
+) -> Harness {
     let receiver = if webhooks {
         Some(
             WebhookReceiver::start(
@@ -75,7 +84,10 @@ async fn harness_with(profile: Profile, webhooks: bool) -> Harness {
     let kiosk = Kiosk::new(
         client,
         Some(svc),
-        CameraSource::Sample(sample.clone()),
+        match camera {
+            Some(c) => CameraSource::Device(c),
+            None => CameraSource::Sample(sample.clone()),
+        },
         KioskOptions {
             profile,
             resolution: Some(Resolution::HD),
@@ -601,4 +613,71 @@ async fn an_approval_turned_red_later_is_flagged_by_webhook() {
     assert!(matches!(h.outcome().await, OutcomeView::Approved { .. }));
     h.kiosk.end_session();
     h.turned_red(sent.applicant_id.as_deref().unwrap()).await;
+}
+
+/// Two cameras: the first is used by another program, the second is the sample camera.
+struct BusyThenSample(SampleCamera);
+
+impl onboard_kiosk::capture::Camera for BusyThenSample {
+    fn devices(
+        &self,
+    ) -> Result<Vec<onboard_kiosk::capture::DeviceInfo>, onboard_kiosk::capture::CameraError> {
+        let mut devices = self.0.devices()?;
+        let mut busy = devices[0].clone();
+        busy.id = "desk-camera".into();
+        busy.name = "Desk camera".into();
+        devices.insert(0, busy);
+        Ok(devices)
+    }
+
+    fn start(
+        &self,
+        device: &str,
+        resolution: Resolution,
+        sink: onboard_kiosk::capture::FrameSink,
+    ) -> Result<Box<dyn onboard_kiosk::capture::CameraStream>, onboard_kiosk::capture::CameraError>
+    {
+        if device == "desk-camera" {
+            return Err(onboard_kiosk::capture::CameraError::Busy(
+                "a video call".into(),
+            ));
+        }
+        self.0.start(device, resolution, sink)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_camera_can_be_swapped_for_another() {
+    let camera = Arc::new(BusyThenSample(SampleCamera::new(30)));
+    let h = harness_full(Profile::Attendant, false, Some(camera)).await;
+    h.kiosk
+        .start_session(ApplicantDetails::default())
+        .await
+        .unwrap();
+    h.kiosk
+        .choose_document(DocumentChoice {
+            document_type: DocumentType::Passport,
+            country: "FRA".into(),
+        })
+        .unwrap();
+    let busy = h.kiosk.start_camera(Slot::Single).unwrap_err();
+    assert!(
+        matches!(
+            busy,
+            KioskError::Camera(onboard_kiosk::capture::CameraError::Busy(_))
+        ),
+        "{busy}"
+    );
+    let cameras = h.kiosk.cameras().unwrap();
+    assert_eq!(cameras.len(), 2);
+    assert!(cameras[0].in_use && !cameras[1].in_use);
+    assert!(h.kiosk.choose_camera("no-such-camera").is_err());
+    h.kiosk.choose_camera(&cameras[1].id).unwrap();
+    assert!(h.kiosk.cameras().unwrap()[1].in_use);
+    let started = h.kiosk.start_camera(Slot::Single).unwrap();
+    assert_eq!(started.name, cameras[1].name);
+    assert!(
+        h.kiosk.preview(0, Duration::from_secs(5), 320).is_some(),
+        "frames come from the second camera"
+    );
 }

@@ -457,6 +457,16 @@ impl CameraSource {
     }
 }
 
+/// A camera the kiosk can use.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+pub struct CameraView {
+    pub id: String,
+    pub name: String,
+    pub best: Option<Resolution>,
+    /// The camera the next start uses.
+    pub in_use: bool,
+}
+
 /// Information about the camera that was started.
 #[derive(Debug, Clone, PartialEq, Serialize, Type)]
 pub struct CameraStarted {
@@ -477,6 +487,8 @@ pub struct Kiosk {
     session: Arc<Mutex<Option<Session>>>,
     live: Mutex<Option<(Slot, u32, Arc<LiveCapture>)>>,
     camera_runs: AtomicU32,
+    /// The camera staff or the person picked; the first one otherwise.
+    chosen_camera: Mutex<Option<String>>,
     scenario: Mutex<Scenario>,
     generation: std::sync::atomic::AtomicU64,
     webhook_updates: broadcast::Sender<WebhookEvent>,
@@ -505,6 +517,7 @@ impl Kiosk {
             session: Arc::default(),
             live: Mutex::default(),
             camera_runs: AtomicU32::new(0),
+            chosen_camera: Mutex::default(),
             scenario: Mutex::new(Scenario::Green),
             generation: Default::default(),
             webhook_updates: broadcast::channel(256).0,
@@ -718,7 +731,11 @@ impl Kiosk {
         lock(&self.session).as_ref().ok_or(KioskError::NoSession)?;
         let camera = self.camera.camera();
         let devices = camera.devices()?;
-        let device = devices.first().ok_or(CameraError::NotFound)?;
+        let chosen = lock(&self.chosen_camera).clone();
+        let device = chosen
+            .and_then(|id| devices.iter().find(|d| d.id == id))
+            .or(devices.first())
+            .ok_or(CameraError::NotFound)?;
         let (resolution, warning) = match self.options.resolution {
             Some(r) if device.resolutions.contains(&r) => (r, None),
             _ => choose_resolution(&device.resolutions).unwrap_or((Resolution::HD, None)),
@@ -751,6 +768,38 @@ impl Kiosk {
             warning,
             mirrored: slot == Slot::Selfie,
         })
+    }
+
+    /// The cameras present now, marking the one that will be used.
+    pub fn cameras(&self) -> Result<Vec<CameraView>, KioskError> {
+        let devices = self.camera.camera().devices()?;
+        let chosen = lock(&self.chosen_camera)
+            .clone()
+            .filter(|id| devices.iter().any(|d| &d.id == id))
+            .or_else(|| devices.first().map(|d| d.id.clone()));
+        Ok(devices
+            .into_iter()
+            .map(|d| CameraView {
+                in_use: chosen.as_deref() == Some(d.id.as_str()),
+                best: d
+                    .resolutions
+                    .iter()
+                    .copied()
+                    .max_by_key(|r| r.width * r.height),
+                id: d.id,
+                name: d.name,
+            })
+            .collect())
+    }
+
+    /// Uses camera `id` from now on (for example when the first one is busy).
+    pub fn choose_camera(&self, id: &str) -> Result<(), KioskError> {
+        if !self.camera.camera().devices()?.iter().any(|d| d.id == id) {
+            return Err(CameraError::NotFound.into());
+        }
+        tracing::info!("another camera was chosen");
+        *lock(&self.chosen_camera) = Some(id.to_owned());
+        Ok(())
     }
 
     pub fn stop_camera(&self) {

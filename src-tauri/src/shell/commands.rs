@@ -11,7 +11,8 @@ use crate::capture::Impairment;
 use crate::config::{Profile, Settings};
 use crate::review::recent::RecentApplicant;
 use crate::session::kiosk::{
-    ApplicantDetails, CameraStarted, CaptureView, DocumentChoice, Kiosk, SessionView, Slot,
+    ApplicantDetails, CameraStarted, CameraView, CaptureView, DocumentChoice, Kiosk, SessionView,
+    Slot,
 };
 use crate::training::Scenario;
 
@@ -123,6 +124,18 @@ pub async fn stop_camera(state: State<'_, KioskState>, run: u32) -> Res<()> {
 #[specta::specta]
 pub async fn camera_stats(state: State<'_, KioskState>) -> Res<Option<LiveStats>> {
     Ok(state.kiosk.camera_stats())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn cameras(state: State<'_, KioskState>) -> Res<Vec<CameraView>> {
+    Ok(state.kiosk.cameras()?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn choose_camera(state: State<'_, KioskState>, id: String) -> Res<()> {
+    Ok(state.kiosk.choose_camera(&id)?)
 }
 
 /// A photo from a file instead of the camera (staff profiles).

@@ -39,6 +39,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::camera_stats,
             commands::take_photo,
             commands::import_photo,
+            commands::cameras,
+            commands::choose_camera,
             commands::accept_photo,
             commands::retake,
             commands::submit,

@@ -15,6 +15,8 @@ export const commands = {
 	takePhoto: (slot: Slot) => typedError<CaptureView, IpcError>(__TAURI_INVOKE("take_photo", { slot })),
 	/**  A photo from a file instead of the camera (staff profiles). */
 	importPhoto: (slot: Slot, bytes: number[]) => typedError<CaptureView, IpcError>(__TAURI_INVOKE("import_photo", { slot, bytes })),
+	cameras: () => typedError<CameraView_Serialize[], IpcError>(__TAURI_INVOKE("cameras")),
+	chooseCamera: (id: string) => typedError<null, IpcError>(__TAURI_INVOKE("choose_camera", { id })),
 	acceptPhoto: (slot: Slot, overrideProblems: boolean) => typedError<SessionView_Serialize, IpcError>(__TAURI_INVOKE("accept_photo", { slot, overrideProblems })),
 	retake: (slot: Slot) => typedError<SessionView_Serialize, IpcError>(__TAURI_INVOKE("retake", { slot })),
 	submit: () => typedError<SessionView_Serialize, IpcError>(__TAURI_INVOKE("submit")),
@@ -166,6 +168,27 @@ export type CameraStarted_Serialize = {
 	resolution: Resolution,
 	warning: string | null,
 	mirrored: boolean,
+};
+
+/**  A camera the kiosk can use. */
+export type CameraView = CameraView_Serialize | CameraView_Deserialize;
+
+/**  A camera the kiosk can use. */
+export type CameraView_Deserialize = {
+	id: string,
+	name: string,
+	best?: Resolution | null,
+	/**  The camera the next start uses. */
+	in_use: boolean,
+};
+
+/**  A camera the kiosk can use. */
+export type CameraView_Serialize = {
+	id: string,
+	name: string,
+	best: Resolution | null,
+	/**  The camera the next start uses. */
+	in_use: boolean,
 };
 
 /**  What the screen shows of one picture. */

@@ -9,6 +9,7 @@ import type {
   ApplicantDetails_Deserialize,
   AppStatus_Serialize,
   CameraStarted_Serialize,
+  CameraView,
   CaptureView,
   DocumentChoice,
   Impairment,
@@ -20,7 +21,7 @@ import type {
   Slot,
 } from "./bindings";
 
-export type { RecentApplicant } from "./bindings";
+export type { RecentApplicant, CameraView } from "./bindings";
 export type { ErrorCode, IpcError, Mode, Profile, Slot, DocumentType, ProblemCode, Impairment, Scenario, CaptureView, LiveFeedback, LiveStats, Phase } from "./bindings";
 export type AppStatus = AppStatus_Serialize;
 export type SessionView = SessionView_Serialize;
@@ -76,6 +77,8 @@ export const backend = {
   stopCamera: (run: number): Promise<null> => unwrap(commands.stopCamera(run)),
   cameraStats: (): Promise<LiveStats | null> => unwrap(commands.cameraStats()),
   takePhoto: (slot: Slot): Promise<CaptureView> => unwrap(commands.takePhoto(slot)),
+  cameras: (): Promise<CameraView[]> => unwrap(commands.cameras()),
+  chooseCamera: (id: string): Promise<null> => unwrap(commands.chooseCamera(id)),
   importPhoto: (slot: Slot, bytes: number[]): Promise<CaptureView> => unwrap(commands.importPhoto(slot, bytes)),
   acceptPhoto: (slot: Slot, override: boolean): Promise<SessionView> => unwrap(commands.acceptPhoto(slot, override)),
   retake: (slot: Slot): Promise<SessionView> => unwrap(commands.retake(slot)),
