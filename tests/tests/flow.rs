@@ -168,7 +168,11 @@ impl Flow {
             };
             let Some(slot) = slot else { return Ok(taken) };
             self.wait("[data-testid=feedback]", 20).await?;
-            if taken == 0 {
+            if slot == "selfie" {
+                // The selfie step shows how to hold the document.
+                self.wait("[data-testid=selfie-hint]", 5).await?;
+            }
+            if taken == 0 || slot == "selfie" {
                 tokio::time::sleep(Duration::from_millis(300)).await;
                 self.shot(&format!("live-{slot}")).await?;
             }
@@ -979,5 +983,25 @@ async fn every_screen_passes_an_accessibility_audit_and_works_by_keyboard() -> R
         "accessibility problems:\n{}",
         problems.join("\n")
     );
+    f.close().await
+}
+
+#[tokio::test]
+async fn staff_correct_mismatched_details_and_the_check_runs_again() -> Result<()> {
+    let mut f = Flow::launch("mismatch", &[("KIOSK_PROFILE", "attendant")]).await?;
+    f.choose_training_outcome("data-mismatch").await?;
+    f.run_to_submission("passport", true).await?;
+    f.wait("[data-screen=result][data-outcome=data_mismatch]", 60)
+        .await?;
+    f.shot("mismatch").await?;
+    f.click("[data-testid=correct-details]").await?;
+    f.wait("[data-screen=correct]", 10).await?;
+    f.type_into("input[name=first_name]", "Anna").await?;
+    f.type_into("input[name=last_name]", "Weber").await?;
+    f.shot("correct").await?;
+    f.click("[data-testid=details-continue]").await?;
+    f.wait("[data-screen=result][data-outcome=approved]", 60)
+        .await?;
+    f.shot("corrected-approved").await?;
     f.close().await
 }
