@@ -35,3 +35,18 @@ pub fn artifacts_dir() -> PathBuf {
 }
 
 pub mod samples;
+
+/// A training service on a free loopback port whose clock runs
+/// `clock_offset_secs` ahead of this computer's (negative: behind).
+pub async fn training_service(clock_offset_secs: i64) -> onboard_kiosk::training::TrainingService {
+    onboard_kiosk::training::TrainingService::start(
+        "127.0.0.1:0".parse().expect("loopback address"),
+        onboard_kiosk::training::TrainingConfig {
+            clock_offset_secs,
+            queue_delay: std::time::Duration::from_millis(50),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("the training service starts")
+}

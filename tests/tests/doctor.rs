@@ -3,9 +3,7 @@
 //! here never touches the keyring other tests use.
 
 use std::process::{Command, Output};
-use std::time::Duration;
 
-use onboard_kiosk::training::{TrainingConfig, TrainingService};
 use serde_json::Value;
 
 fn kioskctl() -> String {
@@ -63,24 +61,11 @@ fn checks(out: &Output) -> Value {
     Value::Object(by_name)
 }
 
-async fn service(clock_offset_secs: i64) -> TrainingService {
-    TrainingService::start(
-        "127.0.0.1:0".parse().unwrap(),
-        TrainingConfig {
-            clock_offset_secs,
-            queue_delay: Duration::from_millis(50),
-            ..TrainingConfig::default()
-        },
-    )
-    .await
-    .unwrap()
-}
-
 const STORE: &str = r#"printf '%s' "$SECRET" | $KIOSKCTL credentials set --app-token "$TOKEN" >/dev/null || exit 9"#;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn doctor_checks_keychain_service_credentials_and_clock() {
-    let svc = service(0).await;
+    let svc = kiosk_tests::training_service(0).await;
     let creds = svc.credentials();
     let secret = creds.secret_key.expose().clone();
     let env = [
@@ -120,8 +105,8 @@ async fn doctor_checks_keychain_service_credentials_and_clock() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn doctor_names_a_skewed_clock_and_a_wrong_secret() {
-    let slightly = service(30).await;
-    let far = service(600).await;
+    let slightly = kiosk_tests::training_service(30).await;
+    let far = kiosk_tests::training_service(600).await;
     let creds = slightly.credentials();
     let secret = creds.secret_key.expose().clone();
     // The training services share nothing: give the second one the same credentials.

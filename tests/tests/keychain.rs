@@ -243,28 +243,13 @@ fn without_a_keychain_the_command_says_so_plainly() {
 
 mod admin_area {
     use std::sync::Arc;
-    use std::time::Duration;
 
     use onboard_kiosk::admin::{Admin, AdminError, ConnectionCheck};
     use onboard_kiosk::config::{Profile, Settings, StoredSettings};
     use onboard_kiosk::credentials::pin::PinError;
     use onboard_kiosk::credentials::{Environment, Item, Keychain, Sensitive};
-    use onboard_kiosk::training::{TrainingConfig, TrainingService};
 
     use super::{namespace, secret_tool_lookup};
-
-    async fn service(clock_offset_secs: i64) -> TrainingService {
-        TrainingService::start(
-            "127.0.0.1:0".parse().unwrap(),
-            TrainingConfig {
-                clock_offset_secs,
-                queue_delay: Duration::from_millis(50),
-                ..TrainingConfig::default()
-            },
-        )
-        .await
-        .unwrap()
-    }
 
     fn admin(name: &str, api_url: &str) -> (Arc<Admin>, String, std::path::PathBuf) {
         let ns = namespace(name);
@@ -286,7 +271,7 @@ mod admin_area {
 
     #[tokio::test(flavor = "multi_thread")]
     async fn credentials_are_set_verified_and_cleared_without_coming_back_out() {
-        let svc = service(0).await;
+        let svc = kiosk_tests::training_service(0).await;
         let creds = svc.credentials();
         let secret = creds.secret_key.expose().clone();
         let (admin, ns, settings_path) = admin("admin-creds", &svc.base_url);
@@ -355,7 +340,7 @@ mod admin_area {
     #[tokio::test(flavor = "multi_thread")]
     async fn the_connection_check_names_a_skewed_clock() {
         for (offset, expect_warning) in [(30, true), (600, false)] {
-            let svc = service(offset).await;
+            let svc = kiosk_tests::training_service(offset).await;
             let creds = svc.credentials();
             let (admin, _, _) = admin(&format!("admin-skew-{offset}"), &svc.base_url);
             admin

@@ -131,6 +131,20 @@ async fn harness_full(
 }
 
 impl Harness {
+    /// A session with a French passport chosen (one picture, then the selfie).
+    async fn begin_passport(&self) {
+        self.kiosk
+            .start_session(ApplicantDetails::default())
+            .await
+            .unwrap();
+        self.kiosk
+            .choose_document(DocumentChoice {
+                document_type: DocumentType::Passport,
+                country: "FRA".into(),
+            })
+            .unwrap();
+    }
+
     /// Waits up to `secs` for the newest event `pick` finds something in.
     async fn wait_event<T>(
         &self,
@@ -369,16 +383,7 @@ async fn on_hold_then_approved() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_pictures_are_refused_unless_staff_override_them() {
     let h = harness(Profile::Attendant).await;
-    h.kiosk
-        .start_session(ApplicantDetails::default())
-        .await
-        .unwrap();
-    h.kiosk
-        .choose_document(DocumentChoice {
-            document_type: DocumentType::Passport,
-            country: "FRA".into(),
-        })
-        .unwrap();
+    h.begin_passport().await;
     h.sample.impair(Impairment::Blurry);
     h.kiosk.start_camera(Slot::Single).unwrap();
     assert!(
@@ -397,18 +402,7 @@ async fn bad_pictures_are_refused_unless_staff_override_them() {
     assert!(view.captures[0].overridden);
 
     let kiosk = harness(Profile::SelfService).await;
-    kiosk
-        .kiosk
-        .start_session(ApplicantDetails::default())
-        .await
-        .unwrap();
-    kiosk
-        .kiosk
-        .choose_document(DocumentChoice {
-            document_type: DocumentType::Passport,
-            country: "FRA".into(),
-        })
-        .unwrap();
+    kiosk.begin_passport().await;
     kiosk.sample.impair(Impairment::Dark);
     kiosk.kiosk.start_camera(Slot::Single).unwrap();
     kiosk.first_feedback().await;
@@ -422,16 +416,7 @@ async fn bad_pictures_are_refused_unless_staff_override_them() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_closing_screen_never_stops_the_camera_the_next_screen_started() {
     let h = harness(Profile::SelfService).await;
-    h.kiosk
-        .start_session(ApplicantDetails::default())
-        .await
-        .unwrap();
-    h.kiosk
-        .choose_document(DocumentChoice {
-            document_type: DocumentType::Passport,
-            country: "FRA".into(),
-        })
-        .unwrap();
+    h.begin_passport().await;
     let passport = h.kiosk.start_camera(Slot::Single).unwrap();
     let selfie = h.kiosk.start_camera(Slot::Selfie).unwrap();
     assert_ne!(passport.run, selfie.run);
@@ -458,16 +443,7 @@ fn photo_file(subject: onboard_kiosk::capture::Subject) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_import_photos_from_files_checked_like_camera_pictures() {
     let h = harness(Profile::Field).await;
-    h.kiosk
-        .start_session(ApplicantDetails::default())
-        .await
-        .unwrap();
-    h.kiosk
-        .choose_document(DocumentChoice {
-            document_type: DocumentType::Passport,
-            country: "FRA".into(),
-        })
-        .unwrap();
+    h.begin_passport().await;
     let good = photo_file(onboard_kiosk::capture::Subject::DocumentFront);
     let view = h.kiosk.import_photo(Slot::Single, &good).unwrap();
     assert!(view.problems.is_empty(), "{:?}", view.problems);
@@ -497,18 +473,7 @@ async fn staff_import_photos_from_files_checked_like_camera_pictures() {
         .contains("larger than"));
 
     let kiosk = harness(Profile::SelfService).await;
-    kiosk
-        .kiosk
-        .start_session(ApplicantDetails::default())
-        .await
-        .unwrap();
-    kiosk
-        .kiosk
-        .choose_document(DocumentChoice {
-            document_type: DocumentType::Passport,
-            country: "FRA".into(),
-        })
-        .unwrap();
+    kiosk.begin_passport().await;
     assert!(
         kiosk.kiosk.import_photo(Slot::Single, &good).is_err(),
         "no file import at a self-service kiosk"
@@ -650,16 +615,7 @@ impl onboard_kiosk::capture::Camera for BusyThenSample {
 async fn a_busy_camera_can_be_swapped_for_another() {
     let camera = Arc::new(BusyThenSample(SampleCamera::new(30)));
     let h = harness_full(Profile::Attendant, false, Some(camera)).await;
-    h.kiosk
-        .start_session(ApplicantDetails::default())
-        .await
-        .unwrap();
-    h.kiosk
-        .choose_document(DocumentChoice {
-            document_type: DocumentType::Passport,
-            country: "FRA".into(),
-        })
-        .unwrap();
+    h.begin_passport().await;
     let busy = h.kiosk.start_camera(Slot::Single).unwrap_err();
     assert!(
         matches!(

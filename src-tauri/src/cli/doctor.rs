@@ -143,8 +143,7 @@ fn camera_check() -> Check {
                 .map(|d| {
                     let best = d
                         .resolutions
-                        .iter()
-                        .max_by_key(|r| r.width * r.height)
+                        .first()
                         .map(|r| format!("{}×{}", r.width, r.height))
                         .unwrap_or_else(|| "no modes".into());
                     format!("{} (up to {best})", d.name)

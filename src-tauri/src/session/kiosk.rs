@@ -16,13 +16,11 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::capture::live::{LiveCapture, LiveConfig, LiveEvent, LiveFeedback, LiveStats};
 use crate::capture::{
-    choose_resolution, Camera, CameraError, Impairment, Resolution, RgbFrame, SampleCamera, Subject,
+    choose_resolution, Camera, CameraError, DeviceInfo, Impairment, Resolution, RgbFrame,
+    SampleCamera, Subject,
 };
 use crate::config::Profile;
 use crate::quality::{assess, encode_for_upload, DecodeLimits, Kind, ProblemCode, Thresholds};
-
-/// The largest photo file staff may import (phone photos are 2–12 MB).
-pub const MAX_IMPORT_BYTES: usize = 25 * 1024 * 1024;
 use tokio::sync::{broadcast, mpsc};
 
 use crate::review::recent::{RecentApplicant, RecentStore};
@@ -457,6 +455,9 @@ impl CameraSource {
     }
 }
 
+/// The largest photo file staff may import (phone photos are 2–12 MB).
+pub const MAX_IMPORT_BYTES: usize = 25 * 1024 * 1024;
+
 /// A camera the kiosk can use.
 #[derive(Debug, Clone, PartialEq, Serialize, Type)]
 pub struct CameraView {
@@ -731,11 +732,7 @@ impl Kiosk {
         lock(&self.session).as_ref().ok_or(KioskError::NoSession)?;
         let camera = self.camera.camera();
         let devices = camera.devices()?;
-        let chosen = lock(&self.chosen_camera).clone();
-        let device = chosen
-            .and_then(|id| devices.iter().find(|d| d.id == id))
-            .or(devices.first())
-            .ok_or(CameraError::NotFound)?;
+        let device = self.camera_to_use(&devices).ok_or(CameraError::NotFound)?;
         let (resolution, warning) = match self.options.resolution {
             Some(r) if device.resolutions.contains(&r) => (r, None),
             _ => choose_resolution(&device.resolutions).unwrap_or((Resolution::HD, None)),
@@ -773,23 +770,24 @@ impl Kiosk {
     /// The cameras present now, marking the one that will be used.
     pub fn cameras(&self) -> Result<Vec<CameraView>, KioskError> {
         let devices = self.camera.camera().devices()?;
-        let chosen = lock(&self.chosen_camera)
-            .clone()
-            .filter(|id| devices.iter().any(|d| &d.id == id))
-            .or_else(|| devices.first().map(|d| d.id.clone()));
+        let in_use = self.camera_to_use(&devices).map(|d| d.id.clone());
         Ok(devices
             .into_iter()
             .map(|d| CameraView {
-                in_use: chosen.as_deref() == Some(d.id.as_str()),
-                best: d
-                    .resolutions
-                    .iter()
-                    .copied()
-                    .max_by_key(|r| r.width * r.height),
+                in_use: in_use.as_deref() == Some(d.id.as_str()),
+                best: d.resolutions.first().copied(),
                 id: d.id,
                 name: d.name,
             })
             .collect())
+    }
+
+    /// The chosen camera while it is present, otherwise the first.
+    fn camera_to_use<'a>(&self, devices: &'a [DeviceInfo]) -> Option<&'a DeviceInfo> {
+        let chosen = lock(&self.chosen_camera).clone();
+        chosen
+            .and_then(|id| devices.iter().find(|d| d.id == id))
+            .or(devices.first())
     }
 
     /// Uses camera `id` from now on (for example when the first one is busy).
