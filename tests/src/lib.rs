@@ -50,3 +50,41 @@ pub async fn training_service(clock_offset_secs: i64) -> onboard_kiosk::training
     .await
     .expect("the training service starts")
 }
+
+/// Creates an applicant at the "id-only" level with one passport picture
+/// (made from `seed`) and requests the check; returns the applicant id.
+pub async fn passport_applicant(
+    client: &onboard_kiosk::verification::Client,
+    external_user_id: &str,
+    seed: u32,
+) -> String {
+    use onboard_kiosk::verification::models::{DocMetadata, IdDocType, NewApplicant};
+    let a = client
+        .create_applicant(
+            "id-only",
+            &NewApplicant {
+                external_user_id: external_user_id.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("applicant created");
+    let meta = DocMetadata {
+        id_doc_type: IdDocType::Passport,
+        id_doc_sub_type: None,
+        country: Some("DEU".into()),
+    };
+    client
+        .add_document_image(
+            &a.id,
+            &meta,
+            "p.jpg",
+            "image/jpeg",
+            &samples::jpeg(seed),
+            None,
+        )
+        .await
+        .expect("passport uploaded");
+    client.request_check(&a.id).await.expect("check requested");
+    a.id
+}

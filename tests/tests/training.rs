@@ -64,27 +64,8 @@ async fn approved_applicant(webhooks: Webhooks) -> (TrainingService, String) {
     .await
     .unwrap();
     let client = Client::new(&svc.base_url, svc.credentials()).unwrap();
-    let a = client
-        .create_applicant(
-            "id-only",
-            &NewApplicant {
-                external_user_id: "ext-hooks".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    let meta = DocMetadata {
-        id_doc_type: IdDocType::Passport,
-        id_doc_sub_type: None,
-        country: Some("DEU".into()),
-    };
-    client
-        .add_document_image(&a.id, &meta, "p.jpg", "image/jpeg", &jpeg(1), None)
-        .await
-        .unwrap();
-    client.request_check(&a.id).await.unwrap();
-    (svc, a.id)
+    let id = kiosk_tests::passport_applicant(&client, "ext-hooks", 1).await;
+    (svc, id)
 }
 
 async fn wait_for(inbox: &Inbox, n: usize) -> Vec<(HeaderMap, Bytes)> {

@@ -734,31 +734,12 @@ async fn watch_learns_the_decision_from_a_webhook_before_the_next_poll() {
     .await
     .unwrap();
     let client = Client::new(&svc.base_url, svc.credentials()).unwrap();
-    let a = client
-        .create_applicant(
-            "id-only",
-            &NewApplicant {
-                external_user_id: "ext-watch-hook".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    let meta = DocMetadata {
-        id_doc_type: IdDocType::Passport,
-        id_doc_sub_type: None,
-        country: Some("DEU".into()),
-    };
-    client
-        .add_document_image(&a.id, &meta, "p.jpg", "image/jpeg", &jpeg(3), None)
-        .await
-        .unwrap();
-    client.request_check(&a.id).await.unwrap();
+    let a_id = kiosk_tests::passport_applicant(&client, "ext-watch-hook", 3).await;
     let listen = format!("127.0.0.1:{port}");
     let run = kioskctl_with(
         &svc,
         &svc.credentials(),
-        &["watch", &a.id, "--webhook-listen", &listen, "--json"],
+        &["watch", &a_id, "--webhook-listen", &listen, "--json"],
         &[("KIOSK_WEBHOOK_SECRET", secret)],
     )
     .await;
@@ -768,25 +749,11 @@ async fn watch_learns_the_decision_from_a_webhook_before_the_next_poll() {
     assert_eq!(json["outcome"]["answer"], "GREEN");
 
     // A watcher with the wrong secret refuses the deliveries and learns by polling.
-    let b = client
-        .create_applicant(
-            "id-only",
-            &NewApplicant {
-                external_user_id: "ext-watch-forged".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    client
-        .add_document_image(&b.id, &meta, "p.jpg", "image/jpeg", &jpeg(4), None)
-        .await
-        .unwrap();
-    client.request_check(&b.id).await.unwrap();
+    let b_id = kiosk_tests::passport_applicant(&client, "ext-watch-forged", 4).await;
     let run = kioskctl_with(
         &svc,
         &svc.credentials(),
-        &["watch", &b.id, "--webhook-listen", &listen, "--json"],
+        &["watch", &b_id, "--webhook-listen", &listen, "--json"],
         &[("KIOSK_WEBHOOK_SECRET", "not-the-secret")],
     )
     .await;
