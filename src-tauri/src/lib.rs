@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod credentials;
 pub mod logging;
+pub mod outbox;
 pub mod quality;
 pub mod review;
 pub mod session;

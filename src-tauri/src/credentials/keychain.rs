@@ -60,14 +60,18 @@ pub enum Item {
     WebhookSecret,
     /// A salted Argon2 hash of the admin PIN, never the PIN.
     AdminPinHash,
+    /// The key the outbox is encrypted with. Never cleared with the credentials:
+    /// without it, sessions waiting to be sent could not be read.
+    OutboxKey,
 }
 
 impl Item {
-    pub const ALL: [Item; 4] = [
+    pub const ALL: [Item; 5] = [
         Self::AppToken,
         Self::SecretKey,
         Self::WebhookSecret,
         Self::AdminPinHash,
+        Self::OutboxKey,
     ];
 
     pub fn name(self) -> &'static str {
@@ -76,6 +80,7 @@ impl Item {
             Self::SecretKey => "secret-key",
             Self::WebhookSecret => "webhook-secret",
             Self::AdminPinHash => "admin-pin",
+            Self::OutboxKey => "outbox-key",
         }
     }
 }

@@ -202,16 +202,9 @@ pub async fn request_check(client: &Client, applicant_id: &str) -> Result<(), Su
         })
 }
 
-/// Uploads images to an existing applicant: the document's front, then its
-/// back, then the selfie and anything else, as the service expects. The
-/// result is in the order of `images`.
-pub async fn upload(
-    client: &Client,
-    applicant_id: &str,
-    images: &[DocumentImage],
-    on_progress: impl Fn(SubmitProgress) + Send + Sync + 'static,
-) -> Result<Vec<SubmittedImage>, SubmitError> {
-    let on_progress = std::sync::Arc::new(on_progress);
+/// The order the service expects images in: the document's front, then its
+/// back, then the selfie, then anything else (indexes into `images`).
+pub fn upload_order(images: &[DocumentImage]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..images.len()).collect();
     order.sort_by_key(|i| {
         let img = &images[*i];
@@ -222,6 +215,20 @@ pub async fn upload(
             _ => 3,
         }
     });
+    order
+}
+
+/// Uploads images to an existing applicant: the document's front, then its
+/// back, then the selfie and anything else, as the service expects. The
+/// result is in the order of `images`.
+pub async fn upload(
+    client: &Client,
+    applicant_id: &str,
+    images: &[DocumentImage],
+    on_progress: impl Fn(SubmitProgress) + Send + Sync + 'static,
+) -> Result<Vec<SubmittedImage>, SubmitError> {
+    let on_progress = std::sync::Arc::new(on_progress);
+    let order = upload_order(images);
     let mut done: Vec<Option<SubmittedImage>> = vec![None; images.len()];
     for index in order {
         let img = &images[index];

@@ -150,8 +150,8 @@ pub struct FixedInfo {
 }
 
 /// Body of "create applicant".
-#[derive(Debug, Clone, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct NewApplicant {
     pub external_user_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]

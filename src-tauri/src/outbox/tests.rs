@@ -1,0 +1,378 @@
+use std::cell::RefCell;
+
+use super::*;
+use crate::session::submission::{DocumentImage, Submission};
+use crate::training::{TrainingConfig, TrainingService};
+use crate::verification::models::{DocSide, FixedInfo, IdDocType, NewApplicant};
+use crate::verification::Client;
+
+/// A key store in memory, standing in for the keychain in these tests.
+#[derive(Default)]
+struct Keys(RefCell<Option<String>>);
+
+impl KeyStore for Keys {
+    fn get(&self) -> Result<Option<Zeroizing<String>>, KeychainError> {
+        Ok(self.0.borrow().clone().map(Zeroizing::new))
+    }
+    fn put(&self, hex: &str) -> Result<(), KeychainError> {
+        *self.0.borrow_mut() = Some(hex.to_owned());
+        Ok(())
+    }
+}
+
+fn jpeg(seed: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(320, 200, |x, y| {
+        let v = (x.wrapping_mul(31) ^ y.wrapping_mul(17) ^ seed.wrapping_mul(2_654_435_761)) as u8;
+        image::Rgb([v, v.wrapping_add(seed as u8), 255 - v])
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
+        .encode_image(&img)
+        .unwrap();
+    out
+}
+
+fn image(doc_type: IdDocType, side: Option<DocSide>, seed: u32) -> DocumentImage {
+    DocumentImage {
+        doc_type,
+        side,
+        country: "DEU".into(),
+        filename: "photo.jpg".into(),
+        content_type: "image/jpeg".into(),
+        bytes: jpeg(seed),
+    }
+}
+
+fn session(n: u32) -> Submission {
+    Submission {
+        level_name: "id-and-liveness".into(),
+        applicant: NewApplicant {
+            external_user_id: format!("outbox-test-{n}-{}", rand::random::<u32>()),
+            email: Some(format!("erika.{n}@example.org")),
+            fixed_info: Some(FixedInfo {
+                first_name: Some("Erika".into()),
+                last_name: Some("Gabler".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        // Deliberately not in upload order: the outbox sorts them.
+        images: vec![
+            image(IdDocType::Selfie, None, n * 3 + 2),
+            image(IdDocType::IdCard, Some(DocSide::BackSide), n * 3 + 1),
+            image(IdDocType::IdCard, Some(DocSide::FrontSide), n * 3),
+        ],
+    }
+}
+
+fn queue(outbox: &Outbox, s: &Submission) {
+    outbox
+        .enqueue(&QueuedSession {
+            submission: s,
+            applicant_id: None,
+            image_ids: vec![None; s.images.len()],
+        })
+        .unwrap();
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "kiosk-outbox-unit-{}-{name}-{}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(FILE_NAME)
+}
+
+/// Every file SQLite keeps for the outbox, as raw bytes.
+fn raw(path: &Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for suffix in ["", "-wal", "-journal"] {
+        let p = PathBuf::from(format!("{}{suffix}", path.display()));
+        all.extend(std::fs::read(p).unwrap_or_default());
+    }
+    all
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn the_file_holds_no_readable_personal_data_or_image_bytes() {
+    let path = temp("plain");
+    let keys = Keys::default();
+    let outbox = Outbox::open(&path, &keys, 7).unwrap();
+    let s = session(1);
+    queue(&outbox, &s);
+    let bytes = raw(&path);
+    assert!(bytes.len() > 3 * 1000, "the images are in the file");
+    for needle in [
+        &b"erika.1@example.org"[..],
+        b"Erika",
+        b"Gabler",
+        b"\xff\xd8\xff",
+        b"JFIF",
+        &s.images[0].bytes[100..132],
+    ] {
+        assert!(
+            !contains(&bytes, needle),
+            "{:?} is readable in the outbox file",
+            String::from_utf8_lossy(needle)
+        );
+    }
+    assert!(contains(&bytes, s.applicant.external_user_id.as_bytes()));
+    let status = outbox.status().unwrap();
+    assert_eq!(status.waiting, 1);
+    assert_eq!(status.entries[0].images, 3);
+    assert_eq!(status.entries[0].images_sent, 0);
+    assert!(status.oldest_age_secs.unwrap() < 60);
+}
+
+#[test]
+fn a_wrong_or_missing_key_is_a_clear_error_and_deletes_nothing() {
+    let path = temp("keys");
+    let keys = Keys::default();
+    queue(&Outbox::open(&path, &keys, 7).unwrap(), &session(2));
+    let size = raw(&path).len();
+
+    let other = Keys::default();
+    other.put(&OutboxKey::generate().to_hex()).unwrap();
+    let e = Outbox::open(&path, &other, 7).unwrap_err();
+    assert!(matches!(e, OutboxError::WrongKey { .. }), "{e:?}");
+    assert!(e.to_string().contains("Nothing was deleted"), "{e}");
+
+    let none = Keys::default();
+    let e = Outbox::open(&path, &none, 7).unwrap_err();
+    assert!(
+        matches!(e, OutboxError::KeyMissing { waiting: 1, .. }),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("1 session(s) waiting"), "{e}");
+    assert!(
+        none.0.borrow().is_none(),
+        "no new key replaces the missing one"
+    );
+
+    let garbled = Keys::default();
+    garbled.put("not a key").unwrap();
+    assert!(matches!(
+        Outbox::open(&path, &garbled, 7).unwrap_err(),
+        OutboxError::WrongKey { .. }
+    ));
+
+    // The right key still opens everything that was there.
+    let outbox = Outbox::open(&path, &keys, 7).unwrap();
+    assert_eq!(outbox.status().unwrap().waiting, 1);
+    assert!(raw(&path).len() >= size);
+}
+
+#[test]
+fn an_empty_outbox_gets_a_new_key_when_the_old_one_is_gone() {
+    let path = temp("rekey");
+    let first = Keys::default();
+    drop(Outbox::open(&path, &first, 7).unwrap());
+    let second = Keys::default();
+    let outbox = Outbox::open(&path, &second, 7).unwrap();
+    assert!(second.0.borrow().is_some());
+    queue(&outbox, &session(3));
+    drop(outbox);
+    assert!(Outbox::open(&path, &second, 7).is_ok());
+}
+
+#[test]
+fn a_session_goes_in_once_and_incomplete_sessions_are_refused() {
+    let path = temp("once");
+    let outbox = Outbox::open(&path, &Keys::default(), 7).unwrap();
+    let s = session(4);
+    queue(&outbox, &s);
+    let again = outbox.enqueue(&QueuedSession {
+        submission: &s,
+        applicant_id: None,
+        image_ids: vec![None; 3],
+    });
+    assert!(
+        matches!(again, Err(OutboxError::AlreadyQueued(_))),
+        "{again:?}"
+    );
+    let mut no_back = session(5);
+    no_back.images.remove(1);
+    let refused = outbox.enqueue(&QueuedSession {
+        submission: &no_back,
+        applicant_id: None,
+        image_ids: vec![None; 2],
+    });
+    assert!(
+        matches!(refused, Err(OutboxError::Invalid(_))),
+        "{refused:?}"
+    );
+    assert_eq!(outbox.status().unwrap().waiting, 1);
+}
+
+#[test]
+fn an_altered_entry_is_reported_damaged_and_kept() {
+    let path = temp("damaged");
+    let outbox = Outbox::open(&path, &Keys::default(), 7).unwrap();
+    queue(&outbox, &session(6));
+    {
+        let conn = outbox.conn();
+        let mut sealed: Vec<u8> = conn
+            .query_row("SELECT sealed FROM images WHERE idx = 0", [], |r| r.get(0))
+            .unwrap();
+        sealed[40] ^= 0x01;
+        conn.execute("UPDATE images SET sealed = ?1 WHERE idx = 0", [sealed])
+            .unwrap();
+    }
+    let entry = outbox.next_entry(0).unwrap().unwrap();
+    assert!(matches!(
+        outbox.image(&entry, 0),
+        Err(OutboxError::Damaged(_))
+    ));
+    assert!(outbox.image(&entry, 1).is_ok());
+}
+
+#[test]
+fn sessions_past_the_retention_period_are_purged_with_a_notice() {
+    let path = temp("purge");
+    let outbox = Outbox::open(&path, &Keys::default(), 7).unwrap();
+    queue(&outbox, &session(7));
+    queue(&outbox, &session(8));
+    outbox
+        .conn()
+        .execute(
+            "UPDATE entries SET queued_at = queued_at - 8 * 86400 WHERE id = (SELECT MIN(id) FROM entries)",
+            [],
+        )
+        .unwrap();
+    assert_eq!(outbox.purge_expired().unwrap(), 1);
+    let status = outbox.status().unwrap();
+    assert_eq!(status.waiting, 1);
+    let notice = status.purged.expect("a purge notice");
+    assert_eq!((notice.count, notice.retention_days), (1, 7));
+    let images: u32 = outbox
+        .conn()
+        .query_row("SELECT COUNT(*) FROM images", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(images, 3, "the purged session's images are gone");
+}
+
+async fn training() -> (TrainingService, Client) {
+    let service = TrainingService::start("127.0.0.1:0".parse().unwrap(), TrainingConfig::default())
+        .await
+        .unwrap();
+    let client = Client::new(&service.base_url, service.credentials()).unwrap();
+    (service, client)
+}
+
+#[tokio::test]
+async fn draining_sends_each_session_once_in_order_and_deletes_it() {
+    let (service, client) = training().await;
+    let path = temp("drain");
+    let outbox = Outbox::open(&path, &Keys::default(), 7).unwrap();
+    let sessions: Vec<Submission> = (10..13).map(session).collect();
+    for s in &sessions {
+        queue(&outbox, s);
+    }
+    let mut sent = Vec::new();
+    let drained = drain(&outbox, &client, |s| sent.push(s.clone()))
+        .await
+        .unwrap();
+    assert_eq!(
+        (drained.sent, drained.remaining, drained.error),
+        (3, 0, None)
+    );
+    let order: Vec<&str> = sent.iter().map(|s| s.external_user_id.as_str()).collect();
+    let expected: Vec<&str> = sessions
+        .iter()
+        .map(|s| s.applicant.external_user_id.as_str())
+        .collect();
+    assert_eq!(order, expected);
+    let stats = service.stats();
+    assert_eq!(
+        (stats.applicants, stats.images, stats.active_images),
+        (3, 9, 9)
+    );
+    assert_eq!(stats.applicants_with_duplicate_images, 0);
+    for s in &sent {
+        let state = client.review_status(&s.applicant_id).await.unwrap();
+        assert_ne!(
+            state.review_status,
+            Some(crate::verification::models::ReviewStatus::Init),
+            "the check was requested"
+        );
+    }
+    let left: u32 = outbox
+        .conn()
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM entries) + (SELECT COUNT(*) FROM images)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(left, 0);
+    assert!(outbox.status().unwrap().last_error.is_none());
+}
+
+#[tokio::test]
+async fn steps_whose_answer_was_lost_are_not_repeated_on_the_service() {
+    let (service, client) = training().await;
+    let path = temp("lost");
+    let outbox = Outbox::open(&path, &Keys::default(), 7).unwrap();
+    let s = session(20);
+    queue(&outbox, &s);
+    // The applicant and the front were created, but the kiosk died before it
+    // could note either: the service knows them, the outbox does not.
+    let created = client
+        .create_applicant(&s.level_name, &s.applicant)
+        .await
+        .unwrap();
+    let front = &s.images[2];
+    client
+        .add_document_image(
+            &created.id,
+            &crate::verification::models::DocMetadata {
+                id_doc_type: front.doc_type.clone(),
+                id_doc_sub_type: front.side.clone(),
+                country: Some("DEU".into()),
+            },
+            "photo.jpg",
+            "image/jpeg",
+            &front.bytes,
+            None,
+        )
+        .await
+        .unwrap();
+    let drained = drain(&outbox, &client, |_| {}).await.unwrap();
+    assert_eq!(drained.sent, 1);
+    let stats = service.stats();
+    assert_eq!((stats.applicants, stats.images), (1, 3));
+    assert_eq!(stats.applicants_with_duplicate_images, 0);
+}
+
+#[tokio::test]
+async fn an_unreachable_service_keeps_everything_and_says_why() {
+    let (service, client) = training().await;
+    service.abort();
+    let path = temp("offline");
+    let outbox = Outbox::open(&path, &Keys::default(), 7).unwrap();
+    queue(&outbox, &session(30));
+    queue(&outbox, &session(31));
+    let client = client.with_retry_policy(crate::verification::retry::RetryPolicy {
+        max_attempts: 1,
+        ..Default::default()
+    });
+    let drained = drain(&outbox, &client, |_| panic!("nothing is sent"))
+        .await
+        .unwrap();
+    assert_eq!((drained.sent, drained.remaining), (0, 2));
+    let error = drained.error.expect("the reason");
+    assert!(error.contains("creating the applicant failed"), "{error}");
+    let status = outbox.status().unwrap();
+    assert_eq!(status.last_error.as_deref(), Some(error.as_str()));
+    assert_eq!(status.entries[0].attempts, 1);
+    assert_eq!(
+        status.entries[1].attempts, 0,
+        "sending stopped at the first"
+    );
+}
