@@ -144,6 +144,11 @@ pub struct Settings {
     pub webhook_listen: Option<std::net::SocketAddr>,
     /// The camera mode to ask for (width, height); unset: 1920×1080, then 1280×720.
     pub camera_resolution: Option<(u32, u32)>,
+    /// Field kiosks: put every finished session in the outbox and send it from
+    /// there, instead of sending at once (and queueing only when that fails).
+    pub queue_first: bool,
+    /// Days a session may wait in the outbox before it is deleted unsent.
+    pub outbox_retention_days: u32,
 }
 
 impl Default for Settings {
@@ -156,6 +161,8 @@ impl Default for Settings {
             api_url: "https://api.sumsub.com".to_owned(),
             webhook_listen: None,
             camera_resolution: None,
+            queue_first: false,
+            outbox_retention_days: crate::outbox::DEFAULT_RETENTION_DAYS,
         }
     }
 }
@@ -233,6 +240,21 @@ impl Settings {
                 Some(wh) => s.camera_resolution = Some(wh),
                 None => tracing::warn!(
                     "KIOSK_CAMERA_RESOLUTION ignored: expected WIDTHxHEIGHT, e.g. 1280x720"
+                ),
+            }
+        }
+        if let Some(q) = get("KIOSK_QUEUE_FIRST").filter(|q| !q.trim().is_empty()) {
+            match q.trim() {
+                "1" | "true" | "yes" => s.queue_first = true,
+                "0" | "false" | "no" => s.queue_first = false,
+                _ => tracing::warn!("KIOSK_QUEUE_FIRST ignored: expected true or false"),
+            }
+        }
+        if let Some(d) = get("KIOSK_OUTBOX_RETENTION_DAYS") {
+            match d.trim().parse::<u32>() {
+                Ok(v) if (1..=90).contains(&v) => s.outbox_retention_days = v,
+                _ => tracing::warn!(
+                    "KIOSK_OUTBOX_RETENTION_DAYS ignored: expected whole days from 1 to 90"
                 ),
             }
         }

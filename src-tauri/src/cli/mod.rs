@@ -3,6 +3,7 @@
 mod check_image;
 mod credentials;
 mod doctor;
+mod outbox;
 mod sandbox;
 mod submit;
 mod watch;
@@ -40,6 +41,9 @@ enum Command {
     Credentials(credentials::Command),
     /// Check the keychain, cameras, service, credentials, clock and logs (exit 1 on any FAIL).
     Doctor(doctor::Args),
+    /// Show or send the sessions waiting in the encrypted outbox.
+    #[command(subcommand)]
+    Outbox(outbox::Command),
     /// Print the folder the kiosk writes its logs to.
     Logs,
 }
@@ -72,6 +76,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::CheckImage(args) => check_image::run(args).await,
         Command::Credentials(command) => credentials::run(command).await,
         Command::Doctor(args) => doctor::run(args).await,
+        Command::Outbox(command) => outbox::run(command).await,
         Command::Logs => {
             println!("{}", crate::logging::log_dir().display());
             Ok(())

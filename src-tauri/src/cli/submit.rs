@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::credentials::ApiCredentials;
 use crate::review::{self, ImageRef, PollPolicy, Waited};
 use crate::session::submission::{self, DocumentImage, Submission, SubmitError};
-use crate::verification::models::{DocSide, IdDocType, NewApplicant, ReviewState};
+use crate::verification::models::{DocSide, FixedInfo, IdDocType, NewApplicant, ReviewState};
 use crate::verification::{api, files, ApiError, Client};
 
 use super::Failure;
@@ -37,9 +37,18 @@ pub struct Args {
     email: Option<String>,
     #[arg(long)]
     phone: Option<String>,
-    /// Wait for the review and print its outcome.
+    /// The applicant's names as written on the document, checked against it.
     #[arg(long)]
+    first_name: Option<String>,
+    #[arg(long)]
+    last_name: Option<String>,
+    /// Wait for the review and print its outcome.
+    #[arg(long, conflicts_with = "queue")]
     wait: bool,
+    /// Put the submission in the encrypted outbox instead of sending it now;
+    /// `kioskctl outbox flush` (or the running kiosk) sends it.
+    #[arg(long)]
+    queue: bool,
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
@@ -151,11 +160,21 @@ pub async fn run(args: Args) -> Result<(), Failure> {
             external_user_id,
             email: args.email,
             phone: args.phone,
+            fixed_info: (args.first_name.is_some() || args.last_name.is_some()).then(|| {
+                FixedInfo {
+                    first_name: args.first_name,
+                    last_name: args.last_name,
+                    ..Default::default()
+                }
+            }),
             ..Default::default()
         },
         images,
     };
     submission::validate(&plan).map_err(|e| Failure::BadInput(e.to_string()))?;
+    if args.queue {
+        return super::outbox::queue(&plan, args.json).await;
+    }
     let client = Client::new(&args.api_url, credentials().await?)
         .map_err(|e| Failure::BadInput(e.to_string()))?;
 

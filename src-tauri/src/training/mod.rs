@@ -63,6 +63,45 @@ impl Shared {
     }
 }
 
+/// Serves `listener` until the stop signal or until the task is aborted. Each
+/// connection runs in a set owned by the task, so ending the task breaks every
+/// open connection too, as a network that goes away would.
+fn serve(
+    listener: tokio::net::TcpListener,
+    shared: Arc<Shared>,
+) -> (oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+    let app = http::router(shared);
+    let (stop, mut stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let mut connections = tokio::task::JoinSet::new();
+        loop {
+            tokio::select! {
+                _ = &mut stopped => break,
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+                accepted = listener.accept() => {
+                    let stream = match accepted {
+                        Ok((stream, _)) => stream,
+                        Err(e) => {
+                            tracing::warn!("training service: accept failed: {e}");
+                            continue;
+                        }
+                    };
+                    let service = hyper_util::service::TowerToHyperService::new(app.clone());
+                    connections.spawn(async move {
+                        let io = hyper_util::rt::TokioIo::new(stream);
+                        let _ = hyper_util::server::conn::auto::Builder::new(
+                            hyper_util::rt::TokioExecutor::new(),
+                        )
+                        .serve_connection(io, service)
+                        .await;
+                    });
+                }
+            }
+        }
+    });
+    (stop, task)
+}
+
 /// A running training service. Dropping it stops the server.
 pub struct TrainingService {
     pub base_url: String,
@@ -92,16 +131,7 @@ impl TrainingService {
             requests: AtomicUsize::new(0),
             failed_on_purpose: AtomicUsize::new(0),
         });
-        let app = http::router(shared.clone());
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
-            if let Err(e) = serve.await {
-                tracing::error!("training service stopped: {e}");
-            }
-        });
+        let (stop, task) = serve(listener, shared.clone());
         tracing::info!(%addr, "training service listening");
         Ok(Self {
             base_url: format!("http://{addr}"),
@@ -110,6 +140,24 @@ impl TrainingService {
             stop: Some(stop),
             task,
         })
+    }
+
+    /// Goes away like a lost network: stops listening and breaks open
+    /// connections, keeping everything it holds for [`Self::serve_again`].
+    pub fn go_away(&mut self) {
+        self.stop.take();
+        self.task.abort();
+    }
+
+    /// Comes back at the same address with the same applicants and images.
+    pub async fn serve_again(&mut self) -> std::io::Result<()> {
+        self.go_away();
+        let listener = tokio::net::TcpListener::bind(self.addr).await?;
+        let (stop, task) = serve(listener, self.shared.clone());
+        self.stop = Some(stop);
+        self.task = task;
+        tracing::info!(addr = %self.addr, "training service listening again");
+        Ok(())
     }
 
     pub fn credentials(&self) -> ApiCredentials {
