@@ -1005,3 +1005,107 @@ async fn staff_correct_mismatched_details_and_the_check_runs_again() -> Result<(
     f.shot("corrected-approved").await?;
     f.close().await
 }
+
+#[tokio::test]
+async fn without_a_network_a_field_session_waits_in_the_outbox_and_goes_out_later() -> Result<()> {
+    use onboard_kiosk::training::{TrainingConfig, TrainingService};
+
+    let mut svc = TrainingService::start(
+        "127.0.0.1:0".parse()?,
+        TrainingConfig {
+            queue_delay: Duration::from_millis(100),
+            review_delay: Duration::from_millis(500),
+            ..TrainingConfig::default()
+        },
+    )
+    .await?;
+    let creds = svc.credentials();
+    let secret = creds.secret_key.expose().clone();
+    let root = std::env::temp_dir().join(format!("kiosk-outbox-e2e-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let (data, logs) = (root.join("data"), root.join("logs"));
+    let (data_s, logs_s) = (data.display().to_string(), logs.display().to_string());
+    let base_url = svc.base_url.clone();
+    let env = [
+        ("KIOSK_API_URL", base_url.as_str()),
+        ("KIOSK_APP_TOKEN", creds.app_token.as_str()),
+        ("KIOSK_SECRET_KEY", secret.as_str()),
+        ("KIOSK_CAMERA", "sample"),
+        ("KIOSK_DATA_DIR", data_s.as_str()),
+        ("KIOSK_LOG_DIR", logs_s.as_str()),
+        ("KIOSK_PROFILE", "field"),
+        ("KIOSK_QUEUE_FIRST", "true"),
+    ];
+    // The field agent is out of reach of the network.
+    svc.go_away();
+    let mut f = Flow::launch("outbox", &env).await?;
+    f.run_to_submission("passport", true).await?;
+    f.wait("[data-screen=result][data-outcome=queued]", 30)
+        .await?;
+    let waiting = f.app.text("[data-testid=queued-waiting]").await?;
+    assert!(waiting.starts_with('1'), "{waiting}");
+    f.shot("queued").await?;
+
+    // Back at the start, staff see what waits; a try without the network says why it failed.
+    f.click("[data-testid=done]").await?;
+    f.wait("[data-testid=outbox-waiting]", 10).await?;
+    let count = f.app.text("[data-testid=outbox-waiting]").await?;
+    assert!(count.starts_with("1 session"), "{count}");
+    f.click("[data-testid=outbox-send]").await?;
+    if let Err(e) = f.wait("[data-testid=outbox-error]", 60).await {
+        f.shot("outbox-no-error").await?;
+        bail!("{e}: {}", f.body_text().await?);
+    }
+    let error = f.app.text("[data-testid=outbox-error]").await?;
+    assert!(error.contains("creating the applicant failed"), "{error}");
+    f.shot("outbox-waiting").await?;
+
+    // What waits on disk is sealed: no email, no picture.
+    let stored: Vec<u8> = ["outbox.sqlite3", "outbox.sqlite3-wal"]
+        .iter()
+        .flat_map(|n| std::fs::read(data.join(n)).unwrap_or_default())
+        .collect();
+    assert!(
+        stored.len() > 50_000,
+        "the pictures are kept ({} bytes)",
+        stored.len()
+    );
+    for needle in [
+        &b"anna.weber@example.com"[..],
+        b"\xff\xd8\xff\xe0\x00\x10JFIF",
+    ] {
+        assert!(
+            !stored.windows(needle.len()).any(|w| w == needle),
+            "{} is readable in the outbox",
+            String::from_utf8_lossy(needle)
+        );
+    }
+    assert_eq!(svc.stats().applicants, 0);
+
+    // The network is back: Send now delivers it once, and it moves to recent applicants.
+    svc.serve_again().await?;
+    f.click("[data-testid=outbox-send]").await?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while f
+        .app
+        .client
+        .find(Locator::Css("[data-testid=outbox]"))
+        .await
+        .is_ok()
+    {
+        if Instant::now() > deadline {
+            f.shot("outbox-stuck").await?;
+            bail!("the outbox did not empty");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    f.shot("outbox-sent").await?;
+    let stats = svc.stats();
+    assert_eq!((stats.applicants, stats.images), (1, 2), "{stats:?}");
+    assert_eq!(stats.applicants_with_duplicate_images, 0);
+    let recent = f.invoke("recent_applicants").await?;
+    assert_eq!(recent.as_array().map(Vec::len), Some(1), "{recent}");
+    f.close().await?;
+    let _ = std::fs::remove_dir_all(&root);
+    Ok(())
+}

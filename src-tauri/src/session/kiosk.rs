@@ -20,6 +20,7 @@ use crate::capture::{
     SampleCamera, Subject,
 };
 use crate::config::Profile;
+use crate::outbox::Outbox;
 use crate::quality::{assess, encode_for_upload, DecodeLimits, Kind, ProblemCode, Thresholds};
 use tokio::sync::{broadcast, mpsc};
 
@@ -34,6 +35,7 @@ use crate::verification::models::{
 };
 use crate::verification::{ApiError, Client};
 
+use super::field::{Field, OutboxView};
 use super::submission::{
     request_check, submit, upload, DocumentImage, Receipt, Submission, SubmitError, SubmitProgress,
 };
@@ -229,6 +231,8 @@ pub enum Phase {
     Submitting,
     Waiting,
     Decided,
+    /// Kept in the outbox: it is sent when the service can be reached.
+    Queued,
 }
 
 /// The session as the screen sees it. No images and no entered data.
@@ -287,6 +291,10 @@ pub enum OutcomeView {
     OnHold,
     /// The review takes longer than the kiosk keeps a person waiting; it goes on in recent applicants.
     StillWaiting,
+    /// No connection: the session waits in the outbox with `waiting - 1` others.
+    Queued {
+        waiting: u32,
+    },
 }
 
 /// Everything the screen hears about without asking.
@@ -321,6 +329,10 @@ pub enum KioskEvent {
     /// An applicant in the recent list changed (any session, also long after it ended).
     Recent {
         applicant: RecentApplicant,
+    },
+    /// The outbox changed: sessions were kept or sent.
+    Outbox {
+        outbox: OutboxView,
     },
 }
 
@@ -365,6 +377,13 @@ impl From<SubmitError> for KioskError {
     }
 }
 
+/// A first submission that did not reach the service.
+enum Kept {
+    /// In the outbox, with this many waiting.
+    Queued(u32),
+    Failed(KioskError),
+}
+
 /// How the kiosk behaves; defaults suit a counter.
 #[derive(Debug, Clone)]
 pub struct KioskOptions {
@@ -375,6 +394,8 @@ pub struct KioskOptions {
     pub poll: PollPolicy,
     /// Camera resolution to ask for; `None` picks 1920×1080, then 1280×720.
     pub resolution: Option<Resolution>,
+    /// Put finished sessions in the outbox instead of sending them at once.
+    pub queue_first: bool,
 }
 
 impl Default for KioskOptions {
@@ -389,6 +410,7 @@ impl Default for KioskOptions {
                 ..PollPolicy::default()
             },
             resolution: None,
+            queue_first: false,
         }
     }
 }
@@ -494,6 +516,10 @@ pub struct Kiosk {
     generation: std::sync::atomic::AtomicU64,
     webhook_updates: broadcast::Sender<WebhookEvent>,
     recent: Arc<RecentStore>,
+    field: Field,
+    /// The steps of the level, from the last applicant created online: what an
+    /// offline session asks for.
+    known_steps: Mutex<Option<Vec<DocSetType>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -523,7 +549,31 @@ impl Kiosk {
             generation: Default::default(),
             webhook_updates: broadcast::channel(256).0,
             recent,
+            field: Field::default(),
+            known_steps: Mutex::default(),
         }
+    }
+
+    /// Gives the kiosk an outbox for sessions that cannot be sent at once (or why it has none).
+    pub fn with_outbox(mut self, outbox: Result<Outbox, String>) -> Self {
+        self.field = Field::new(outbox);
+        self
+    }
+
+    pub(super) fn field(&self) -> &Field {
+        &self.field
+    }
+
+    pub(super) fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub(super) fn recent_store(&self) -> Arc<RecentStore> {
+        self.recent.clone()
+    }
+
+    pub(super) fn event_sink(&self) -> EventSink {
+        self.events.clone()
     }
 
     /// The applicants this kiosk submitted, newest first.
@@ -648,12 +698,35 @@ impl Kiosk {
             lang: None,
             fixed_info: details.fixed_info(),
         };
-        let created = self
-            .client
-            .create_applicant(&self.options.level_name, &applicant)
-            .await?;
+        // Offline (or queueing first), the session goes on without the service:
+        // the applicant is created when the outbox sends it.
+        let offline =
+            self.field.has_outbox() && (self.options.queue_first || self.field.recently_offline());
+        let created = if offline {
+            None
+        } else {
+            match self
+                .client
+                .create_applicant(&self.options.level_name, &applicant)
+                .await
+            {
+                Ok(created) => {
+                    self.field.note_reachable();
+                    Some(created)
+                }
+                Err(e) if e.is_transient() && self.field.has_outbox() => {
+                    tracing::warn!(
+                        "the service cannot be reached; this session will wait in the outbox: {e}"
+                    );
+                    self.field.note_unreachable();
+                    None
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
+        let applicant_id = created.as_ref().map(|c| c.id.clone());
         let mut level_steps: Vec<DocSetType> = created
-            .required_id_docs
+            .and_then(|c| c.required_id_docs)
             .map(|r| {
                 r.doc_sets
                     .into_iter()
@@ -661,20 +734,28 @@ impl Kiosk {
                     .collect()
             })
             .unwrap_or_default();
+        if applicant_id.is_some() && !level_steps.is_empty() {
+            *lock(&self.known_steps) = Some(level_steps.clone());
+        }
         if level_steps.is_empty() {
-            level_steps = vec![DocSetType::Identity, DocSetType::Selfie];
+            level_steps = lock(&self.known_steps)
+                .clone()
+                .unwrap_or_else(|| vec![DocSetType::Identity, DocSetType::Selfie]);
         }
         let generation = self
             .generation
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
             + 1;
-        tracing::info!(applicant = %created.id, "session started");
+        match &applicant_id {
+            Some(id) => tracing::info!(applicant = %id, "session started"),
+            None => tracing::info!("session started without the service"),
+        }
         *lock(&self.session) = Some(Session {
             external_user_id,
             details,
             document: None,
             level_steps,
-            applicant_id: Some(created.id),
+            applicant_id,
             steps: Vec::new(),
             to_capture: Vec::new(),
             captures: BTreeMap::new(),
@@ -972,7 +1053,7 @@ impl Kiosk {
     /// Sends what is not sent yet and asks for the review, then follows the
     /// review in the background. On a retry only the retaken pictures go out.
     pub async fn submit(&self) -> Result<SessionView, KioskError> {
-        let (submission, slots, generation, retry) = {
+        let (submission, slots, generation, retry, known_applicant) = {
             let mut guard = lock(&self.session);
             let s = guard.as_mut().ok_or(KioskError::NoSession)?;
             if !s.to_capture.is_empty() || s.steps.is_empty() {
@@ -1030,6 +1111,7 @@ impl Kiosk {
                         std::mem::take(&mut s.rejected_image_ids),
                     )
                 }),
+                s.applicant_id.clone(),
             )
         };
         let total = submission.images.len() as u32;
@@ -1049,14 +1131,44 @@ impl Kiosk {
                 });
             }
         };
+        let first = retry.is_none();
+        let queue_now = first
+            && self.field.has_outbox()
+            && (self.options.queue_first || self.field.recently_offline());
         let result = match retry {
-            None => submit(&self.client, &submission, progress)
-                .await
-                .map_err(KioskError::from),
+            None if queue_now => Err(KioskError::Unreachable("queued first".into())),
+            None => match &known_applicant {
+                // Created when the session started: only the pictures and the check are left.
+                Some(id) => self.resubmit(id, &[], &submission, progress).await,
+                None => submit(&self.client, &submission, progress)
+                    .await
+                    .map_err(KioskError::from),
+            },
             Some((applicant_id, rejected)) => {
                 let applicant_id = applicant_id.ok_or(KioskError::NoSession)?;
                 self.resubmit(&applicant_id, &rejected, &submission, progress)
                     .await
+            }
+        };
+        // A first submission that cannot reach the service waits in the outbox.
+        let result = match result {
+            Err(KioskError::Unreachable(reason)) if first && self.field.has_outbox() => {
+                if !queue_now {
+                    tracing::warn!(
+                        "the service cannot be reached; the session goes to the outbox: {reason}"
+                    );
+                    self.field.note_unreachable();
+                }
+                let kept = self.field.keep(&submission, known_applicant);
+                Err(match kept {
+                    Ok(waiting) => Kept::Queued(waiting),
+                    Err(e) => Kept::Failed(e),
+                })
+            }
+            Err(e) => Err(Kept::Failed(e)),
+            Ok(receipt) => {
+                self.field.note_reachable();
+                Ok(receipt)
             }
         };
         let mut submission = submission;
@@ -1065,7 +1177,21 @@ impl Kiosk {
         }
         let receipt = match result {
             Ok(r) => r,
-            Err(e) => {
+            Err(Kept::Queued(waiting)) => {
+                if let Some(s) = lock(&self.session)
+                    .as_mut()
+                    .filter(|s| s.generation == generation)
+                {
+                    s.phase = Phase::Queued;
+                    s.outcome = Some(OutcomeView::Queued { waiting });
+                }
+                tracing::info!(waiting, "session kept in the outbox");
+                (self.events)(KioskEvent::Outbox {
+                    outbox: self.outbox(),
+                });
+                return self.view();
+            }
+            Err(Kept::Failed(e)) => {
                 if let Some(s) = lock(&self.session)
                     .as_mut()
                     .filter(|s| s.generation == generation)
@@ -1279,6 +1405,7 @@ fn outcome_name(o: &OutcomeView) -> &'static str {
         OutcomeView::DataMismatch { .. } => "data_mismatch",
         OutcomeView::OnHold => "on_hold",
         OutcomeView::StillWaiting => "still_waiting",
+        OutcomeView::Queued { .. } => "queued",
     }
 }
 

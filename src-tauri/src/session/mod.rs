@@ -3,6 +3,7 @@
 //! - [`kiosk::Kiosk`]: one person at the kiosk, from details to the review's outcome.
 //! - [`submission::submit`]: create or find the applicant, upload each side, request the check.
 
+pub mod field;
 pub mod kiosk;
 pub mod startup;
 pub mod submission;

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use crate::capture::webcam::Webcam;
 use crate::capture::{Camera, SampleCamera};
-use crate::config::{CameraChoice, Settings};
+use crate::config::{CameraChoice, Profile, Settings};
 use crate::credentials::{ApiCredentials, Environment, Item, Keychain, Sensitive};
+use crate::outbox::Outbox;
 use crate::review::recent::{self, RecentStore};
 use crate::review::webhook::WebhookReceiver;
 use crate::training::{TrainingConfig, TrainingService};
@@ -68,6 +69,24 @@ fn credentials() -> Result<Option<ApiCredentials>, String> {
         .map_err(|e| e.to_string())
 }
 
+/// Staffed kiosks keep sessions for later when the service cannot be reached.
+/// A self-service kiosk does not: nobody would be there to see them waiting.
+async fn open_outbox(settings: &Settings) -> Result<Outbox, String> {
+    if settings.profile == Profile::SelfService {
+        return Err("a self-service kiosk keeps no sessions for later".into());
+    }
+    let days = settings.outbox_retention_days;
+    tokio::task::spawn_blocking(move || {
+        let keychain = Keychain::new(Environment::configured().map_err(|e| e.to_string())?);
+        Outbox::open_default(&keychain, days).map_err(|e| {
+            tracing::warn!("the outbox cannot be used: {e}");
+            e.to_string()
+        })
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}
+
 pub async fn start(settings: &Settings, events: EventSink) -> Result<Started, String> {
     let found = tokio::task::spawn_blocking(credentials)
         .await
@@ -120,10 +139,13 @@ pub async fn start(settings: &Settings, events: EventSink) -> Result<Started, St
         resolution: settings
             .camera_resolution
             .map(|(w, h)| crate::capture::Resolution::new(w, h)),
+        queue_first: settings.queue_first && settings.profile == Profile::Field,
         ..Default::default()
     };
     let recent = Arc::new(RecentStore::open(&recent::default_path()));
-    let kiosk = Kiosk::new(client, training, camera, options, events, recent);
+    let kiosk = Kiosk::new(client, training, camera, options, events, recent)
+        .with_outbox(open_outbox(settings).await);
+    kiosk.keep_outbox_sending(std::time::Duration::from_secs(30));
     // A later rejection of an approved applicant must reach staff; training decides in seconds.
     kiosk.keep_recent_current(if live {
         std::time::Duration::from_secs(300)

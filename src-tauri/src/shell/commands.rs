@@ -9,7 +9,9 @@ use tauri::State;
 use crate::capture::live::LiveStats;
 use crate::capture::Impairment;
 use crate::config::{Profile, Settings};
+use crate::outbox::Drained;
 use crate::review::recent::RecentApplicant;
+use crate::session::field::OutboxView;
 use crate::session::kiosk::{
     ApplicantDetails, CameraStarted, CameraView, CaptureView, DocumentChoice, Kiosk, SessionView,
     Slot,
@@ -218,6 +220,18 @@ pub async fn set_sample_impairment(
 #[specta::specta]
 pub async fn recent_applicants(state: State<'_, KioskState>) -> Res<Vec<RecentApplicant>> {
     Ok(state.kiosk.recent_applicants())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn outbox_status(state: State<'_, KioskState>) -> Res<OutboxView> {
+    Ok(state.kiosk.outbox())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn send_outbox(state: State<'_, KioskState>) -> Res<Drained> {
+    Ok(state.kiosk.send_outbox().await?)
 }
 
 // ----- admin area: secrets only come in; what goes out is masked -----

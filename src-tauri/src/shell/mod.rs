@@ -50,6 +50,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::set_training_outcome,
             commands::set_sample_impairment,
             commands::recent_applicants,
+            commands::outbox_status,
+            commands::send_outbox,
             commands::admin_gate,
             commands::admin_unlock,
             commands::admin_close,

@@ -26,6 +26,8 @@ export const commands = {
 	setTrainingOutcome: (outcome: Scenario) => typedError<null, IpcError>(__TAURI_INVOKE("set_training_outcome", { outcome })),
 	setSampleImpairment: (impairment: Impairment) => typedError<null, IpcError>(__TAURI_INVOKE("set_sample_impairment", { impairment })),
 	recentApplicants: () => typedError<RecentApplicant_Serialize[], IpcError>(__TAURI_INVOKE("recent_applicants")),
+	outboxStatus: () => typedError<OutboxView_Serialize, IpcError>(__TAURI_INVOKE("outbox_status")),
+	sendOutbox: () => typedError<Drained_Serialize, IpcError>(__TAURI_INVOKE("send_outbox")),
 	adminGate: () => typedError<AdminGate, IpcError>(__TAURI_INVOKE("admin_gate")),
 	adminUnlock: (pin: string) => typedError<null, IpcError>(__TAURI_INVOKE("admin_unlock", { pin })),
 	adminClose: () => typedError<null, IpcError>(__TAURI_INVOKE("admin_close")),
@@ -228,6 +230,54 @@ export type DocumentChoice = {
 /**  The identity documents the kiosk captures. */
 export type DocumentType = "passport" | "id_card" | "driving_licence" | "residence_permit";
 
+/**  What one drain did. */
+export type Drained = Drained_Serialize | Drained_Deserialize;
+
+/**  What one drain did. */
+export type Drained_Deserialize = {
+	sent: number,
+	/**  Sessions still waiting afterwards. */
+	remaining: number,
+	/**  Why sending stopped or skipped a session, if it did. */
+	error?: string | null,
+};
+
+/**  What one drain did. */
+export type Drained_Serialize = {
+	sent: number,
+	/**  Sessions still waiting afterwards. */
+	remaining: number,
+	/**  Why sending stopped or skipped a session, if it did. */
+	error: string | null,
+};
+
+/**  One waiting session, without its personal data. */
+export type EntryView = EntryView_Serialize | EntryView_Deserialize;
+
+/**  One waiting session, without its personal data. */
+export type EntryView_Deserialize = {
+	external_user_id: string,
+	queued_at: string,
+	applicant_created: boolean,
+	images: number,
+	images_sent: number,
+	check_requested: boolean,
+	attempts: number,
+	last_error?: string | null,
+};
+
+/**  One waiting session, without its personal data. */
+export type EntryView_Serialize = {
+	external_user_id: string,
+	queued_at: string,
+	applicant_created: boolean,
+	images: number,
+	images_sent: number,
+	check_requested: boolean,
+	attempts: number,
+	last_error: string | null,
+};
+
 /**  A closed set of codes; the UI branches on these, never on message text. */
 export type ErrorCode = "internal" | "no_session" | "invalid" | "no_camera" | "camera_busy" | "camera" | 
 /**  The picture has quality problems. */
@@ -267,12 +317,16 @@ export type KioskEventMessage_Serialize = KioskEvent_Serialize;
 /**  Everything the screen hears about without asking. */
 export type KioskEvent_Deserialize = { kind: "feedback"; slot: Slot; feedback: LiveFeedback } | { kind: "auto_captured"; slot: Slot } | { kind: "camera_lost"; reason: string } | { kind: "upload"; image: number; images: number; sent: number | null; total: number | null } | { kind: "review"; status: string } | { kind: "outcome"; outcome: OutcomeView_Deserialize } | { kind: "failed"; message: string } | 
 /**  An applicant in the recent list changed (any session, also long after it ended). */
-{ kind: "recent"; applicant: RecentApplicant_Deserialize };
+{ kind: "recent"; applicant: RecentApplicant_Deserialize } | 
+/**  The outbox changed: sessions were kept or sent. */
+{ kind: "outbox"; outbox: OutboxView_Deserialize };
 
 /**  Everything the screen hears about without asking. */
 export type KioskEvent_Serialize = { kind: "feedback"; slot: Slot; feedback: LiveFeedback } | { kind: "auto_captured"; slot: Slot } | { kind: "camera_lost"; reason: string } | { kind: "upload"; image: number; images: number; sent: number | null; total: number | null } | { kind: "review"; status: string } | { kind: "outcome"; outcome: OutcomeView_Serialize } | { kind: "failed"; message: string } | 
 /**  An applicant in the recent list changed (any session, also long after it ended). */
-{ kind: "recent"; applicant: RecentApplicant_Serialize };
+{ kind: "recent"; applicant: RecentApplicant_Serialize } | 
+/**  The outbox changed: sessions were kept or sent. */
+{ kind: "outbox"; outbox: OutboxView_Serialize };
 
 /**  What the person should hear about the picture right now. */
 export type LiveFeedback = {
@@ -298,17 +352,73 @@ export type Mode =
 /**  A local stand-in for the verification service; nothing leaves the machine. */
 "training" | "live";
 
+/**  What staff see about the outbox. */
+export type OutboxStatus = OutboxStatus_Serialize | OutboxStatus_Deserialize;
+
+/**  What staff see about the outbox. */
+export type OutboxStatus_Deserialize = {
+	waiting: number,
+	oldest_queued_at?: string | null,
+	oldest_age_secs?: number | null,
+	/**  The last sending attempt's error, until a later attempt gets through. */
+	last_error?: string | null,
+	last_attempt_at?: string | null,
+	purged?: PurgeNotice | null,
+	retention_days: number,
+	entries: EntryView_Deserialize[],
+};
+
+/**  What staff see about the outbox. */
+export type OutboxStatus_Serialize = {
+	waiting: number,
+	oldest_queued_at: string | null,
+	oldest_age_secs: number | null,
+	/**  The last sending attempt's error, until a later attempt gets through. */
+	last_error: string | null,
+	last_attempt_at: string | null,
+	purged: PurgeNotice | null,
+	retention_days: number,
+	entries: EntryView_Serialize[],
+};
+
+/**  The outbox as staff see it. */
+export type OutboxView = OutboxView_Serialize | OutboxView_Deserialize;
+
+/**  The outbox as staff see it. */
+export type OutboxView_Deserialize = {
+	/**  Whether sessions can be kept for later on this kiosk. */
+	available: boolean,
+	/**  Why not, in plain words (a missing keychain, a key that does not fit). */
+	problem?: string | null,
+	status?: OutboxStatus_Deserialize | null,
+};
+
+/**  The outbox as staff see it. */
+export type OutboxView_Serialize = {
+	/**  Whether sessions can be kept for later on this kiosk. */
+	available: boolean,
+	/**  Why not, in plain words (a missing keychain, a key that does not fit). */
+	problem: string | null,
+	status: OutboxStatus_Serialize | null,
+};
+
 export type OutcomeView = OutcomeView_Serialize | OutcomeView_Deserialize;
 
 export type OutcomeView_Deserialize = { kind: "approved"; verified?: VerifiedView_Deserialize | null } | { kind: "retry"; items: RetryView_Deserialize[]; message?: string | null; attempts_left: number } | { kind: "final"; message?: string | null } | { kind: "data_mismatch"; fields: string[]; message?: string | null } | { kind: "on_hold" } | 
 /**  The review takes longer than the kiosk keeps a person waiting; it goes on in recent applicants. */
-{ kind: "still_waiting" };
+{ kind: "still_waiting" } | 
+/**  No connection: the session waits in the outbox with `waiting - 1` others. */
+{ kind: "queued"; waiting: number };
 
 export type OutcomeView_Serialize = { kind: "approved"; verified: VerifiedView_Serialize | null } | { kind: "retry"; items: RetryView_Serialize[]; message: string | null; attempts_left: number } | { kind: "final"; message: string | null } | { kind: "data_mismatch"; fields: string[]; message: string | null } | { kind: "on_hold" } | 
 /**  The review takes longer than the kiosk keeps a person waiting; it goes on in recent applicants. */
-{ kind: "still_waiting" };
+{ kind: "still_waiting" } | 
+/**  No connection: the session waits in the outbox with `waiting - 1` others. */
+{ kind: "queued"; waiting: number };
 
-export type Phase = "capturing" | "submitting" | "waiting" | "decided";
+export type Phase = "capturing" | "submitting" | "waiting" | "decided" | 
+/**  Kept in the outbox: it is sent when the service can be reached. */
+"queued";
 
 /**  Stable problem codes; the UI shows the message for `message_key()`. */
 export type ProblemCode = "too_small" | "too_blurry" | "too_dark" | "too_bright" | "glare" | "unsteady";
@@ -321,6 +431,14 @@ export type Profile =
 "self_service" | 
 /**  A field agent on a laptop: offline outbox on. */
 "field";
+
+/**  A purge of sessions that waited too long. */
+export type PurgeNotice = {
+	count: number,
+	/**  RFC 3339, UTC. */
+	at: string,
+	retention_days: number,
+};
 
 export type RecentApplicant = RecentApplicant_Serialize | RecentApplicant_Deserialize;
 

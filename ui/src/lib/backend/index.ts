@@ -16,12 +16,16 @@ import type {
   KioskEvent_Serialize,
   LiveStats,
   RecentApplicant,
+  OutboxView_Serialize,
+  Drained_Serialize,
   Scenario,
   SessionView_Serialize,
   Slot,
 } from "./bindings";
 
 export type { RecentApplicant, CameraView } from "./bindings";
+export type OutboxView = OutboxView_Serialize;
+export type Drained = Drained_Serialize;
 export type { ErrorCode, IpcError, Mode, Profile, Slot, DocumentType, ProblemCode, Impairment, Scenario, CaptureView, LiveFeedback, LiveStats, Phase } from "./bindings";
 export type AppStatus = AppStatus_Serialize;
 export type SessionView = SessionView_Serialize;
@@ -89,6 +93,8 @@ export const backend = {
   setTrainingOutcome: (outcome: Scenario): Promise<null> => unwrap(commands.setTrainingOutcome(outcome)),
   setSampleImpairment: (impairment: Impairment): Promise<null> => unwrap(commands.setSampleImpairment(impairment)),
   recentApplicants: (): Promise<RecentApplicant[]> => unwrap(commands.recentApplicants()),
+  outboxStatus: (): Promise<OutboxView> => unwrap(commands.outboxStatus()),
+  sendOutbox: (): Promise<Drained> => unwrap(commands.sendOutbox()),
   adminGate: (): Promise<AdminGate> => unwrap(commands.adminGate()),
   adminUnlock: (pin: string): Promise<null> => unwrap(commands.adminUnlock(pin)),
   adminClose: (): Promise<null> => unwrap(commands.adminClose()),
