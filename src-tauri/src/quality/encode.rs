@@ -1,7 +1,5 @@
 //! JPEG for upload: quality 90, no metadata, within the service's size limit.
 
-use jpeg_encoder::{ColorType, Encoder};
-
 use super::Frame;
 use crate::verification::api::MAX_IMAGE_BYTES;
 
@@ -52,12 +50,35 @@ fn encode(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, EncodeError> {
     encode_with(rgb, width, height, UPLOAD_QUALITY)
 }
 
+thread_local! {
+    /// A compressor per thread: making one allocates libjpeg-turbo's state.
+    static COMPRESSOR: std::cell::RefCell<Option<turbojpeg::Compressor>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Baseline JPEG with 4:2:0 chroma, as cameras and OpenCV write it. TurboJPEG
+/// writes a JFIF header only: no EXIF, GPS or other metadata.
 fn encode_with(rgb: &[u8], width: u32, height: u32, quality: u8) -> Result<Vec<u8>, EncodeError> {
-    let mut out = Vec::with_capacity(rgb.len() / 8);
-    Encoder::new(&mut out, quality)
-        .encode(rgb, width as u16, height as u16, ColorType::Rgb)
-        .map_err(|e| EncodeError::Encoder(e.to_string()))?;
-    Ok(out)
+    let failed = |e: turbojpeg::Error| EncodeError::Encoder(e.to_string());
+    let image = turbojpeg::Image {
+        pixels: rgb,
+        width: width as usize,
+        pitch: width as usize * 3,
+        height: height as usize,
+        format: turbojpeg::PixelFormat::RGB,
+    };
+    COMPRESSOR.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let compressor = match slot.as_mut() {
+            Some(c) => c,
+            None => slot.insert(turbojpeg::Compressor::new().map_err(failed)?),
+        };
+        compressor.set_quality(i32::from(quality)).map_err(failed)?;
+        compressor
+            .set_subsamp(turbojpeg::Subsamp::Sub2x2)
+            .map_err(failed)?;
+        compressor.compress_to_vec(image).map_err(failed)
+    })
 }
 
 fn halve(rgb: &[u8], w: u32, h: u32) -> (u32, u32, Vec<u8>) {
