@@ -1131,46 +1131,48 @@ impl Kiosk {
                 });
             }
         };
-        let first = retry.is_none();
-        let queue_now = first
+        let queue_now = retry.is_none()
             && self.field.has_outbox()
             && (self.options.queue_first || self.field.recently_offline());
+        let keep = |submission: &Submission, applicant: Option<String>| match self
+            .field
+            .keep(submission, applicant)
+        {
+            Ok(waiting) => Kept::Queued(waiting),
+            Err(e) => Kept::Failed(e),
+        };
         let result = match retry {
-            None if queue_now => Err(KioskError::Unreachable("queued first".into())),
-            None => match &known_applicant {
-                // Created when the session started: only the pictures and the check are left.
-                Some(id) => self.resubmit(id, &[], &submission, progress).await,
-                None => submit(&self.client, &submission, progress)
-                    .await
-                    .map_err(KioskError::from),
-            },
+            None if queue_now => Err(keep(&submission, known_applicant)),
+            None => {
+                let sent = match &known_applicant {
+                    // Created when the session started: only the pictures and the check are left.
+                    Some(id) => self.resubmit(id, &[], &submission, progress).await,
+                    None => submit(&self.client, &submission, progress)
+                        .await
+                        .map_err(KioskError::from),
+                };
+                match sent {
+                    // A first submission that cannot reach the service waits in the outbox.
+                    Err(KioskError::Unreachable(reason)) if self.field.has_outbox() => {
+                        tracing::warn!(
+                            "the service cannot be reached; the session goes to the outbox: {reason}"
+                        );
+                        self.field.note_unreachable();
+                        Err(keep(&submission, known_applicant))
+                    }
+                    other => other.map_err(Kept::Failed),
+                }
+            }
             Some((applicant_id, rejected)) => {
                 let applicant_id = applicant_id.ok_or(KioskError::NoSession)?;
                 self.resubmit(&applicant_id, &rejected, &submission, progress)
                     .await
+                    .map_err(Kept::Failed)
             }
         };
-        // A first submission that cannot reach the service waits in the outbox.
-        let result = match result {
-            Err(KioskError::Unreachable(reason)) if first && self.field.has_outbox() => {
-                if !queue_now {
-                    tracing::warn!(
-                        "the service cannot be reached; the session goes to the outbox: {reason}"
-                    );
-                    self.field.note_unreachable();
-                }
-                let kept = self.field.keep(&submission, known_applicant);
-                Err(match kept {
-                    Ok(waiting) => Kept::Queued(waiting),
-                    Err(e) => Kept::Failed(e),
-                })
-            }
-            Err(e) => Err(Kept::Failed(e)),
-            Ok(receipt) => {
-                self.field.note_reachable();
-                Ok(receipt)
-            }
-        };
+        if result.is_ok() {
+            self.field.note_reachable();
+        }
         let mut submission = submission;
         for img in &mut submission.images {
             img.bytes.zeroize();
