@@ -1052,6 +1052,8 @@ impl Kiosk {
 
     /// Sends what is not sent yet and asks for the review, then follows the
     /// review in the background. On a retry only the retaken pictures go out.
+    /// A first submission that cannot reach the service (or a field kiosk's,
+    /// queueing first) goes to the outbox instead: phase `Queued`.
     pub async fn submit(&self) -> Result<SessionView, KioskError> {
         let (submission, slots, generation, retry, known_applicant) = {
             let mut guard = lock(&self.session);

@@ -2,6 +2,7 @@
 //!
 //! - [`kiosk::Kiosk`]: one person at the kiosk, from details to the review's outcome.
 //! - [`submission::submit`]: create or find the applicant, upload each side, request the check.
+//! - [`field`]: the kiosk without a network: finished sessions to the outbox, and sending them later.
 
 pub mod field;
 pub mod kiosk;
