@@ -36,6 +36,20 @@ pub fn artifacts_dir() -> PathBuf {
 
 pub mod samples;
 
+/// A SQLite file's bytes with those of its journals (WAL, rollback, shared
+/// memory), as they lie on disk: what a search for leaked data must read.
+pub fn sqlite_bytes(path: &std::path::Path) -> Vec<u8> {
+    ["", "-wal", "-journal", "-shm"]
+        .iter()
+        .flat_map(|s| std::fs::read(format!("{}{s}", path.display())).unwrap_or_default())
+        .collect()
+}
+
+/// Whether `needle` occurs in `hay`.
+pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
 /// A training service on a free loopback port whose clock runs
 /// `clock_offset_secs` ahead of this computer's (negative: behind).
 pub async fn training_service(clock_offset_secs: i64) -> onboard_kiosk::training::TrainingService {

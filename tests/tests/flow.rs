@@ -1061,10 +1061,7 @@ async fn without_a_network_a_field_session_waits_in_the_outbox_and_goes_out_late
     f.shot("outbox-waiting").await?;
 
     // What waits on disk is sealed: no email, no picture.
-    let stored: Vec<u8> = ["outbox.sqlite3", "outbox.sqlite3-wal"]
-        .iter()
-        .flat_map(|n| std::fs::read(data.join(n)).unwrap_or_default())
-        .collect();
+    let stored = kiosk_tests::sqlite_bytes(&data.join("outbox.sqlite3"));
     assert!(
         stored.len() > 50_000,
         "the pictures are kept ({} bytes)",
@@ -1075,7 +1072,7 @@ async fn without_a_network_a_field_session_waits_in_the_outbox_and_goes_out_late
         b"\xff\xd8\xff\xe0\x00\x10JFIF",
     ] {
         assert!(
-            !stored.windows(needle.len()).any(|w| w == needle),
+            !kiosk_tests::contains(&stored, needle),
             "{} is readable in the outbox",
             String::from_utf8_lossy(needle)
         );

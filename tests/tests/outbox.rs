@@ -5,11 +5,12 @@
 //! Secret Service (a private D-Bus session with gnome-keyring), data folder
 //! and training service, reached over real HTTP.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
 use kiosk_tests::keyring::PrivateKeyring;
+use kiosk_tests::{contains, sqlite_bytes};
 use onboard_kiosk::training::TrainingService;
 use onboard_kiosk::verification::models::ReviewStatus;
 use onboard_kiosk::verification::Client;
@@ -158,18 +159,6 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// Every file SQLite keeps for the outbox, as raw bytes.
-fn raw(path: &Path) -> Vec<u8> {
-    ["", "-wal", "-journal", "-shm"]
-        .iter()
-        .flat_map(|s| std::fs::read(format!("{}{s}", path.display())).unwrap_or_default())
-        .collect()
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
-}
-
 enum Ended {
     Killed,
     Exited(Output),
@@ -289,7 +278,7 @@ async fn killed_at_random_points_every_session_arrives_exactly_once() {
     let stats = field.service.stats();
 
     // Nothing personal is left in the outbox file.
-    let bytes = raw(&field.outbox_file());
+    let bytes = sqlite_bytes(&field.outbox_file());
     for needle in [
         &b"queued.person."[..],
         b"Wolkenstein",
@@ -379,7 +368,7 @@ async fn the_outbox_file_is_unreadable_without_its_key_and_a_wrong_key_loses_not
     let field = Field::new("plain").await;
     field.queue(0).await;
     field.queue(1).await;
-    let bytes = raw(&field.outbox_file());
+    let bytes = sqlite_bytes(&field.outbox_file());
     let sample = kiosk_tests::samples::jpeg(1);
     assert!(
         contains(&sample, JPEG_START),

@@ -34,11 +34,44 @@ pub struct OutboxView {
 pub struct Field {
     outbox: Option<Arc<Outbox>>,
     problem: Option<String>,
-    offline_since: Arc<Mutex<Option<Instant>>>,
+    network: Network,
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
+/// When the service was last found unreachable (none: it answered since),
+/// shared by the sessions and the background sender.
+#[derive(Clone, Default)]
+struct Network(Arc<Mutex<Option<Instant>>>);
+
+impl Network {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Instant>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn unreachable(&self) {
+        self.lock().get_or_insert_with(Instant::now);
+    }
+
+    fn reachable(&self) {
+        self.lock().take();
+    }
+
+    fn recently_offline(&self) -> bool {
+        self.lock().is_some_and(|t| t.elapsed() < OFFLINE_MEMORY)
+    }
+}
+
+/// The outbox's state for staff; a status that cannot be read becomes the problem shown.
+fn view(outbox: Option<&Outbox>, problem: &Option<String>) -> OutboxView {
+    let (status, problem) = match outbox.map(Outbox::status) {
+        Some(Ok(s)) => (Some(s), problem.clone()),
+        Some(Err(e)) => (None, Some(e.to_string())),
+        None => (None, problem.clone()),
+    };
+    OutboxView {
+        available: outbox.is_some(),
+        problem,
+        status,
+    }
 }
 
 impl Field {
@@ -61,29 +94,19 @@ impl Field {
 
     /// The service failed to answer just now: new sessions go to the outbox for a while.
     pub(super) fn note_unreachable(&self) {
-        lock(&self.offline_since).get_or_insert_with(Instant::now);
+        self.network.unreachable();
     }
 
     pub(super) fn note_reachable(&self) {
-        lock(&self.offline_since).take();
+        self.network.reachable();
     }
 
     pub(super) fn recently_offline(&self) -> bool {
-        lock(&self.offline_since).is_some_and(|t| t.elapsed() < OFFLINE_MEMORY)
+        self.network.recently_offline()
     }
 
     pub(super) fn view(&self) -> OutboxView {
-        let status = self.outbox.as_ref().map(|o| o.status());
-        let (status, problem) = match status {
-            Some(Ok(s)) => (Some(s), self.problem.clone()),
-            Some(Err(e)) => (None, Some(e.to_string())),
-            None => (None, self.problem.clone()),
-        };
-        OutboxView {
-            available: self.outbox.is_some(),
-            problem,
-            status,
-        }
+        view(self.outbox.as_deref(), &self.problem)
     }
 
     /// Keeps the session for later; returns how many wait now.
@@ -117,7 +140,7 @@ struct Sender {
     client: Client,
     recent: Arc<RecentStore>,
     events: EventSink,
-    offline_since: Arc<Mutex<Option<Instant>>>,
+    network: Network,
     problem: Option<String>,
 }
 
@@ -129,22 +152,13 @@ impl Sender {
         })
         .await
         .map_err(|e| KioskError::Service(e.to_string()))?;
-        {
-            let mut offline = lock(&self.offline_since);
-            match (&drained.error, drained.remaining) {
-                (Some(_), n) if n > 0 => {
-                    offline.get_or_insert_with(Instant::now);
-                }
-                _ => *offline = None,
-            }
+        if drained.error.is_some() && drained.remaining > 0 {
+            self.network.unreachable();
+        } else {
+            self.network.reachable();
         }
-        let status = self.outbox.status().ok();
         (self.events)(KioskEvent::Outbox {
-            outbox: OutboxView {
-                available: true,
-                problem: self.problem.clone(),
-                status,
-            },
+            outbox: view(Some(&self.outbox), &self.problem),
         });
         Ok(drained)
     }
@@ -158,7 +172,7 @@ impl Kiosk {
             client: self.client().clone(),
             recent: self.recent_store(),
             events: self.event_sink(),
-            offline_since: field.offline_since.clone(),
+            network: field.network.clone(),
             problem: field.problem.clone(),
         })
     }
