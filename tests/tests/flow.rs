@@ -916,7 +916,25 @@ async fn every_screen_passes_an_accessibility_audit_and_works_by_keyboard() -> R
             )
             .await?;
         if state[0] == "start" {
-            assert_eq!(state[1], serde_json::json!(true), "focus is visible");
+            // The focus ring is drawn at the next style pass: give it a few frames.
+            let mut visible = state[1] == serde_json::json!(true);
+            for _ in 0..10 {
+                if visible {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                let again = f
+                    .app
+                    .client
+                    .execute(
+                        "const s = getComputedStyle(document.activeElement); \
+                         return s.boxShadow !== 'none' || s.outlineStyle !== 'none';",
+                        vec![],
+                    )
+                    .await?;
+                visible = again == serde_json::json!(true);
+            }
+            assert!(visible, "focus is visible");
             reached = true;
             break;
         }
