@@ -15,11 +15,25 @@ struct Flow {
     n: usize,
     /// Each app gets a D-Bus session and keyring of its own, unless the test brings one.
     bus: Option<kiosk_tests::keyring::PrivateKeyring>,
+    /// A display of the test's own, when its window must keep the keyboard focus.
+    display: Option<kiosk_tests::display::PrivateDisplay>,
 }
 
 impl Flow {
     async fn launch(name: &'static str, env: &[(&str, &str)]) -> Result<Self> {
         Self::launch_with_output(name, env, None).await
+    }
+
+    /// As [`Flow::launch`], on an X display of its own: windows other tests
+    /// open meanwhile cannot take the keyboard focus (and with it `:focus`
+    /// styles) away from this one.
+    async fn launch_alone(name: &'static str, env: &[(&str, &str)]) -> Result<Self> {
+        let display = kiosk_tests::display::PrivateDisplay::start()?;
+        let mut env = env.to_vec();
+        env.push(display.env());
+        let mut flow = Self::launch_with_output(name, &env, None).await?;
+        flow.display = Some(display);
+        Ok(flow)
     }
 
     async fn launch_with_output(
@@ -42,12 +56,24 @@ impl Flow {
             .await?;
         let shots = artifacts_dir().join("flow");
         std::fs::create_dir_all(&shots)?;
+        // Screenshots of an earlier run of this test would mix with this run's.
+        // (`{name}-NN-…`: "admin" must not take "admin-live-…" along.)
+        for entry in std::fs::read_dir(&shots)?.filter_map(|e| e.ok()) {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            let ours = file.strip_prefix(name).and_then(|r| r.strip_prefix('-'));
+            if ours.is_some_and(|r| {
+                r.len() > 3 && r[..2].bytes().all(|b| b.is_ascii_digit()) && &r[2..3] == "-"
+            }) {
+                std::fs::remove_file(entry.path())?;
+            }
+        }
         Ok(Self {
             app,
             shots,
             name,
             n: 0,
             bus,
+            display: None,
         })
     }
 
@@ -884,7 +910,7 @@ impl Flow {
 
 #[tokio::test]
 async fn every_screen_passes_an_accessibility_audit_and_works_by_keyboard() -> Result<()> {
-    let mut f = Flow::launch("a11y", &[("KIOSK_PROFILE", "attendant")]).await?;
+    let mut f = Flow::launch_alone("a11y", &[("KIOSK_PROFILE", "attendant")]).await?;
     let mut problems: Vec<String> = Vec::new();
     let mut audited = 0;
     macro_rules! audit {
