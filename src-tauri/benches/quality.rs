@@ -3,7 +3,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use onboard_kiosk::capture::sample::{Scene, Subject};
-use onboard_kiosk::quality::{encode_for_upload, Assessor, Frame, Kind};
+use onboard_kiosk::quality::{encode_for_upload, glare, grey, Assessor, Frame, Kind};
 
 fn quality(c: &mut Criterion) {
     let scene = Scene::new(Subject::DocumentFront, 1920, 1080);
@@ -25,6 +25,21 @@ fn quality(c: &mut Criterion) {
     };
     c.bench_function("assess 1280x720", |b| {
         b.iter(|| assessor.assess(std::hint::black_box(hd_frame), Kind::Document))
+    });
+    // Where the time of a 1080p assessment goes, step by step.
+    let mut g = Vec::new();
+    c.bench_function("step grey 1920x1080", |b| {
+        b.iter(|| grey::grey_from_rgb(std::hint::black_box(&rgb), &mut g))
+    });
+    c.bench_function("step laplacian 1920x1080", |b| {
+        b.iter(|| grey::laplacian_sums(std::hint::black_box(&g), 1920, 1080))
+    });
+    let mut small = Vec::new();
+    c.bench_function("step downscale 1920x1080 by 3", |b| {
+        b.iter(|| grey::downscale_into(std::hint::black_box(&g), 1920, 1080, 3, &mut small))
+    });
+    c.bench_function("step glare 640x360", |b| {
+        b.iter(|| glare::glare_fraction(std::hint::black_box(&small), 640, 360, 250, 0.0005))
     });
     c.bench_function("encode jpeg q90 1920x1080", |b| {
         b.iter(|| encode_for_upload(std::hint::black_box(frame)).unwrap())

@@ -9,6 +9,19 @@ pub fn glare_fraction(grey: &[u8], width: usize, height: usize, luma: u8, min_bl
         return 0.0;
     }
     let inner = (x1 - x0) * (y1 - y0);
+    // Most frames have no pixel that bright: one vectorised pass says so.
+    // (`fold` with `max`: `Iterator::max` keeps the last of equal values and
+    // does not vectorise.)
+    let brightest = (y0..y1)
+        .map(|y| {
+            grey[y * width + x0..y * width + x1]
+                .iter()
+                .fold(0, |m, &v| m.max(v))
+        })
+        .fold(0, u8::max);
+    if brightest < luma {
+        return 0.0;
+    }
     let min_pixels = ((inner as f64 * min_blob).ceil() as usize).max(1);
     let mut seen = vec![false; width * height];
     let mut stack = Vec::new();

@@ -65,7 +65,6 @@ pub fn laplacian_sums(grey: &[u8], width: usize, height: usize) -> (i64, i64) {
         let y = reflect101(y, height);
         &grey[y * width..(y + 1) * width]
     };
-    let mut sum = 0i64;
     let mut sum_sq = 0i64;
     let mut lap = vec![0i16; width];
     for y in 0..height as isize {
@@ -90,11 +89,31 @@ pub fn laplacian_sums(grey: &[u8], width: usize, height: usize) -> (i64, i64) {
         }
         // A square is at most 1020², so 2048 of them fit an i32.
         for part in lap.chunks(2048) {
-            sum += part.iter().map(|&v| v as i32).sum::<i32>() as i64;
             sum_sq += part.iter().map(|&v| v as i32 * v as i32).sum::<i32>() as i64;
         }
     }
-    (sum, sum_sq)
+    (laplacian_sum(grey, width, height), sum_sq)
+}
+
+/// The sum of the Laplacian without computing it: with reflect-101 borders
+/// every inner term cancels against a neighbour's, leaving the two outer rows
+/// and columns on each side.
+fn laplacian_sum(grey: &[u8], width: usize, height: usize) -> i64 {
+    let row = |y: usize| {
+        grey[y * width..][..width]
+            .iter()
+            .map(|&v| v as i64)
+            .sum::<i64>()
+    };
+    let column = |x: usize| (0..height).map(|y| grey[y * width + x] as i64).sum::<i64>();
+    let mut sum = 0;
+    if height >= 2 {
+        sum += row(1) - row(0) + row(height - 2) - row(height - 1);
+    }
+    if width >= 2 {
+        sum += column(1) - column(0) + column(width - 2) - column(width - 1);
+    }
+    sum
 }
 
 /// Population variance of the Laplacian.
@@ -128,33 +147,108 @@ pub fn downscale(
     height: usize,
     factor: usize,
 ) -> (Vec<u8>, usize, usize) {
+    let mut out = Vec::new();
+    let (w, h) = downscale_into(grey, width, height, factor, &mut out);
+    (out, w, h)
+}
+
+/// [`downscale`] into a buffer the caller keeps from frame to frame; returns
+/// the new width and height.
+pub fn downscale_into(
+    grey: &[u8],
+    width: usize,
+    height: usize,
+    factor: usize,
+    out: &mut Vec<u8>,
+) -> (usize, usize) {
     let factor = factor.max(1);
-    if factor == 1 {
-        return (grey.to_vec(), width, height);
-    }
     let (w, h) = (width / factor, height / factor);
-    let mut out = vec![0u8; w * h];
-    // Sum `factor` rows column by column first (a vectorised add), then groups of columns.
-    let mut rows = vec![0u32; w * factor];
+    out.clear();
+    if factor == 1 {
+        out.extend_from_slice(&grey[..width * height]);
+        return (width, height);
+    }
+    out.resize(w * h, 0);
+    if w == 0 || h == 0 {
+        return (w, h);
+    }
     let area = (factor * factor) as u32;
-    for oy in 0..h {
-        rows.iter_mut().for_each(|a| *a = 0);
-        for y in oy * factor..(oy + 1) * factor {
-            for (a, v) in rows
-                .iter_mut()
-                .zip(&grey[y * width..y * width + w * factor])
-            {
-                *a += *v as u32;
+    // A block of up to 16×16 pixels sums to at most 65 280: 16-bit lanes,
+    // twice as many per vector as 32-bit ones. Its rounded averages are
+    // looked up: a division per output pixel would cost more than all the
+    // additions together.
+    if factor <= 16 {
+        let averages: Vec<u8> = (0..=area * 255)
+            .map(|s| ((s + area / 2) / area) as u8)
+            .collect();
+        box_average::<u16>(grey, width, factor, out, w, |s| averages[s as usize]);
+    } else {
+        box_average::<u32>(grey, width, factor, out, w, |s| {
+            ((s + area / 2) / area) as u8
+        });
+    }
+    (w, h)
+}
+
+fn box_average<A>(
+    grey: &[u8],
+    width: usize,
+    factor: usize,
+    out: &mut [u8],
+    w: usize,
+    average: impl Fn(u32) -> u8 + Copy,
+) where
+    A: Copy + Default + std::ops::Add<Output = A> + std::ops::AddAssign + From<u8> + Into<u32>,
+{
+    // Sum `factor` rows column by column first (a vectorised add), then groups of columns.
+    let mut rows = vec![A::default(); w * factor];
+    for (oy, out_row) in out.chunks_exact_mut(w).enumerate() {
+        let row = |k: usize| &grey[(oy * factor + k) * width..][..w * factor];
+        match factor {
+            // The usual factors (1280 and 1920 wide frames) in one pass each.
+            2 => {
+                for (a, (p, q)) in rows.iter_mut().zip(row(0).iter().zip(row(1))) {
+                    *a = A::from(*p) + A::from(*q);
+                }
+            }
+            3 => {
+                let three = row(0).iter().zip(row(1)).zip(row(2));
+                for (a, ((p, q), r)) in rows.iter_mut().zip(three) {
+                    *a = A::from(*p) + A::from(*q) + A::from(*r);
+                }
+            }
+            _ => {
+                rows.fill(A::default());
+                for k in 0..factor {
+                    for (a, v) in rows.iter_mut().zip(row(k)) {
+                        *a += A::from(*v);
+                    }
+                }
             }
         }
-        for (o, group) in out[oy * w..(oy + 1) * w]
-            .iter_mut()
-            .zip(rows.chunks_exact(factor))
-        {
-            *o = ((group.iter().sum::<u32>() + area / 2) / area) as u8;
+        match factor {
+            2 => average_groups::<A, 2>(&rows, out_row, average),
+            3 => average_groups::<A, 3>(&rows, out_row, average),
+            4 => average_groups::<A, 4>(&rows, out_row, average),
+            _ => {
+                for (o, group) in out_row.iter_mut().zip(rows.chunks_exact(factor)) {
+                    *o = average(group.iter().map(|&a| a.into()).sum());
+                }
+            }
         }
     }
-    (out, w, h)
+}
+
+/// Groups of `N` column sums to averages; a size known when compiling lets
+/// the sums unroll.
+fn average_groups<A, const N: usize>(rows: &[A], out: &mut [u8], average: impl Fn(u32) -> u8)
+where
+    A: Copy + Into<u32>,
+{
+    for (o, group) in out.iter_mut().zip(rows.chunks_exact(N)) {
+        let group: &[A; N] = group.try_into().expect("chunk size");
+        *o = average(group.iter().map(|&a| a.into()).sum());
+    }
 }
 
 #[cfg(test)]
@@ -243,6 +337,36 @@ mod tests {
     }
 
     #[test]
+    fn the_sums_equal_a_pixel_by_pixel_laplacian_at_every_size() {
+        for (w, h) in [
+            (1, 1),
+            (1, 5),
+            (5, 1),
+            (2, 2),
+            (2, 7),
+            (3, 3),
+            (7, 2),
+            (17, 9),
+            (40, 33),
+        ] {
+            let img: Vec<u8> = (0..w * h)
+                .map(|i| ((i as u32).wrapping_mul(2_654_435_761) >> 9) as u8)
+                .collect();
+            let at = |x: isize, y: isize| img[reflect101(y, h) * w + reflect101(x, w)] as i64;
+            let (mut s, mut q) = (0i64, 0i64);
+            for y in 0..h as isize {
+                for x in 0..w as isize {
+                    let l =
+                        at(x, y - 1) + at(x, y + 1) + at(x - 1, y) + at(x + 1, y) - 4 * at(x, y);
+                    s += l;
+                    q += l * l;
+                }
+            }
+            assert_eq!(laplacian_sums(&img, w, h), (s, q), "{w}x{h}");
+        }
+    }
+
+    #[test]
     fn flat_images_have_no_variance() {
         assert_eq!(laplacian_variance(&[77; 64], 8, 8), 0.0);
         assert_eq!(laplacian_variance(&[], 0, 0), 0.0);
@@ -254,5 +378,36 @@ mod tests {
         let (d, w, h) = downscale(&img, 4, 2, 2);
         assert_eq!((w, h), (2, 1));
         assert_eq!(d, vec![5, 25]);
+    }
+
+    #[test]
+    fn downscale_rounds_like_a_division_at_every_factor() {
+        // Factors on both sides of the 16-bit accumulator limit, with a ragged edge.
+        for factor in [1usize, 2, 3, 5, 16, 17] {
+            let (width, height) = (factor * 3 + 1, factor * 2 + 1);
+            let img: Vec<u8> = (0..width * height)
+                .map(|i| (i as u32).wrapping_mul(2_654_435_761).rotate_left(7) as u8)
+                .collect();
+            let (d, w, h) = downscale(&img, width, height, factor);
+            assert_eq!((w, h), (width / factor, height / factor), "factor {factor}");
+            for oy in 0..h {
+                for ox in 0..w {
+                    let mut sum = 0u32;
+                    for y in oy * factor..(oy + 1) * factor {
+                        for x in ox * factor..(ox + 1) * factor {
+                            sum += img[y * width + x] as u32;
+                        }
+                    }
+                    let area = (factor * factor) as u32;
+                    let expected = ((sum + area / 2) / area) as u8;
+                    assert_eq!(d[oy * w + ox], expected, "factor {factor} at {ox},{oy}");
+                }
+            }
+        }
+        // A factor larger than the image leaves nothing, without a panic.
+        assert_eq!(downscale(&[1, 2, 3, 4], 2, 2, 3), (vec![], 0, 0));
+        // Saturated blocks stay saturated, the largest 16-bit sum included.
+        let (d, _, _) = downscale(&[255; 16 * 16], 16, 16, 16);
+        assert_eq!(d, vec![255]);
     }
 }

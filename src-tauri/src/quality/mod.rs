@@ -9,7 +9,7 @@
 
 mod decode;
 mod encode;
-mod glare;
+pub mod glare;
 pub mod grey;
 
 use std::time::Instant;
@@ -172,6 +172,8 @@ impl QualityReport {
 pub struct Assessor {
     pub thresholds: Thresholds,
     grey: Vec<u8>,
+    /// The analysis-size copy of this frame and of the previous one.
+    small: Vec<u8>,
     previous: Option<(u32, u32, Vec<u8>)>,
 }
 
@@ -205,23 +207,19 @@ impl Assessor {
         grey::grey_from_rgb(frame.rgb, &mut self.grey);
         let laplacian_variance = grey::laplacian_variance(&self.grey, w, h);
         let factor = (w / ANALYSIS_WIDTH as usize).max(1);
-        let (small, sw, sh) = grey::downscale(&self.grey, w, h, factor);
+        let (sw, sh) = grey::downscale_into(&self.grey, w, h, factor, &mut self.small);
+        let small = &self.small;
         let sharpness = if factor == 1 {
             laplacian_variance
         } else {
-            grey::laplacian_variance(&small, sw, sh)
+            grey::laplacian_variance(small, sw, sh)
         };
-        let brightness =
-            small.iter().map(|&v| v as u64).sum::<u64>() as f64 / small.len().max(1) as f64;
-        let glare_fraction = glare::glare_fraction(&small, sw, sh, t.glare_luma, t.min_glare_blob);
+        let brightness = sum_bytes(small) as f64 / small.len().max(1) as f64;
+        let glare_fraction = glare::glare_fraction(small, sw, sh, t.glare_luma, t.min_glare_blob);
         let motion = match &self.previous {
-            Some((pw, ph, prev)) if (*pw, *ph) == (sw as u32, sh as u32) => Some(
-                prev.iter()
-                    .zip(&small)
-                    .map(|(a, b)| a.abs_diff(*b) as u64)
-                    .sum::<u64>() as f64
-                    / small.len() as f64,
-            ),
+            Some((pw, ph, prev)) if (*pw, *ph) == (sw as u32, sh as u32) => {
+                Some(sum_abs_differences(prev, small) as f64 / small.len() as f64)
+            }
             _ => None,
         };
 
@@ -250,7 +248,10 @@ impl Assessor {
         if kind == Kind::Document && glare_fraction > t.max_glare {
             problems.push(problem(ProblemCode::Glare));
         }
-        self.previous = Some((sw as u32, sh as u32, small));
+        // This frame becomes the previous one; the older buffer is reused.
+        let older = self.previous.take().map(|(_, _, b)| b).unwrap_or_default();
+        let this = std::mem::replace(&mut self.small, older);
+        self.previous = Some((sw as u32, sh as u32, this));
         QualityReport {
             width: frame.width,
             height: frame.height,
@@ -268,6 +269,29 @@ impl Assessor {
     pub fn reset(&mut self) {
         self.previous = None;
     }
+}
+
+/// Blocks whose byte sums cannot overflow 32-bit lanes (64-bit lanes
+/// vectorise poorly on x86).
+const SUM_BLOCK: usize = 1 << 16;
+
+fn sum_bytes(values: &[u8]) -> u64 {
+    values
+        .chunks(SUM_BLOCK)
+        .map(|c| c.iter().map(|&v| u32::from(v)).sum::<u32>() as u64)
+        .sum()
+}
+
+fn sum_abs_differences(a: &[u8], b: &[u8]) -> u64 {
+    a.chunks(SUM_BLOCK)
+        .zip(b.chunks(SUM_BLOCK))
+        .map(|(a, b)| {
+            a.iter()
+                .zip(b)
+                .map(|(x, y)| u32::from(x.abs_diff(*y)))
+                .sum::<u32>() as u64
+        })
+        .sum()
 }
 
 fn problem(code: ProblemCode) -> Problem {
