@@ -198,12 +198,16 @@ impl Camera for SampleCamera {
                         pixels,
                     )));
                     n += 1;
+                    // A sensor's clock does not drift when the computer is
+                    // busy: a frame a little late is followed by the next one
+                    // on time, and frames missed altogether are skipped.
                     next += period;
                     let now = Instant::now();
                     if next > now {
                         std::thread::sleep(next - now);
-                    } else {
-                        next = now;
+                    } else if now - next > period {
+                        let missed = ((now - next).as_secs_f64() / period.as_secs_f64()) as u32;
+                        next += period * missed;
                     }
                 }
             })
