@@ -140,20 +140,8 @@ fn reflect101(i: isize, len: usize) -> usize {
     i as usize
 }
 
-/// Box-averaged downscale by an integer factor (area interpolation).
-pub fn downscale(
-    grey: &[u8],
-    width: usize,
-    height: usize,
-    factor: usize,
-) -> (Vec<u8>, usize, usize) {
-    let mut out = Vec::new();
-    let (w, h) = downscale_into(grey, width, height, factor, &mut out);
-    (out, w, h)
-}
-
-/// [`downscale`] into a buffer the caller keeps from frame to frame; returns
-/// the new width and height.
+/// Box-averaged downscale by an integer factor (area interpolation), into a
+/// buffer the caller keeps from frame to frame; returns the new width and height.
 pub fn downscale_into(
     grey: &[u8],
     width: usize,
@@ -254,6 +242,17 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn downscale(
+        grey: &[u8],
+        width: usize,
+        height: usize,
+        factor: usize,
+    ) -> (Vec<u8>, usize, usize) {
+        let mut out = Vec::new();
+        let (w, h) = downscale_into(grey, width, height, factor, &mut out);
+        (out, w, h)
+    }
 
     #[test]
     fn grey_matches_opencv_rounding() {
