@@ -74,6 +74,84 @@ impl std::str::FromStr for CameraChoice {
     }
 }
 
+/// Whether the kiosk verifies real people or trains staff with a local stand-in.
+///
+/// A mode is chosen by a person, never fallen into: a fresh install is in
+/// training, storing credentials makes it live, and only staff (behind the
+/// PIN) or `KIOSK_MODE` set it back to training. A live kiosk that cannot use
+/// the service is out of service; it never trains instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum OperatingMode {
+    /// A local stand-in for the verification service; nothing leaves the machine.
+    Training,
+    /// The real verification service with the credentials in the keychain.
+    Live,
+}
+
+impl OperatingMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Training => "training",
+            Self::Live => "live",
+        }
+    }
+}
+
+impl std::str::FromStr for OperatingMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "training" => Ok(Self::Training),
+            "live" => Ok(Self::Live),
+            other => Err(format!("unknown mode '{other}': expected training or live")),
+        }
+    }
+}
+
+/// Owner-only files from the first write: every file and folder this process
+/// creates afterwards (data folder, outbox and its WAL, lists, logs) is
+/// readable by this user alone (Unix 0700/0600). On Windows the per-user
+/// folders the kiosk writes to are already private to the user.
+pub fn private_files() {
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
+}
+
+/// Creates `dir` (and its parents) readable by this user alone.
+pub fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Writes `bytes` to `path` through a temporary file created owner-only, so a
+/// crash never leaves half a file and nobody else can read it even briefly.
+pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        create_private_dir(dir)?;
+    }
+    let tmp = path.with_extension("tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&tmp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(tmp, path)
+}
+
 /// Where the kiosk keeps its files: `KIOSK_DATA_DIR`, else the user's local data folder.
 pub fn data_dir() -> std::path::PathBuf {
     std::env::var_os("KIOSK_DATA_DIR")
@@ -90,6 +168,8 @@ pub fn data_dir() -> std::path::PathBuf {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct StoredSettings {
+    /// Training or live; absent on a fresh install (see [`OperatingMode`]).
+    pub mode: Option<OperatingMode>,
     pub profile: Option<Profile>,
     pub level_name: Option<String>,
     /// When the connection to the service was last verified (RFC 3339), and the clock difference then.
@@ -115,22 +195,30 @@ impl StoredSettings {
 
     /// Writes through a temporary file, so a crash never leaves half a file.
     pub fn write(&self, path: &std::path::Path) -> std::io::Result<()> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let tmp = path.with_extension("json.tmp");
-        std::fs::write(
-            &tmp,
-            serde_json::to_vec_pretty(self).expect("settings serialise"),
-        )?;
-        std::fs::rename(tmp, path)
+        write_private(
+            path,
+            &serde_json::to_vec_pretty(self).expect("settings serialise"),
+        )
+    }
+
+    /// Records the operating mode in the settings file at `path`, keeping the rest.
+    pub fn set_mode(path: &std::path::Path, mode: OperatingMode) -> std::io::Result<()> {
+        let mut stored = Self::read(path);
+        stored.mode = Some(mode);
+        stored.write(path)
     }
 }
+
+/// How long a session may wait in the outbox before it is deleted unsent.
+pub const DEFAULT_RETENTION_DAYS: u32 = 7;
 
 /// Settings with their defaults. What staff stored in the admin area overrides
 /// them, and environment variables (`KIOSK_*`) override both.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
+    /// `KIOSK_MODE`, else what is stored; `None` on a fresh install (the
+    /// start decides: training unless credentials are stored).
+    pub mode: Option<OperatingMode>,
     pub profile: Profile,
     /// The verification level applicants are created at.
     pub level_name: String,
@@ -154,6 +242,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
+            mode: None,
             profile: Profile::Attendant,
             level_name: "id-and-liveness".to_owned(),
             idle_timeout_secs: 90,
@@ -162,7 +251,7 @@ impl Default for Settings {
             webhook_listen: None,
             camera_resolution: None,
             queue_first: false,
-            outbox_retention_days: crate::outbox::DEFAULT_RETENTION_DAYS,
+            outbox_retention_days: DEFAULT_RETENTION_DAYS,
         }
     }
 }
@@ -184,6 +273,9 @@ impl Settings {
     }
 
     pub fn with_stored(mut self, stored: &StoredSettings) -> Self {
+        if stored.mode.is_some() {
+            self.mode = stored.mode;
+        }
         if let Some(p) = stored.profile {
             self.profile = p;
         }
@@ -199,6 +291,12 @@ impl Settings {
 
     pub fn from_lookup_over(base: Self, get: impl Fn(&str) -> Option<String>) -> Self {
         let mut s = base;
+        if let Some(m) = get("KIOSK_MODE").filter(|m| !m.trim().is_empty()) {
+            match m.parse() {
+                Ok(m) => s.mode = Some(m),
+                Err(e) => tracing::warn!("KIOSK_MODE ignored: {e}"),
+            }
+        }
         if let Some(p) = get("KIOSK_PROFILE") {
             match p.parse() {
                 Ok(p) => s.profile = p,
@@ -295,6 +393,36 @@ mod tests {
             (s.profile, s.level_name.as_str()),
             (Profile::SelfService, "kyc-poa")
         );
+        let s = Settings::from_lookup_over(
+            Settings::default().with_stored(&read),
+            lookup(&[("KIOSK_PROFILE", "field")]),
+        );
+        assert_eq!(s.mode, None, "a fresh install has no mode yet");
+        StoredSettings::set_mode(&path, OperatingMode::Live).unwrap();
+        let read = StoredSettings::read(&path);
+        assert_eq!(read.profile, Some(Profile::SelfService), "the rest is kept");
+        let s = Settings::from_lookup_over(Settings::default().with_stored(&read), lookup(&[]));
+        assert_eq!(s.mode, Some(OperatingMode::Live));
+        let s = Settings::from_lookup_over(
+            Settings::default().with_stored(&read),
+            lookup(&[("KIOSK_MODE", "training")]),
+        );
+        assert_eq!(s.mode, Some(OperatingMode::Training), "KIOSK_MODE wins");
+        let s = Settings::from_lookup_over(
+            Settings::default().with_stored(&read),
+            lookup(&[("KIOSK_MODE", "demo")]),
+        );
+        assert_eq!(
+            s.mode,
+            Some(OperatingMode::Live),
+            "an invalid KIOSK_MODE is ignored"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "settings.json is owner-only");
+        }
         let s = Settings::from_lookup_over(
             Settings::default().with_stored(&read),
             lookup(&[("KIOSK_PROFILE", "field")]),

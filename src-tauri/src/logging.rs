@@ -50,7 +50,7 @@ pub fn init(program: &str, echo: Echo) -> LogGuard {
     let dir = log_dir();
     let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let stderr = fmt::layer().with_writer(std::io::stderr).with_target(false);
-    let (file_layer, guard, problem) = match std::fs::create_dir_all(&dir) {
+    let (file_layer, guard, problem) = match crate::config::create_private_dir(&dir) {
         Ok(()) => {
             let appender = tracing_appender::rolling::Builder::new()
                 .rotation(tracing_appender::rolling::Rotation::DAILY)

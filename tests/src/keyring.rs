@@ -57,6 +57,49 @@ impl PrivateKeyring {
         Ok(Self { bus, address, root })
     }
 
+    /// Locks the login keyring through the Secret Service's own `Lock` call,
+    /// as a screen lock or a logout-less reboot leaves it.
+    pub fn lock(&self) -> Result<()> {
+        let status = Command::new("gdbus")
+            .args([
+                "call",
+                "--session",
+                "--dest",
+                "org.freedesktop.secrets",
+                "--object-path",
+                "/org/freedesktop/secrets",
+                "--method",
+                "org.freedesktop.Secret.Service.Lock",
+                "[objectpath '/org/freedesktop/secrets/collection/login']",
+            ])
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .stdout(Stdio::null())
+            .status()
+            .context("gdbus could not run")?;
+        if !status.success() {
+            bail!("locking the keyring failed: {status}");
+        }
+        Ok(())
+    }
+
+    /// Unlocks the login keyring with its password, as logging in does.
+    pub fn unlock(&self) -> Result<()> {
+        let status = Command::new("sh")
+            .args([
+                "-c",
+                "echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null",
+            ])
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .env("XDG_DATA_HOME", self.root.join("data"))
+            .env("XDG_RUNTIME_DIR", self.root.join("run"))
+            .status()
+            .context("gnome-keyring-daemon could not run")?;
+        if !status.success() {
+            bail!("unlocking the keyring failed: {status}");
+        }
+        Ok(())
+    }
+
     /// The environment a process needs to use this keyring.
     pub fn env(&self) -> (&'static str, &str) {
         ("DBUS_SESSION_BUS_ADDRESS", &self.address)

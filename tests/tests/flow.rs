@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use fantoccini::Locator;
 use kiosk_tests::{artifacts_dir, built_binary, driver::App};
 
@@ -41,6 +41,16 @@ impl Flow {
         env: &[(&str, &str)],
         output: Option<&std::path::Path>,
     ) -> Result<Self> {
+        Self::launch_to(name, env, output, "[data-screen=welcome]").await
+    }
+
+    /// As [`Flow::launch_with_output`], ready when `ready` (a CSS selector) shows.
+    async fn launch_to(
+        name: &'static str,
+        env: &[(&str, &str)],
+        output: Option<&std::path::Path>,
+        ready: &str,
+    ) -> Result<Self> {
         let binary = built_binary("KIOSK_APP_BIN", "onboard-kiosk");
         let bus = if env.iter().any(|(k, _)| *k == "DBUS_SESSION_BUS_ADDRESS") {
             None
@@ -52,8 +62,7 @@ impl Flow {
             env.push(bus.env());
         }
         let app = App::launch_with_output(&binary, &env, output).await?;
-        app.wait_visible("[data-screen=welcome]", Duration::from_secs(30))
-            .await?;
+        app.wait_visible(ready, Duration::from_secs(30)).await?;
         let shots = artifacts_dir().join("flow");
         std::fs::create_dir_all(&shots)?;
         // Screenshots of an earlier run of this test would mix with this run's.
@@ -124,6 +133,21 @@ impl Flow {
             .find(Locator::Css("body"))
             .await?
             .text()
+            .await?)
+    }
+
+    async fn invoke_with(
+        &self,
+        command: &str,
+        args: serde_json::Value,
+    ) -> Result<serde_json::Value> {
+        Ok(self
+            .app
+            .client
+            .execute_async(
+                "const [cmd, args, done] = arguments; window.__TAURI_INTERNALS__.invoke(cmd, args).then(done, (e) => done({ error: e }));",
+                vec![command.into(), args],
+            )
             .await?)
     }
 
@@ -237,6 +261,17 @@ impl Flow {
     async fn close(self) -> Result<()> {
         self.app.close().await
     }
+
+    /// The app's own process (below tauri-driver and WebKitWebDriver).
+    fn app_pid(&self) -> Result<u32> {
+        let driver = self.app.driver_pid().context("no driver")?;
+        kiosk_tests::proc::app_below(driver, &self.app.binary).context("the app process")
+    }
+
+    /// TCP ports the app itself listens on.
+    fn listening_ports(&self) -> Result<Vec<u16>> {
+        Ok(kiosk_tests::proc::listening_ports(self.app_pid()?))
+    }
 }
 
 #[tokio::test]
@@ -254,6 +289,30 @@ async fn an_id_card_is_approved_from_welcome_to_result() -> Result<()> {
     f.shot("approved").await?;
     let verified = f.app.text("[data-testid=verified]").await?;
     assert!(verified.contains("Document number"), "{verified}");
+    // A training result says so, in every language; the stand-in listens on loopback.
+    for (language, marker) in [
+        ("en", "TRAINING — NOT A REAL VERIFICATION"),
+        ("de", "ÜBUNG — KEINE ECHTE PRÜFUNG"),
+        ("es", "FORMACIÓN — NO ES UNA VERIFICACIÓN REAL"),
+    ] {
+        f.click(&format!("[data-language={language}]")).await?;
+        f.app
+            .wait_visible("[data-testid=training-marker]", Duration::from_secs(5))
+            .await?;
+        let shown = f.app.text("[data-testid=training-marker]").await?;
+        assert_eq!(shown.to_uppercase(), marker, "{language}");
+        f.shot(&format!("training-result-{language}")).await?;
+    }
+    let sentence = f.app.text("[data-testid=training-camera-sentence]").await?;
+    assert!(
+        sentence.contains("cámara son simuladas"),
+        "the sample camera is named: {sentence}"
+    );
+    assert!(
+        !f.listening_ports()?.is_empty(),
+        "the training service listens in the app's process"
+    );
+    f.click("[data-language=en]").await?;
     f.click("[data-testid=done]").await?;
     f.wait("[data-screen=welcome]", 10).await?;
     println!(
@@ -654,7 +713,15 @@ async fn credentials_set_in_the_admin_area_go_live_and_the_secret_never_comes_ou
     env.push(("KIOSK_PROFILE", "self_service"));
     let mut f = Flow::launch_with_output("admin", &env, Some(&output)).await?;
     f.record_ipc().await?;
-    f.wait("[data-testid=training-outcome]", 10).await?;
+    f.wait("[data-testid=training-banner]", 10).await?;
+    assert!(
+        f.app
+            .client
+            .find(Locator::Css("[data-testid=training-outcome]"))
+            .await
+            .is_err(),
+        "no outcome picker at a self-service kiosk"
+    );
     f.click("[data-testid=open-admin]").await?;
     f.wait("[data-screen=admin]", 10).await?;
     f.wait("[data-testid=admin-pin-missing]", 10).await?;
@@ -1168,5 +1235,217 @@ async fn without_a_network_a_field_session_waits_in_the_outbox_and_goes_out_late
     assert_eq!(recent.as_array().map(Vec::len), Some(1), "{recent}");
     f.close().await?;
     let _ = std::fs::remove_dir_all(&root);
+    Ok(())
+}
+
+/// `kioskctl` with the environment of a kiosk under test.
+fn kioskctl(env: &[(&str, &str)], args: &[&str], stdin: &str) -> Result<std::process::Output> {
+    use std::io::Write;
+    let mut child = std::process::Command::new(built_binary("KIOSKCTL_BIN", "kioskctl"))
+        .args(args)
+        .envs(env.iter().copied())
+        .env_remove("KIOSK_APP_TOKEN")
+        .env_remove("KIOSK_SECRET_KEY")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    child
+        .stdin
+        .take()
+        .context("stdin")?
+        .write_all(stdin.as_bytes())?;
+    let out = child.wait_with_output()?;
+    if !out.status.success() {
+        bail!(
+            "kioskctl {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(out)
+}
+
+#[tokio::test]
+async fn a_live_kiosk_that_cannot_read_its_credentials_is_out_of_service_never_training(
+) -> Result<()> {
+    use kiosk_tests::keyring::PrivateKeyring;
+    use onboard_kiosk::training::{TrainingConfig, TrainingService};
+
+    let svc = TrainingService::start(
+        "127.0.0.1:0".parse()?,
+        TrainingConfig {
+            queue_delay: Duration::from_millis(100),
+            review_delay: Duration::from_millis(500),
+            ..TrainingConfig::default()
+        },
+    )
+    .await?;
+    let creds = svc.credentials();
+    let keyring = PrivateKeyring::start("out-of-service")?;
+    let root = std::env::temp_dir().join(format!("kiosk-oos-e2e-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let (data, logs) = (root.join("data"), root.join("logs"));
+    let (data_s, logs_s) = (data.display().to_string(), logs.display().to_string());
+    let (bus_key, bus) = keyring.env();
+    let env = [
+        (bus_key, bus),
+        ("KIOSK_API_URL", svc.base_url.as_str()),
+        ("KIOSK_CAMERA", "sample"),
+        ("KIOSK_DATA_DIR", data_s.as_str()),
+        ("KIOSK_LOG_DIR", logs_s.as_str()),
+        ("KIOSK_PROFILE", "attendant"),
+    ];
+
+    // Storing credentials makes the kiosk live.
+    kioskctl(
+        &env,
+        &["credentials", "set", "--app-token", &creds.app_token],
+        creds.secret_key.expose(),
+    )?;
+    let settings = std::fs::read_to_string(data.join("settings.json"))?;
+    assert!(settings.contains(r#""mode": "live""#), "{settings}");
+
+    // In service: staff set an admin PIN.
+    let f = Flow::launch("oos-live", &env).await?;
+    assert!(
+        f.app
+            .client
+            .find(Locator::Css("[data-testid=training-banner]"))
+            .await
+            .is_err(),
+        "live: no training banner"
+    );
+    f.click("[data-testid=open-admin]").await?;
+    f.type_into("input[name=new-pin]", "482913").await?;
+    f.type_into("input[name=repeat-pin]", "482913").await?;
+    f.click("[data-testid=admin-save-pin]").await?;
+    f.wait("[data-testid=admin-saved]", 10).await?;
+    f.close().await?;
+
+    // The keyring is locked when the kiosk starts: out of service, nothing else runs.
+    keyring.lock()?;
+    let mut f = Flow::launch_to("oos", &env, None, "[data-screen=out-of-service]").await?;
+    let cause = f
+        .app
+        .client
+        .find(Locator::Css("[data-screen=out-of-service]"))
+        .await?
+        .attr("data-cause")
+        .await?;
+    assert_eq!(cause.as_deref(), Some("keychain_locked"));
+    let body = f.body_text().await?;
+    assert!(
+        body.contains("This kiosk is not available right now.")
+            && body.contains("Please ask a member of staff.")
+            && body.contains("keychain is locked"),
+        "{body}"
+    );
+    assert!(
+        f.app
+            .client
+            .find(Locator::Css("[data-testid=start]"))
+            .await
+            .is_err(),
+        "no Start"
+    );
+    assert!(
+        f.app
+            .client
+            .find(Locator::Css("[data-testid=training-banner]"))
+            .await
+            .is_err(),
+        "never training"
+    );
+    assert_eq!(
+        f.listening_ports()?,
+        Vec::<u16>::new(),
+        "no training service listens"
+    );
+    // Also through the IPC, behind the screen: refused.
+    let refused = f
+        .invoke_with(
+            "start_session",
+            serde_json::json!({ "details": { "email": null, "phone": null, "first_name": null,
+                "last_name": null, "date_of_birth": null } }),
+        )
+        .await?;
+    assert_eq!(refused["error"]["code"], "out_of_service", "{refused}");
+    f.shot("out-of-service").await?;
+    for (language, title) in [
+        ("de", "Dieses Terminal ist zurzeit nicht verfügbar."),
+        ("es", "Este quiosco no está disponible en este momento."),
+    ] {
+        f.click(&format!("[data-language={language}]")).await?;
+        let shown = f.app.text("#oos-title").await?;
+        assert_eq!(shown, title);
+    }
+    f.click("[data-language=en]").await?;
+
+    // Staff reach the admin area with the PIN although the keychain is locked.
+    f.click("[data-testid=oos-admin]").await?;
+    f.wait("[data-testid=admin-pin-form]", 10).await?;
+    f.type_into("input[name=admin-pin]", "000000").await?;
+    f.click("[data-testid=admin-unlock]").await?;
+    f.wait("[data-testid=admin-error]", 10).await?;
+    let wrong = f.app.text("[data-testid=admin-error]").await?;
+    assert!(wrong.contains("4 tries left"), "{wrong}");
+    f.type_into("input[name=admin-pin]", "482913").await?;
+    f.click("[data-testid=admin-unlock]").await?;
+    f.wait("[data-testid=admin-oos]", 10).await?;
+    f.shot("out-of-service-admin").await?;
+    f.click("[data-testid=admin-close]").await?;
+    f.wait("[data-screen=out-of-service]", 10).await?;
+
+    // Still locked: Try again says so. Unlocked: Try again brings the kiosk into service.
+    f.click("[data-testid=oos-try-again]").await?;
+    f.wait("[data-testid=oos-still]", 30).await?;
+    keyring.unlock()?;
+    f.click("[data-testid=oos-try-again]").await?;
+    f.wait("[data-screen=welcome]", 30).await?;
+    f.wait("[data-testid=start]", 5).await?;
+    assert!(
+        f.app
+            .client
+            .find(Locator::Css("[data-testid=training-banner]"))
+            .await
+            .is_err(),
+        "back in service, live"
+    );
+    assert_eq!(f.listening_ports()?, Vec::<u16>::new());
+
+    // Quit from the admin area ends the app.
+    let pid = f.app_pid()?;
+    f.click("[data-testid=open-admin]").await?;
+    f.type_into("input[name=admin-pin]", "482913").await?;
+    f.click("[data-testid=admin-unlock]").await?;
+    f.click("[data-testid=admin-quit]").await?;
+    f.click("[data-testid=admin-quit]").await?;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while std::path::Path::new(&format!("/proc/{pid}")).exists() {
+        if Instant::now() > deadline {
+            bail!("the kiosk did not quit");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    drop(f);
+
+    // Credentials cleared, restarted: out of service, not training.
+    kioskctl(&env, &["credentials", "clear"], "")?;
+    let f = Flow::launch_to("oos-cleared", &env, None, "[data-screen=out-of-service]").await?;
+    let cause = f
+        .app
+        .client
+        .find(Locator::Css("[data-screen=out-of-service]"))
+        .await?
+        .attr("data-cause")
+        .await?;
+    assert_eq!(cause.as_deref(), Some("no_credentials"));
+    assert_eq!(f.listening_ports()?, Vec::<u16>::new());
+    f.close().await?;
+    assert_eq!(
+        svc.stats().applicants,
+        0,
+        "nobody was created anywhere while out of service"
+    );
     Ok(())
 }

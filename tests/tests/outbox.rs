@@ -475,3 +475,97 @@ async fn fifty_queued_sessions_drain_and_the_time_is_recorded() {
     )
     .unwrap();
 }
+
+#[tokio::test]
+async fn queued_sessions_go_only_to_the_account_they_were_queued_for() {
+    let field = Field::new("bound").await;
+    field.queue(700).await;
+    field.queue(701).await;
+
+    // Restarted in training: the outbox is not sent, not even opened for sending.
+    let out = field
+        .kioskctl(&["outbox", "flush"])
+        .env("KIOSK_MODE", "training")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("training mode"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(field.status().await["waiting"], 2);
+
+    // Another account's credentials: refused, the mismatch named, nothing sent or deleted.
+    let out = field
+        .kioskctl(&["outbox", "flush", "--json"])
+        .env("KIOSK_APP_TOKEN", "sbx:a-different-account")
+        .env("KIOSK_SECRET_KEY", "its-own-secret")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let drained: Value = serde_json::from_slice(&out.stdout).expect("flush JSON");
+    assert_eq!(
+        (drained["sent"].as_u64(), drained["remaining"].as_u64()),
+        (Some(0), Some(2))
+    );
+    let error = drained["error"].as_str().unwrap_or_default().to_owned();
+    assert!(error.contains("differs in the account"), "{error}");
+    assert!(
+        !error.contains("a-different-account"),
+        "never a token: {error}"
+    );
+    // The same account at another service (a stand-in): refused too.
+    let elsewhere = kiosk_tests::training_service(0).await;
+    let out = field
+        .kioskctl(&["outbox", "flush", "--json"])
+        .env("KIOSK_API_URL", &elsewhere.base_url)
+        .output()
+        .await
+        .unwrap();
+    let drained: Value = serde_json::from_slice(&out.stdout).expect("flush JSON");
+    let error = drained["error"].as_str().unwrap_or_default().to_owned();
+    assert!(error.contains("differs in the service"), "{error}");
+    assert_eq!(elsewhere.stats().applicants, 0);
+    assert_eq!(field.service.stats().applicants, 0);
+    let status = field.status().await;
+    assert_eq!(status["waiting"], 2, "nothing deleted: {status}");
+
+    // The account they were queued with: sent exactly once.
+    let out = field.run(&["outbox", "flush"]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    field.assert_delivered_once(700..702, 2).await;
+    let again = field.run(&["outbox", "flush"]).await;
+    assert!(again.status.success());
+    assert_eq!(field.service.stats().applicants, 2, "not twice");
+}
+
+#[tokio::test]
+async fn the_outbox_and_its_folder_are_owner_only_from_the_first_write() {
+    use std::os::unix::fs::PermissionsExt;
+    let field = Field::new("private").await;
+    field.queue(710).await;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.permissions().mode() & 0o777);
+    assert_eq!(mode(&field.data()).unwrap(), 0o700, "the data folder");
+    let db = field.outbox_file();
+    assert_eq!(mode(&db).unwrap(), 0o600, "the database");
+    // The WAL exists while a connection is open; SQLite gives it the database's permissions.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+    conn.execute("CREATE TABLE IF NOT EXISTS probe (x)", [])
+        .unwrap();
+    let wal = db.with_extension("sqlite3-wal");
+    assert_eq!(mode(&wal).unwrap(), 0o600, "the WAL");
+    let logs = field.root.join("logs");
+    assert_eq!(mode(&logs).unwrap(), 0o700, "the log folder");
+    for log in std::fs::read_dir(&logs).unwrap().flatten() {
+        assert_eq!(
+            mode(&log.path()).unwrap(),
+            0o600,
+            "{}",
+            log.path().display()
+        );
+    }
+}

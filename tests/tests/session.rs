@@ -204,7 +204,14 @@ impl Harness {
     }
 
     async fn run(&self, scenario: Scenario, document: DocumentType) -> SessionView {
-        self.kiosk.set_training_outcome(scenario).unwrap();
+        if self.kiosk.profile() == Profile::SelfService {
+            // A customer alone at the kiosk never picks a review's outcome.
+            let refused = self.kiosk.set_training_outcome(Scenario::Final);
+            assert!(refused.is_err(), "self-service cannot choose the outcome");
+            assert_eq!(scenario, Scenario::Green, "self-service trains the default");
+        } else {
+            self.kiosk.set_training_outcome(scenario).unwrap();
+        }
         let details = ApplicantDetails {
             email: Some("anna@example.com".into()),
             ..Default::default()
@@ -577,7 +584,48 @@ async fn an_approval_turned_red_later_is_flagged_by_webhook() {
     let sent = h.run(Scenario::GreenThenRed, DocumentType::Passport).await;
     assert!(matches!(h.outcome().await, OutcomeView::Approved { .. }));
     h.kiosk.end_session();
-    h.turned_red(sent.applicant_id.as_deref().unwrap()).await;
+    let id = sent.applicant_id.as_deref().unwrap();
+    // GREEN, then pending and on hold (no result), then RED: flagged.
+    h.turned_red(id).await;
+
+    // A correctly signed delivery saying GREEN (a replay of the approval, with
+    // a time newer than any seen) is only a reason to read the status again:
+    // the list keeps what the service says, the rejection.
+    let body = serde_json::json!({
+        "type": "applicantReviewed",
+        "applicantId": id,
+        "reviewStatus": "completed",
+        "reviewResult": { "reviewAnswer": "GREEN" },
+        "createdAtMs": "2099-01-01 00:00:00.000",
+    })
+    .to_string();
+    let digest = onboard_kiosk::verification::digest::digest(
+        DigestAlg::Sha256,
+        b"hook-secret",
+        body.as_bytes(),
+    );
+    let addr = h._webhooks.as_ref().unwrap().addr;
+    let answer = reqwest::Client::new()
+        .post(format!("http://{addr}/webhook"))
+        .header("X-Payload-Digest-Alg", "HMAC_SHA256_HEX")
+        .header("X-Payload-Digest", digest)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200, "the delivery itself is genuine");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let entry = h
+        .kiosk
+        .recent_applicants()
+        .into_iter()
+        .find(|a| a.applicant_id == id)
+        .unwrap();
+    assert_eq!(
+        (entry.answer.as_deref(), entry.turned_red),
+        (Some("RED"), true),
+        "{entry:?}"
+    );
 }
 
 /// Two cameras: the first is used by another program, the second is the sample camera.

@@ -12,13 +12,17 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use specta::Type;
 
-use crate::config::{Profile, Settings, StoredSettings};
+use crate::config::{OperatingMode, Profile, Settings, StoredSettings};
 use crate::credentials::pin::{hash_pin, PinError, PinGuard};
 use crate::credentials::{mask_token, ApiCredentials, Environment, Item, Keychain, KeychainError};
 use crate::verification::{api, ApiError, Client};
 
 /// How long the admin area stays open after the last admin action.
 const OPEN_FOR: Duration = Duration::from_secs(300);
+
+/// The verifier copy's file in the data folder, and its content when no PIN is set.
+pub const PIN_VERIFIER_FILE: &str = "admin-pin";
+const NO_PIN: &str = "none";
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -66,6 +70,11 @@ pub enum ConnectionCheck {
 /// What the admin area shows. Never a secret: the token is masked.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct AdminStatus {
+    /// The mode the kiosk runs in now, and the one it starts in next time.
+    pub running_mode: OperatingMode,
+    pub mode: OperatingMode,
+    /// `KIOSK_MODE` decides the mode; the admin area cannot change it.
+    pub mode_from_environment: bool,
     pub environment: String,
     pub configured: bool,
     pub masked_token: Option<String>,
@@ -94,6 +103,10 @@ pub struct AdminGate {
 pub struct Admin {
     keychain: Keychain,
     settings_path: PathBuf,
+    /// A copy of the PIN's verifier (or "none"), for a keychain that is locked.
+    verifier_path: PathBuf,
+    /// Set when the environment is misconfigured: no keychain entry is read.
+    unusable_keychain: Option<KeychainError>,
     api_url: String,
     /// What the running kiosk started with.
     running: Settings,
@@ -119,6 +132,8 @@ impl Admin {
     pub fn new(keychain: Keychain, settings_path: PathBuf, running: Settings) -> Self {
         Self {
             keychain,
+            verifier_path: settings_path.with_file_name(PIN_VERIFIER_FILE),
+            unusable_keychain: None,
             settings_path,
             api_url: running.api_url.clone(),
             running,
@@ -128,20 +143,76 @@ impl Admin {
         }
     }
 
-    /// The kiosk's own keychain entries and settings file.
-    pub fn for_kiosk(running: Settings) -> Result<Self, KeychainError> {
-        Ok(Self::new(
-            Keychain::new(Environment::configured()?),
-            StoredSettings::path(),
-            running,
-        ))
+    /// The kiosk's own keychain entries and settings file. With an invalid
+    /// `KIOSK_ENVIRONMENT` the admin area still opens (with the PIN's copy),
+    /// so staff can see why the kiosk is out of service and quit it.
+    pub fn for_kiosk(running: Settings) -> Self {
+        match Environment::configured() {
+            Ok(env) => Self::new(Keychain::new(env), StoredSettings::path(), running),
+            Err(e) => {
+                let mut admin = Self::new(
+                    Keychain::new(Environment::Sandbox),
+                    StoredSettings::path(),
+                    running,
+                );
+                admin.unusable_keychain = Some(e);
+                admin
+            }
+        }
     }
 
+    /// The PIN's stored form. The keychain is the authority; while it is
+    /// locked or unreachable, the copy taken when it was last read stands in,
+    /// so staff can still open the admin area (to see why the kiosk is out of
+    /// service, try again, or quit) with the same PIN and the same lockout.
     fn pin_hash(&self) -> Result<Option<String>, AdminError> {
-        Ok(self
-            .keychain
-            .get(Item::AdminPinHash)?
-            .map(|h| h.expose().clone()))
+        let read = match &self.unusable_keychain {
+            Some(e) => Err(KeychainError::Unavailable {
+                hint: if matches!(e, KeychainError::Refused(_)) {
+                    "KIOSK_ENVIRONMENT is not valid: use sandbox or production"
+                } else {
+                    "the keychain cannot be used"
+                },
+            }),
+            None => self.keychain.get(Item::AdminPinHash),
+        };
+        match read {
+            Ok(hash) => {
+                let hash = hash.map(|h| h.expose().clone());
+                self.keep_verifier(hash.as_deref());
+                Ok(hash)
+            }
+            Err(e @ (KeychainError::Locked { .. } | KeychainError::Unavailable { .. })) => {
+                match std::fs::read_to_string(&self.verifier_path) {
+                    Ok(text) if text.trim() == NO_PIN => Ok(None),
+                    Ok(text) if text.trim().starts_with("$argon2id$") => {
+                        Ok(Some(text.trim().to_owned()))
+                    }
+                    _ => Err(e.into()),
+                }
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Keeps the verifier copy in step with the keychain (owner-only file).
+    fn keep_verifier(&self, hash: Option<&str>) {
+        let text = hash.unwrap_or(NO_PIN);
+        if std::fs::read_to_string(&self.verifier_path).is_ok_and(|t| t == text) {
+            return;
+        }
+        if let Err(e) = crate::config::write_private(&self.verifier_path, text.as_bytes()) {
+            tracing::warn!("the admin PIN's verifier copy could not be kept: {e}");
+        }
+    }
+
+    /// For changes that need the keychain itself (not the stand-in copy).
+    fn require_keychain(&self) -> Result<(), AdminError> {
+        if let Some(e) = &self.unusable_keychain {
+            return Err(AdminError::Keychain(e.clone()));
+        }
+        self.keychain.get(Item::AdminPinHash)?;
+        Ok(())
     }
 
     fn is_open(&self) -> bool {
@@ -216,7 +287,15 @@ impl Admin {
             this.require_open()?;
             let stored = StoredSettings::read(&this.settings_path);
             let settings = this.running.clone().with_stored(&stored);
+            let from_env = std::env::var("KIOSK_MODE")
+                .ok()
+                .and_then(|m| m.parse::<OperatingMode>().ok());
             let mut status = AdminStatus {
+                running_mode: this.running_mode(),
+                mode: from_env
+                    .or(stored.mode)
+                    .unwrap_or_else(|| this.running_mode()),
+                mode_from_environment: from_env.is_some(),
                 environment: this.keychain.environment.as_str().to_owned(),
                 configured: false,
                 masked_token: None,
@@ -271,12 +350,14 @@ impl Admin {
             this.keychain.set(Item::AppToken, &token)?;
             this.keychain
                 .set(Item::SecretKey, secret_key.expose().trim())?;
+            // Storing credentials is choosing the live service.
             let mut stored = StoredSettings::read(&this.settings_path);
             stored.last_verified_at = None;
             stored.last_skew_secs = None;
+            stored.mode = Some(OperatingMode::Live);
             this.save(&stored)?;
             *lock(&this.restart_needed) = true;
-            tracing::info!(token = %mask_token(&token), "API credentials stored");
+            tracing::info!(token = %mask_token(&token), "API credentials stored; the kiosk is live from its next start");
             Ok(())
         })
         .await
@@ -331,7 +412,44 @@ impl Admin {
             }
             let hash = hash_pin(&new_pin)?;
             this.keychain.set(Item::AdminPinHash, &hash)?;
+            this.keep_verifier(Some(&hash));
             tracing::info!("admin PIN set");
+            Ok(())
+        })
+        .await
+    }
+
+    /// The mode the running kiosk is in.
+    fn running_mode(&self) -> OperatingMode {
+        self.running.mode.unwrap_or(OperatingMode::Training)
+    }
+
+    /// Chooses training or live for the next start. Going to training is what
+    /// staff choose knowingly: the kiosk then verifies nobody for real.
+    pub async fn set_mode(
+        self: &std::sync::Arc<Self>,
+        mode: OperatingMode,
+    ) -> Result<(), AdminError> {
+        let this = self.clone();
+        blocking(move || {
+            this.require_open()?;
+            this.require_keychain()?;
+            if std::env::var("KIOSK_MODE").is_ok_and(|m| !m.trim().is_empty()) {
+                return Err(AdminError::Invalid(
+                    "KIOSK_MODE is set on this computer and decides the mode: change it there"
+                        .into(),
+                ));
+            }
+            let mut stored = StoredSettings::read(&this.settings_path);
+            stored.mode = Some(mode);
+            this.save(&stored)?;
+            if mode != this.running_mode() {
+                *lock(&this.restart_needed) = true;
+            }
+            tracing::warn!(
+                mode = mode.as_str(),
+                "operating mode chosen in the admin area"
+            );
             Ok(())
         })
         .await
@@ -403,6 +521,47 @@ impl Admin {
             .await?;
         }
         Ok(check)
+    }
+}
+
+/// The mode to start in: `KIOSK_MODE`, else what staff chose. A kiosk that
+/// never chose is live when it has credentials (from the environment, or
+/// stored in the keychain: the mode is then recorded, so a keychain that is
+/// locked later cannot turn it into a training kiosk), and in training when it
+/// has none. When the keychain cannot be read, a kiosk whose connection was
+/// verified before is live (and so out of service until the keychain opens).
+/// Blocking: it may read the keychain.
+pub fn resolve_mode(settings: &Settings) -> OperatingMode {
+    decide_mode(settings, true)
+}
+
+/// As [`resolve_mode`]; `record` false only looks (`kioskctl doctor`).
+pub fn decide_mode(settings: &Settings, record: bool) -> OperatingMode {
+    if let Some(mode) = settings.mode {
+        return mode;
+    }
+    if ApiCredentials::from_env().is_some() {
+        return OperatingMode::Live;
+    }
+    let path = StoredSettings::path();
+    let stored = StoredSettings::read(&path);
+    let found = Environment::configured().and_then(|env| Keychain::new(env).api_credentials());
+    match found {
+        Ok(Some(_)) => {
+            if !record {
+                return OperatingMode::Live;
+            }
+            if let Err(e) = StoredSettings::set_mode(&path, OperatingMode::Live) {
+                tracing::warn!("the live mode could not be recorded: {e}");
+            }
+            OperatingMode::Live
+        }
+        Ok(None) => OperatingMode::Training,
+        Err(e) if stored.last_verified_at.is_some() => {
+            tracing::warn!("the keychain cannot be read ({e}); this kiosk was live before");
+            OperatingMode::Live
+        }
+        Err(_) => OperatingMode::Training,
     }
 }
 

@@ -78,8 +78,14 @@ fn run_blocking(command: Command, keychain: Keychain) -> Result<(), Failure> {
             keychain
                 .set(Item::SecretKey, secret.expose())
                 .map_err(fail)?;
+            // Storing credentials is choosing the live service.
+            crate::config::StoredSettings::set_mode(
+                &crate::config::StoredSettings::path(),
+                crate::config::OperatingMode::Live,
+            )
+            .map_err(|e| Failure::Failed(format!("the live mode could not be recorded: {e}")))?;
             println!(
-                "stored {} credentials: {}",
+                "stored {} credentials: {}; the kiosk is live from its next start",
                 keychain.environment.as_str(),
                 mask_token(&app_token)
             );

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::capture::webcam::Webcam;
 use crate::capture::{choose_resolution, Camera};
-use crate::config::Settings;
+use crate::config::{OperatingMode, Settings};
 use crate::credentials::{mask_token, ApiCredentials, Environment, Item, Keychain};
 use crate::verification::{api, ApiError, Client};
 
@@ -277,6 +277,20 @@ pub async fn run(args: Args) -> Result<(), Failure> {
             settings.level_name
         ),
     )];
+    let looked_at = settings.clone();
+    let mode = tokio::task::spawn_blocking(move || crate::admin::decide_mode(&looked_at, false))
+        .await
+        .map_err(|e| Failure::Failed(e.to_string()))?;
+    checks.push(match mode {
+        OperatingMode::Live => {
+            Check::ok("mode", "live: reviews come from the verification service")
+        }
+        OperatingMode::Training => Check::warn(
+            "mode",
+            "training: the kiosk verifies nobody for real; every result is simulated",
+            "store the credentials (kioskctl credentials set) to make the kiosk live",
+        ),
+    });
     let (keychain, stored) = tokio::task::spawn_blocking(keychain_check)
         .await
         .map_err(|e| Failure::Failed(e.to_string()))?;

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::config::Settings;
+use crate::config::{OperatingMode, Settings};
 use crate::outbox::{self, Outbox, OutboxStatus};
 use crate::review::recent::{self, RecentStore};
 use crate::session::submission::Submission;
@@ -39,13 +39,28 @@ async fn open() -> Result<Outbox, Failure> {
         .map_err(|e| Failure::Failed(e.to_string()))
 }
 
-pub async fn queue(plan: &Submission, json: bool) -> Result<(), Failure> {
+/// The outbox is sent only by a live kiosk; training never opens it for sending.
+fn refuse_in_training() -> Result<(), Failure> {
+    if Settings::load().mode == Some(OperatingMode::Training) {
+        return Err(Failure::Failed(
+            "this kiosk is in training mode: the outbox is kept for the live service and is sent only in live mode (nothing was sent or deleted)".into(),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn queue(plan: &Submission, api_url: &str, json: bool) -> Result<(), Failure> {
+    refuse_in_training()?;
+    // Each session is bound to the service and account it is for.
+    let credentials = super::submit::credentials().await?;
     let outbox = open().await?;
+    let destination = outbox.destination(api_url, &credentials.app_token);
     outbox
         .enqueue(&outbox::QueuedSession {
             submission: plan,
             applicant_id: None,
             image_ids: vec![None; plan.images.len()],
+            destination,
         })
         .map_err(|e| Failure::Failed(e.to_string()))?;
     let waiting = outbox
@@ -79,6 +94,7 @@ pub async fn run(command: Command) -> Result<(), Failure> {
             Ok(())
         }
         Command::Flush { json, api_url } => {
+            refuse_in_training()?;
             let outbox = open().await?;
             let client = Client::new(&api_url, super::submit::credentials().await?)
                 .map_err(|e| Failure::BadInput(e.to_string()))?;

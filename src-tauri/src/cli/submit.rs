@@ -173,7 +173,7 @@ pub async fn run(args: Args) -> Result<(), Failure> {
     };
     submission::validate(&plan).map_err(|e| Failure::BadInput(e.to_string()))?;
     if args.queue {
-        return super::outbox::queue(&plan, args.json).await;
+        return super::outbox::queue(&plan, &args.api_url, args.json).await;
     }
     let client = Client::new(&args.api_url, credentials().await?)
         .map_err(|e| Failure::BadInput(e.to_string()))?;

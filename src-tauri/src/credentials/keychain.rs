@@ -85,7 +85,7 @@ impl Item {
     }
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum KeychainError {
     #[error("the system keychain is not available: {hint}")]
     Unavailable { hint: &'static str },

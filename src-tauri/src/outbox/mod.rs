@@ -37,8 +37,7 @@ pub use sender::{drain, Drained, Sent};
 
 pub const FILE_NAME: &str = "outbox.sqlite3";
 
-/// How long a session may wait before it is deleted unsent.
-pub const DEFAULT_RETENTION_DAYS: u32 = 7;
+pub use crate::config::DEFAULT_RETENTION_DAYS;
 
 /// `outbox.sqlite3` in the kiosk's data folder.
 pub fn default_path() -> PathBuf {
@@ -62,6 +61,9 @@ pub enum OutboxError {
     /// One entry cannot be opened (altered on disk); the others are unaffected.
     #[error("the waiting session {0} is damaged and cannot be read; it is kept for support")]
     Damaged(String),
+    /// One entry's progress was changed outside the kiosk; it is not sent.
+    #[error("the waiting session {0} was altered outside the kiosk (its progress does not match what was recorded); it is not sent and is kept for support")]
+    Altered(String),
 }
 
 impl From<rusqlite::Error> for OutboxError {
@@ -86,6 +88,53 @@ impl KeyStore for Keychain {
     }
 }
 
+/// Where an entry goes and for which account. Recorded when the session is
+/// queued; the sender refuses to send it anywhere else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destination {
+    /// `sandbox` or `production`, from the app token.
+    pub environment: String,
+    pub base_url: String,
+    /// A keyed hash of the app token under the outbox key (never the token).
+    pub account: String,
+}
+
+impl std::fmt::Display for Destination {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} at {} (account {})",
+            self.environment, self.base_url, self.account
+        )
+    }
+}
+
+impl Destination {
+    /// What differs from `other`, in words: the service, the environment or the account.
+    pub fn mismatch(&self, other: &Destination) -> Option<String> {
+        let mut differs = Vec::new();
+        if self.base_url != other.base_url {
+            differs.push(format!(
+                "the service ({} here, {} now)",
+                self.base_url, other.base_url
+            ));
+        }
+        if self.environment != other.environment {
+            differs.push(format!(
+                "the environment ({} here, {} now)",
+                self.environment, other.environment
+            ));
+        }
+        if self.account != other.account {
+            differs.push(format!(
+                "the account ({} here, {} now)",
+                self.account, other.account
+            ));
+        }
+        (!differs.is_empty()).then(|| differs.join(", "))
+    }
+}
+
 /// A finished session to keep until it can be sent.
 pub struct QueuedSession<'a> {
     pub submission: &'a Submission,
@@ -93,6 +142,8 @@ pub struct QueuedSession<'a> {
     pub applicant_id: Option<String>,
     /// Per image of the submission: the service's id when it was uploaded already.
     pub image_ids: Vec<Option<String>>,
+    /// The service and account it is for (see [`Outbox::destination`]).
+    pub destination: Destination,
 }
 
 /// A purge of sessions that waited too long.
@@ -139,6 +190,8 @@ pub(crate) struct Entry {
     pub level_name: String,
     pub applicant_id: Option<String>,
     pub check_requested: bool,
+    /// `None` for a session queued before destinations were recorded.
+    pub destination: Option<Destination>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -174,6 +227,15 @@ CREATE TABLE IF NOT EXISTS images (
     PRIMARY KEY (entry_id, idx)
 );
 ";
+
+/// Columns added since the first version: where each entry goes, and the
+/// authentication of its progress.
+const ADDED_COLUMNS: [(&str, &str); 4] = [
+    ("environment", "TEXT"),
+    ("base_url", "TEXT"),
+    ("account", "TEXT"),
+    ("progress_mac", "BLOB"),
+];
 
 const KEY_CHECK_PLACE: &str = "key check";
 const KEY_CHECK_TEXT: &[u8] = b"onboard-kiosk outbox";
@@ -220,9 +282,21 @@ impl Outbox {
         retention_days: u32,
     ) -> Result<Self, OutboxError> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
+            crate::config::create_private_dir(dir)
                 .map_err(|e| OutboxError::Store(format!("{}: {e}", dir.display())))?;
         }
+        // Created owner-only before SQLite opens it; SQLite gives the WAL and
+        // its index the database file's permissions.
+        let mut create = std::fs::OpenOptions::new();
+        create.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            create.mode(0o600);
+        }
+        create
+            .open(path)
+            .map_err(|e| OutboxError::Store(format!("{}: {e}", path.display())))?;
         let conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -231,11 +305,7 @@ impl Outbox {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "secure_delete", "ON")?;
         conn.execute_batch(SCHEMA)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
-        }
+        add_columns(&conn)?;
         let shown = path.display().to_string();
         let check: Option<Vec<u8>> = conn
             .query_row("SELECT value FROM meta WHERE key = 'key_check'", [], |r| {
@@ -270,13 +340,154 @@ impl Outbox {
                 )?;
             }
         }
-        Ok(Self {
+        let outbox = Self {
             path: path.to_path_buf(),
             conn: Mutex::new(conn),
             key,
             retention: Duration::from_secs(u64::from(retention_days) * 86_400),
             sending: tokio::sync::Mutex::new(()),
-        })
+        };
+        outbox.authenticate_earlier_entries()?;
+        Ok(outbox)
+    }
+
+    /// Once, for an outbox made before progress was authenticated: its
+    /// entries get their authentication now. Afterwards an entry without one
+    /// is damaged (clearing the column cannot make an edited row pass).
+    fn authenticate_earlier_entries(&self) -> Result<(), OutboxError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let done: Option<Vec<u8>> = tx
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'progress_authenticated'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if done.is_none() {
+            let ids: Vec<i64> = tx
+                .prepare("SELECT id FROM entries WHERE progress_mac IS NULL")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            for id in &ids {
+                self.reseal(&tx, *id)?;
+            }
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('progress_authenticated', x'01')",
+                [],
+            )?;
+            if !ids.is_empty() {
+                tracing::info!(entries = ids.len(), "waiting sessions were authenticated");
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The destination a client with this base URL and app token sends to.
+    pub fn destination(&self, base_url: &str, app_token: &str) -> Destination {
+        let account = self.key.mac("account", &[app_token.trim().as_bytes()]);
+        Destination {
+            environment: crate::credentials::Environment::of_token(app_token)
+                .as_str()
+                .to_owned(),
+            base_url: base_url.trim().trim_end_matches('/').to_owned(),
+            account: hex::encode(&account[..8]),
+        }
+    }
+
+    /// The authentication of an entry's progress: its plain columns (ids,
+    /// destination, what was sent) together with its sealed data.
+    fn progress_mac(&self, conn: &Connection, id: i64) -> Result<[u8; 32], OutboxError> {
+        use sha2::{Digest, Sha256};
+        type Row = (
+            String,
+            String,
+            Vec<u8>,
+            Option<String>,
+            bool,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let row: Row = conn.query_row(
+            "SELECT external_user_id, level_name, applicant, applicant_id, check_requested,
+                    environment, base_url, account
+             FROM entries WHERE id = ?1",
+            [id],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                ))
+            },
+        )?;
+        let opt = |v: &Option<String>| match v {
+            Some(s) => format!("1{s}"),
+            None => "0".to_owned(),
+        };
+        let mut parts: Vec<Vec<u8>> = vec![
+            id.to_le_bytes().to_vec(),
+            row.0.into_bytes(),
+            row.1.into_bytes(),
+            Sha256::digest(&row.2).to_vec(),
+            opt(&row.3).into_bytes(),
+            vec![u8::from(row.4)],
+            opt(&row.5).into_bytes(),
+            opt(&row.6).into_bytes(),
+            opt(&row.7).into_bytes(),
+        ];
+        let mut stmt = conn
+            .prepare("SELECT idx, sealed, image_id FROM images WHERE entry_id = ?1 ORDER BY idx")?;
+        let images = stmt.query_map([id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })?;
+        for image in images {
+            let (idx, sealed, image_id) = image?;
+            parts.push(idx.to_le_bytes().to_vec());
+            parts.push(Sha256::digest(&sealed).to_vec());
+            parts.push(opt(&image_id).into_bytes());
+        }
+        let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+        Ok(self.key.mac("progress", &refs))
+    }
+
+    /// Records the authentication of the entry's progress as it is now.
+    fn reseal(&self, conn: &Connection, id: i64) -> Result<(), OutboxError> {
+        let mac = self.progress_mac(conn, id)?;
+        conn.execute(
+            "UPDATE entries SET progress_mac = ?1 WHERE id = ?2",
+            params![mac.to_vec(), id],
+        )?;
+        Ok(())
+    }
+
+    /// Whether the entry's progress is as the kiosk recorded it: an edited row
+    /// (another applicant id, a check marked requested, a moved image) fails.
+    pub(crate) fn verify(&self, entry: &Entry) -> Result<(), OutboxError> {
+        let conn = self.conn();
+        let stored: Option<Vec<u8>> = conn.query_row(
+            "SELECT progress_mac FROM entries WHERE id = ?1",
+            [entry.id],
+            |r| r.get(0),
+        )?;
+        let expected = self.progress_mac(&conn, entry.id)?;
+        if stored.as_deref() == Some(expected.as_slice()) {
+            Ok(())
+        } else {
+            tracing::warn!(entry = entry.id, "a waiting session was altered on disk");
+            Err(OutboxError::Altered(entry.external_user_id.clone()))
+        }
     }
 
     /// Opens the outbox at the default place with the key in the system keychain.
@@ -313,13 +524,17 @@ impl Outbox {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let inserted = tx.execute(
-            "INSERT INTO entries (queued_at, external_user_id, level_name, applicant, applicant_id)
-             VALUES (?1, ?2, ?3, x'', ?4)",
+            "INSERT INTO entries (queued_at, external_user_id, level_name, applicant, applicant_id,
+                                  environment, base_url, account)
+             VALUES (?1, ?2, ?3, x'', ?4, ?5, ?6, ?7)",
             params![
                 now_secs(),
                 external,
                 submission.level_name,
-                session.applicant_id
+                session.applicant_id,
+                session.destination.environment,
+                session.destination.base_url,
+                session.destination.account,
             ],
         );
         if let Err(rusqlite::Error::SqliteFailure(f, _)) = &inserted {
@@ -346,6 +561,7 @@ impl Outbox {
                 ],
             )?;
         }
+        self.reseal(&tx, id)?;
         tx.commit()?;
         tracing::info!(
             images = submission.images.len(),
@@ -442,16 +658,26 @@ impl Outbox {
         Ok(self
             .conn()
             .query_row(
-                "SELECT id, external_user_id, level_name, applicant_id, check_requested
+                "SELECT id, external_user_id, level_name, applicant_id, check_requested,
+                        environment, base_url, account
                  FROM entries WHERE id > ?1 ORDER BY id LIMIT 1",
                 [after],
                 |r| {
+                    let destination = match (r.get(5)?, r.get(6)?, r.get(7)?) {
+                        (Some(environment), Some(base_url), Some(account)) => Some(Destination {
+                            environment,
+                            base_url,
+                            account,
+                        }),
+                        _ => None,
+                    };
                     Ok(Entry {
                         id: r.get(0)?,
                         external_user_id: r.get(1)?,
                         level_name: r.get(2)?,
                         applicant_id: r.get(3)?,
                         check_requested: r.get(4)?,
+                        destination,
                     })
                 },
             )
@@ -496,16 +722,31 @@ impl Outbox {
         image_from_plain(&plain).ok_or_else(damaged)
     }
 
+    /// One step of progress and its new authentication, in one transaction.
+    fn record(
+        &self,
+        entry: &Entry,
+        sql: &str,
+        values: impl rusqlite::Params,
+    ) -> Result<(), OutboxError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(sql, values)?;
+        self.reseal(&tx, entry.id)?;
+        tx.commit()?;
+        Ok(())
+    }
+
     pub(crate) fn record_applicant(
         &self,
         entry: &Entry,
         applicant_id: &str,
     ) -> Result<(), OutboxError> {
-        self.conn().execute(
+        self.record(
+            entry,
             "UPDATE entries SET applicant_id = ?1 WHERE id = ?2",
             params![applicant_id, entry.id],
-        )?;
-        Ok(())
+        )
     }
 
     pub(crate) fn record_image(
@@ -514,19 +755,33 @@ impl Outbox {
         idx: i64,
         image_id: &str,
     ) -> Result<(), OutboxError> {
-        self.conn().execute(
+        self.record(
+            entry,
             "UPDATE images SET image_id = ?1 WHERE entry_id = ?2 AND idx = ?3",
             params![image_id, entry.id, idx],
-        )?;
-        Ok(())
+        )
     }
 
     pub(crate) fn record_check_requested(&self, entry: &Entry) -> Result<(), OutboxError> {
-        self.conn().execute(
+        self.record(
+            entry,
             "UPDATE entries SET check_requested = 1 WHERE id = ?1",
             [entry.id],
-        )?;
-        Ok(())
+        )
+    }
+
+    /// A session queued before destinations were recorded goes to the first
+    /// live service and account that sends it, and stays bound to them.
+    pub(crate) fn record_destination(
+        &self,
+        entry: &Entry,
+        to: &Destination,
+    ) -> Result<(), OutboxError> {
+        self.record(
+            entry,
+            "UPDATE entries SET environment = ?1, base_url = ?2, account = ?3 WHERE id = ?4",
+            params![to.environment, to.base_url, to.account, entry.id],
+        )
     }
 
     /// A sending attempt failed at this entry.
@@ -566,6 +821,59 @@ impl Outbox {
         tx.commit()?;
         Ok(())
     }
+}
+
+fn add_columns(conn: &Connection) -> Result<(), OutboxError> {
+    let present: Vec<String> = conn
+        .prepare("PRAGMA table_info(entries)")?
+        .query_map([], |r| r.get(1))?
+        .collect::<Result<_, _>>()?;
+    for (name, kind) in ADDED_COLUMNS {
+        if !present.iter().any(|p| p == name) {
+            conn.execute_batch(&format!("ALTER TABLE entries ADD COLUMN {name} {kind}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// What waits in the outbox at `path` and for where, read without the key and
+/// without changing anything: for a kiosk that does not send (training), so
+/// staff still see that live sessions wait. `(count, destination)` pairs.
+pub fn waiting_for(path: &Path) -> Result<Vec<(u32, String)>, OutboxError> {
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let has_destination = conn
+        .prepare("PRAGMA table_info(entries)")?
+        .query_map([], |r| r.get::<_, String>(1))?
+        .filter_map(Result::ok)
+        .any(|c| c == "base_url");
+    let sql = if has_destination {
+        "SELECT COUNT(*), environment, base_url, account FROM entries
+         GROUP BY environment, base_url, account"
+    } else {
+        "SELECT COUNT(*), NULL, NULL, NULL FROM entries HAVING COUNT(*) > 0"
+    };
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map([], |r| {
+        let count: u32 = r.get(0)?;
+        let place = match (
+            r.get::<_, Option<String>>(1)?,
+            r.get::<_, Option<String>>(2)?,
+            r.get::<_, Option<String>>(3)?,
+        ) {
+            (Some(environment), Some(base_url), Some(account)) => Destination {
+                environment,
+                base_url,
+                account,
+            }
+            .to_string(),
+            _ => "the live service".to_owned(),
+        };
+        Ok((count, place))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// header length (4 bytes, little endian) ‖ header JSON ‖ image bytes.

@@ -36,6 +36,23 @@ impl OutboxKey {
         Some(Self(Zeroizing::new(key)))
     }
 
+    /// HMAC-SHA256 under a key derived from this one for `purpose`, over `parts`
+    /// (each length-prefixed, so no two lists of parts give the same input).
+    pub fn mac(&self, purpose: &str, parts: &[&[u8]]) -> [u8; 32] {
+        use hmac::{Hmac, Mac};
+        type H = Hmac<sha2::Sha256>;
+        let mut derive = <H as Mac>::new_from_slice(&*self.0).expect("HMAC takes any key length");
+        derive.update(b"onboard-kiosk outbox ");
+        derive.update(purpose.as_bytes());
+        let subkey: Zeroizing<[u8; 32]> = Zeroizing::new(derive.finalize().into_bytes().into());
+        let mut mac = <H as Mac>::new_from_slice(&*subkey).expect("HMAC takes any key length");
+        for part in parts {
+            mac.update(&(part.len() as u64).to_le_bytes());
+            mac.update(part);
+        }
+        mac.finalize().into_bytes().into()
+    }
+
     fn cipher(&self) -> XChaCha20Poly1305 {
         XChaCha20Poly1305::new((&*self.0).into())
     }

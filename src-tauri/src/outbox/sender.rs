@@ -7,7 +7,7 @@ use zeroize::Zeroize;
 use crate::verification::models::DocMetadata;
 use crate::verification::{ApiError, Client};
 
-use super::{Entry, Outbox, OutboxError};
+use super::{Destination, Entry, Outbox, OutboxError};
 
 /// A session that reached the service: what the recent-applicants list keeps.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
@@ -38,14 +38,16 @@ enum Failed {
 impl From<OutboxError> for Failed {
     fn from(e: OutboxError) -> Self {
         match e {
-            OutboxError::Damaged(_) => Self::Entry(e.to_string()),
+            OutboxError::Damaged(_) | OutboxError::Altered(_) => Self::Entry(e.to_string()),
             other => Self::Outbox(other),
         }
     }
 }
 
+/// The message kept with the entry names the step and the kind of failure,
+/// never the service's own wording (which may repeat personal data).
 fn api(step: &str, e: ApiError) -> Failed {
-    let message = format!("{step} failed: {e}");
+    let message = format!("{step} failed: {}", e.without_details());
     if e.is_transient() {
         Failed::Transient(message)
     } else {
@@ -53,9 +55,11 @@ fn api(step: &str, e: ApiError) -> Failed {
     }
 }
 
-/// Sends every waiting session in the order they were queued. `on_sent` runs
-/// for each session the service took, before its data is deleted here (so it
-/// may run twice for one session after a crash, never zero times).
+/// Sends every waiting session in the order they were queued, each only to the
+/// service and account it was queued for (`client`'s must match; others are
+/// kept, with the mismatch named). `on_sent` runs for each session the service
+/// took, before its data is deleted here (so it may run twice for one session
+/// after a crash, never zero times).
 pub async fn drain(
     outbox: &Outbox,
     client: &Client,
@@ -66,9 +70,10 @@ pub async fn drain(
     let mut after = 0;
     let mut sent = 0;
     let mut error = None;
+    let target = outbox.destination(client.base_url(), client.app_token());
     while let Some(entry) = outbox.next_entry(after)? {
         after = entry.id;
-        match send(outbox, client, &entry).await {
+        match send(outbox, client, &entry, &target).await {
             Ok(done) => {
                 on_sent(&done);
                 outbox.finish(&entry)?;
@@ -97,7 +102,23 @@ pub async fn drain(
     })
 }
 
-async fn send(outbox: &Outbox, client: &Client, entry: &Entry) -> Result<Sent, Failed> {
+async fn send(
+    outbox: &Outbox,
+    client: &Client,
+    entry: &Entry,
+    target: &Destination,
+) -> Result<Sent, Failed> {
+    outbox.verify(entry)?;
+    match &entry.destination {
+        Some(queued_for) => {
+            if let Some(differs) = queued_for.mismatch(target) {
+                return Err(Failed::Entry(format!(
+                    "not sent: this session was queued for {queued_for}; this kiosk now sends to {target}. It differs in {differs}. Nothing was sent or deleted: send it with the credentials it was queued with"
+                )));
+            }
+        }
+        None => outbox.record_destination(entry, target)?,
+    }
     let applicant_id = match &entry.applicant_id {
         Some(id) => id.clone(),
         None => {

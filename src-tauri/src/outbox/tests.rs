@@ -66,11 +66,29 @@ fn session(n: u32) -> Submission {
 }
 
 fn queue(outbox: &Outbox, s: &Submission) {
+    queue_to(
+        outbox,
+        s,
+        outbox.destination("http://127.0.0.1:1", "sbx:unit"),
+    );
+}
+
+/// Queued for the service and account `client` sends to.
+fn queue_for(outbox: &Outbox, s: &Submission, client: &Client) {
+    queue_to(
+        outbox,
+        s,
+        outbox.destination(client.base_url(), client.app_token()),
+    );
+}
+
+fn queue_to(outbox: &Outbox, s: &Submission, destination: super::Destination) {
     outbox
         .enqueue(&QueuedSession {
             submission: s,
             applicant_id: None,
             image_ids: vec![None; s.images.len()],
+            destination,
         })
         .unwrap();
 }
@@ -191,6 +209,7 @@ fn a_session_goes_in_once_and_incomplete_sessions_are_refused() {
         submission: &s,
         applicant_id: None,
         image_ids: vec![None; 3],
+        destination: outbox.destination("http://127.0.0.1:1", "sbx:unit"),
     });
     assert!(
         matches!(again, Err(OutboxError::AlreadyQueued(_))),
@@ -202,6 +221,7 @@ fn a_session_goes_in_once_and_incomplete_sessions_are_refused() {
         submission: &no_back,
         applicant_id: None,
         image_ids: vec![None; 2],
+        destination: outbox.destination("http://127.0.0.1:1", "sbx:unit"),
     });
     assert!(
         matches!(refused, Err(OutboxError::Invalid(_))),
@@ -272,7 +292,7 @@ async fn draining_sends_each_session_once_in_order_and_deletes_it() {
     let outbox = Outbox::open(&path, &Keys::default(), 7).unwrap();
     let sessions: Vec<Submission> = (10..13).map(session).collect();
     for s in &sessions {
-        queue(&outbox, s);
+        queue_for(&outbox, s, &client);
     }
     let mut sent = Vec::new();
     let drained = drain(&outbox, &client, |s| sent.push(s.clone()))
@@ -320,7 +340,7 @@ async fn steps_whose_answer_was_lost_are_not_repeated_on_the_service() {
     let path = temp("lost");
     let outbox = Outbox::open(&path, &Keys::default(), 7).unwrap();
     let s = session(20);
-    queue(&outbox, &s);
+    queue_for(&outbox, &s, &client);
     // The applicant and the front were created, but the kiosk died before it
     // could note either: the service knows them, the outbox does not.
     let created = client
@@ -356,8 +376,8 @@ async fn an_unreachable_service_keeps_everything_and_says_why() {
     service.abort();
     let path = temp("offline");
     let outbox = Outbox::open(&path, &Keys::default(), 7).unwrap();
-    queue(&outbox, &session(30));
-    queue(&outbox, &session(31));
+    queue_for(&outbox, &session(30), &client);
+    queue_for(&outbox, &session(31), &client);
     let client = client.with_retry_policy(crate::verification::retry::RetryPolicy {
         max_attempts: 1,
         ..Default::default()
@@ -375,4 +395,104 @@ async fn an_unreachable_service_keeps_everything_and_says_why() {
         status.entries[1].attempts, 0,
         "sending stopped at the first"
     );
+}
+
+#[tokio::test]
+async fn a_session_is_sent_only_to_the_service_and_account_it_was_queued_for() {
+    let (service, client) = training().await;
+    let path = temp("bound");
+    let outbox = Outbox::open(&path, &Keys::default(), 7).unwrap();
+    queue_for(&outbox, &session(40), &client);
+    queue_for(&outbox, &session(41), &client);
+
+    // Another account at the same service: refused, named, nothing deleted.
+    let other = Client::new(
+        &service.base_url,
+        crate::credentials::ApiCredentials::new("sbx:another-account", "its-secret"),
+    )
+    .unwrap();
+    let drained = drain(&outbox, &other, |_| panic!("nothing is sent"))
+        .await
+        .unwrap();
+    assert_eq!((drained.sent, drained.remaining), (0, 2));
+    let error = drained.error.expect("the reason");
+    assert!(error.contains("the account"), "{error}");
+    assert!(!error.contains("the service ("), "{error}");
+    assert!(
+        !error.contains("another-account"),
+        "never the token: {error}"
+    );
+
+    // The same account at another service (a training stand-in, say): refused too.
+    let (elsewhere, _) = training().await;
+    let moved = Client::new(&elsewhere.base_url, service.credentials()).unwrap();
+    let drained = drain(&outbox, &moved, |_| panic!("nothing is sent"))
+        .await
+        .unwrap();
+    let error = drained.error.expect("the reason");
+    assert!(error.contains("the service ("), "{error}");
+    assert_eq!(elsewhere.stats().applicants, 0);
+    assert_eq!(service.stats().applicants, 0);
+    assert_eq!(outbox.status().unwrap().waiting, 2);
+
+    // The account it was queued for: sent, once each.
+    let drained = drain(&outbox, &client, |_| {}).await.unwrap();
+    assert_eq!((drained.sent, drained.remaining), (2, 0));
+    assert_eq!(service.stats().applicants, 2);
+}
+
+#[tokio::test]
+async fn an_edited_progress_row_is_refused_and_nothing_is_deleted() {
+    let (service, client) = training().await;
+    let path = temp("edited");
+    let keys = Keys::default();
+    let outbox = Outbox::open(&path, &keys, 7).unwrap();
+    queue_for(&outbox, &session(50), &client);
+    queue_for(&outbox, &session(51), &client);
+    queue_for(&outbox, &session(52), &client);
+    {
+        let raw = rusqlite::Connection::open(&path).unwrap();
+        let ids: Vec<i64> = raw
+            .prepare("SELECT id FROM entries ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        // Redirected to another applicant, and marked as if the check was requested.
+        raw.execute(
+            "UPDATE entries SET applicant_id = 'someone-elses-applicant' WHERE id = ?1",
+            [ids[0]],
+        )
+        .unwrap();
+        raw.execute(
+            "UPDATE entries SET check_requested = 1 WHERE id = ?1",
+            [ids[1]],
+        )
+        .unwrap();
+    }
+    let drained = drain(&outbox, &client, |_| {}).await.unwrap();
+    assert_eq!(
+        (drained.sent, drained.remaining),
+        (1, 2),
+        "only the untouched one"
+    );
+    let error = drained.error.expect("the reason");
+    assert!(error.contains("altered outside the kiosk"), "{error}");
+    assert_eq!(
+        service.stats().applicants,
+        1,
+        "nothing sent for the edited rows"
+    );
+    let status = Outbox::open(&path, &keys, 7).unwrap().status().unwrap();
+    assert_eq!(status.waiting, 2, "nothing deleted");
+    assert!(status.entries.iter().all(|e| e.attempts == 1));
+    // Clearing the authentication does not make an edited row pass either.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute("UPDATE entries SET progress_mac = NULL", [])
+        .unwrap();
+    let reopened = Outbox::open(&path, &keys, 7).unwrap();
+    let drained = drain(&reopened, &client, |_| {}).await.unwrap();
+    assert_eq!((drained.sent, drained.remaining), (0, 2));
 }

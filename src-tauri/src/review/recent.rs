@@ -31,6 +31,10 @@ pub struct RecentApplicant {
     pub reject_type: Option<String>,
     /// Approved earlier, rejected now: staff must act.
     pub turned_red: bool,
+    /// Approved at some point, whatever came after (pending, on hold, …):
+    /// a rejection after any approval is flagged.
+    #[serde(default)]
+    pub was_approved: bool,
 }
 
 /// Where the list is kept: `KIOSK_DATA_DIR`, else the platform's per-user data folder.
@@ -67,12 +71,7 @@ impl RecentStore {
 
     fn save(&self, entries: &[RecentApplicant]) {
         let write = || -> std::io::Result<()> {
-            if let Some(dir) = self.path.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            let tmp = self.path.with_extension("json.tmp");
-            std::fs::write(&tmp, serde_json::to_vec_pretty(entries)?)?;
-            std::fs::rename(&tmp, &self.path)
+            crate::config::write_private(&self.path, &serde_json::to_vec_pretty(entries)?)
         };
         if let Err(e) = write() {
             tracing::warn!("the recent-applicants list could not be saved: {e}");
@@ -104,6 +103,7 @@ impl RecentStore {
                 answer: None,
                 reject_type: None,
                 turned_red: false,
+                was_approved: false,
             },
         };
         entry.updated_at = now();
@@ -127,9 +127,12 @@ impl RecentStore {
         if entry.status == status && entry.answer == answer && entry.reject_type == reject_type {
             return None;
         }
-        let was_green = entry.answer.as_deref() == Some("GREEN");
+        let was_green = entry.was_approved || entry.answer.as_deref() == Some("GREEN");
         if was_green && result.review_answer == Some(ReviewAnswer::Red) {
             entry.turned_red = true;
+        }
+        if result.review_answer == Some(ReviewAnswer::Green) {
+            entry.was_approved = true;
         }
         entry.status = status;
         entry.answer = answer;
@@ -138,6 +141,11 @@ impl RecentStore {
         let changed = entry.clone();
         self.save(&entries);
         Some(changed)
+    }
+
+    /// Whether the list holds this applicant.
+    pub fn contains(&self, applicant_id: &str) -> bool {
+        self.lock().iter().any(|e| e.applicant_id == applicant_id)
     }
 
     /// Applicants whose outcome can still change: everything but a final rejection.
@@ -190,6 +198,39 @@ mod tests {
             text.contains("kiosk-ext-1") && !text.contains("@"),
             "ids only"
         );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_rejection_after_an_approval_is_flagged_across_states_without_a_result() {
+        let dir = std::env::temp_dir().join(format!("kiosk-recent-hold-{}", std::process::id()));
+        let path = dir.join("recent.json");
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = RecentStore::open(&path);
+        store.record("app-2", "kiosk-ext-2");
+        let green =
+            state(r#"{"reviewStatus":"completed","reviewResult":{"reviewAnswer":"GREEN"}}"#);
+        store.update("app-2", &green).unwrap();
+        store
+            .update("app-2", &state(r#"{"reviewStatus":"pending"}"#))
+            .unwrap();
+        // Across a restart, while the review has no result.
+        let store = RecentStore::open(&path);
+        let held = store
+            .update("app-2", &state(r#"{"reviewStatus":"onHold"}"#))
+            .unwrap();
+        assert_eq!((held.answer, held.turned_red), (None, false));
+        let red = state(
+            r#"{"reviewStatus":"completed","reviewResult":{"reviewAnswer":"RED","reviewRejectType":"FINAL"}}"#,
+        );
+        assert!(store.update("app-2", &red).unwrap().turned_red);
+        // A retry rejection followed by an approval is not a later rejection.
+        store.record("app-3", "kiosk-ext-3");
+        let retry = state(
+            r#"{"reviewStatus":"completed","reviewResult":{"reviewAnswer":"RED","reviewRejectType":"RETRY"}}"#,
+        );
+        assert!(!store.update("app-3", &retry).unwrap().turned_red);
+        assert!(!store.update("app-3", &green).unwrap().turned_red);
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -114,6 +114,7 @@ impl Field {
         &self,
         submission: &Submission,
         applicant_id: Option<String>,
+        client: &Client,
     ) -> Result<u32, KioskError> {
         let outbox = self.outbox.as_ref().ok_or_else(|| {
             KioskError::Service(
@@ -127,6 +128,7 @@ impl Field {
                 submission,
                 applicant_id,
                 image_ids: vec![None; submission.images.len()],
+                destination: outbox.destination(client.base_url(), client.app_token()),
             })
             .map_err(|e| KioskError::Service(format!("the session could not be kept: {e}")))?;
         Ok(outbox.status().map(|s| s.waiting).unwrap_or(1))
@@ -194,7 +196,7 @@ impl Kiosk {
         let Some(sender) = self.sender() else {
             return;
         };
-        tokio::spawn(async move {
+        self.own(tokio::spawn(async move {
             loop {
                 let waiting = sender.outbox.status().map(|s| s.waiting).unwrap_or(0);
                 if waiting > 0 {
@@ -204,6 +206,6 @@ impl Kiosk {
                 }
                 tokio::time::sleep(every).await;
             }
-        });
+        }));
     }
 }

@@ -334,6 +334,10 @@ pub enum KioskEvent {
     Outbox {
         outbox: OutboxView,
     },
+    /// The kiosk went out of service, or came back.
+    Availability {
+        in_service: bool,
+    },
 }
 
 pub type EventSink = Arc<dyn Fn(KioskEvent) + Send + Sync>;
@@ -353,11 +357,16 @@ pub enum KioskError {
     Service(String),
     #[error("the verification service cannot be reached: {0}")]
     Unreachable(String),
+    /// The service refused the credentials or the clock: the kiosk goes out of service.
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl From<ApiError> for KioskError {
     fn from(e: ApiError) -> Self {
-        if e.is_transient() {
+        if e.is_refusal() {
+            Self::Refused(e.to_string())
+        } else if e.is_transient() {
             Self::Unreachable(e.to_string())
         } else {
             Self::Service(e.to_string())
@@ -371,6 +380,9 @@ impl From<SubmitError> for KioskError {
             SubmitError::Invalid(m) => Self::Invalid(m),
             SubmitError::Api { source, .. } if source.is_transient() => {
                 Self::Unreachable(source.to_string())
+            }
+            SubmitError::Api { source, .. } if source.is_refusal() => {
+                Self::Refused(source.to_string())
             }
             other => Self::Service(other.to_string()),
         }
@@ -520,6 +532,17 @@ pub struct Kiosk {
     /// The steps of the level, from the last applicant created online: what an
     /// offline session asks for.
     known_steps: Mutex<Option<Vec<DocSetType>>>,
+    /// Background work (review polling, webhooks, the outbox sender): stopped
+    /// when the kiosk is dropped (out of service, or the end).
+    tasks: Mutex<Vec<tokio::task::AbortHandle>>,
+}
+
+impl Drop for Kiosk {
+    fn drop(&mut self) {
+        for task in lock(&self.tasks).drain(..) {
+            task.abort();
+        }
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -551,7 +574,21 @@ impl Kiosk {
             recent,
             field: Field::default(),
             known_steps: Mutex::default(),
+            tasks: Mutex::default(),
         }
+    }
+
+    /// Keeps `task` running while this kiosk lives.
+    pub(super) fn own(&self, task: tokio::task::JoinHandle<()>) {
+        lock(&self.tasks).push(task.abort_handle());
+    }
+
+    pub fn profile(&self) -> Profile {
+        self.options.profile
+    }
+
+    pub fn is_training(&self) -> bool {
+        self.training.is_some()
     }
 
     /// Gives the kiosk an outbox for sessions that cannot be sent at once (or why it has none).
@@ -601,7 +638,7 @@ impl Kiosk {
         let client = self.client.clone();
         let recent = self.recent.clone();
         let events = self.events.clone();
-        tokio::spawn(async move {
+        self.own(tokio::spawn(async move {
             loop {
                 tokio::time::sleep(every).await;
                 for id in recent.still_open() {
@@ -610,25 +647,32 @@ impl Kiosk {
                     }
                 }
             }
-        });
+        }));
     }
 
     /// Takes verified webhook deliveries (see [`crate::review::webhook`]) into the status stream.
+    ///
+    /// A delivery only says that something changed: the recent list takes the
+    /// status from a signed read of the service, so a replayed or reordered
+    /// delivery can never set an old status.
     pub fn feed_webhooks(&self, mut deliveries: mpsc::UnboundedReceiver<WebhookEvent>) {
         let updates = self.webhook_updates.clone();
         let recent = self.recent.clone();
         let events = self.events.clone();
-        tokio::spawn(async move {
+        let client = self.client.clone();
+        self.own(tokio::spawn(async move {
             while let Some(e) = deliveries.recv().await {
-                let state = ReviewState {
-                    review_status: e.review_status.clone(),
-                    review_result: e.review_result.clone(),
-                    ..Default::default()
-                };
-                Self::apply_recent(&recent, &events, &e.applicant_id, &state);
+                if recent.contains(&e.applicant_id) {
+                    match client.review_status(&e.applicant_id).await {
+                        Ok(state) => Self::apply_recent(&recent, &events, &e.applicant_id, &state),
+                        Err(err) => tracing::warn!(
+                            "a webhook announced a change that could not be read: {err}"
+                        ),
+                    }
+                }
                 let _ = updates.send(e);
             }
-        });
+        }));
     }
 
     /// The training service's credentials (tests and `kioskctl` use them to look inside).
@@ -646,6 +690,12 @@ impl Kiosk {
             .training
             .as_ref()
             .ok_or_else(|| KioskError::Invalid("only in training mode".into()))?;
+        // A customer alone at the kiosk never chooses a review's outcome.
+        if self.options.profile == Profile::SelfService {
+            return Err(KioskError::Invalid(
+                "the outcome is chosen by staff, not at a self-service kiosk".into(),
+            ));
+        }
         *lock(&self.scenario) = scenario;
         if let Some(s) = lock(&self.session).as_ref() {
             training.set_scenario(&s.external_user_id, scenario);
@@ -1136,10 +1186,11 @@ impl Kiosk {
         let queue_now = retry.is_none()
             && self.field.has_outbox()
             && (self.options.queue_first || self.field.recently_offline());
-        let keep = |submission: &Submission, applicant: Option<String>| match self
-            .field
-            .keep(submission, applicant)
-        {
+        let keep = |submission: &Submission, applicant: Option<String>| match self.field.keep(
+            submission,
+            applicant,
+            &self.client,
+        ) {
             Ok(waiting) => Kept::Queued(waiting),
             Err(e) => Kept::Failed(e),
         };
@@ -1373,6 +1424,10 @@ impl Kiosk {
                 c.jpeg.zeroize();
             }
             s.details.wipe();
+            // The training stand-in keeps the ids and the review, nothing of the person.
+            if let Some(t) = &self.training {
+                t.forget_personal_data(&s.external_user_id);
+            }
             tracing::info!("session wiped");
         }
         self.generation

@@ -1,12 +1,13 @@
-//! Putting the kiosk together at start: live with stored credentials, or
-//! training mode with its local service, and the camera to use.
+//! Putting the kiosk together: live with its credentials (or out of service,
+//! with the reason), or training with its local service, and the camera.
 
 use std::sync::Arc;
 
+use crate::admin::ConnectionCheck;
 use crate::capture::webcam::Webcam;
 use crate::capture::{Camera, SampleCamera};
 use crate::config::{CameraChoice, Profile, Settings};
-use crate::credentials::{ApiCredentials, Environment, Item, Keychain, Sensitive};
+use crate::credentials::{ApiCredentials, Environment, Item, Keychain, KeychainError, Sensitive};
 use crate::outbox::Outbox;
 use crate::review::recent::{self, RecentStore};
 use crate::review::webhook::WebhookReceiver;
@@ -14,11 +15,11 @@ use crate::training::{TrainingConfig, TrainingService};
 use crate::verification::Client;
 
 use super::kiosk::{CameraSource, EventSink, Kiosk, KioskOptions};
+use super::service::{OutOfService, OutOfServiceCause};
 
 pub struct Started {
-    pub kiosk: Kiosk,
-    pub live: bool,
-    /// Why the kiosk trains although someone may have expected it live.
+    pub kiosk: Arc<Kiosk>,
+    /// Something staff should know about how the kiosk started (webhooks off, …).
     pub notice: Option<String>,
     /// Listening while kept; dropping it stops the receiver.
     pub webhooks: Option<WebhookReceiver>,
@@ -57,16 +58,177 @@ pub async fn start_webhooks(
         .map_err(|e| format!("cannot listen on {addr}: {e}"))
 }
 
-/// Credentials from `KIOSK_APP_TOKEN`/`KIOSK_SECRET_KEY`, else from the keychain.
-/// `Err` carries a plain-words reason the keychain could not be read.
-fn credentials() -> Result<Option<ApiCredentials>, String> {
+/// Credentials from `KIOSK_APP_TOKEN`/`KIOSK_SECRET_KEY`, else from the keychain;
+/// a live kiosk without them is out of service, with the reason.
+fn credentials() -> Result<ApiCredentials, OutOfService> {
     if let Some(c) = ApiCredentials::from_env() {
-        return Ok(Some(c));
+        return Ok(c);
     }
-    let env = Environment::configured().map_err(|e| e.to_string())?;
-    Keychain::new(env)
-        .api_credentials()
-        .map_err(|e| e.to_string())
+    let env = Environment::configured().map_err(keychain_problem)?;
+    match Keychain::new(env).api_credentials() {
+        Ok(Some(c)) => {
+            let token_env = Environment::of_token(&c.app_token);
+            if token_env != env {
+                return Err(OutOfService::new(
+                    OutOfServiceCause::WrongEnvironment,
+                    format!(
+                        "the stored app token is for {}, but this kiosk is set up for {} (KIOSK_ENVIRONMENT)",
+                        token_env.as_str(),
+                        env.as_str()
+                    ),
+                ));
+            }
+            Ok(c)
+        }
+        Ok(None) => Err(OutOfService::new(
+            OutOfServiceCause::NoCredentials,
+            format!(
+                "no app token and secret key are stored for the {} environment",
+                env.as_str()
+            ),
+        )),
+        Err(e) => Err(keychain_problem(e)),
+    }
+}
+
+fn keychain_problem(e: KeychainError) -> OutOfService {
+    let cause = match &e {
+        KeychainError::Locked { .. } => OutOfServiceCause::KeychainLocked,
+        KeychainError::Refused(_) => OutOfServiceCause::Misconfigured,
+        _ => OutOfServiceCause::KeychainUnavailable,
+    };
+    OutOfService::new(cause, e.to_string())
+}
+
+/// How long the start waits for the connection check; a service that does not
+/// answer in time is treated as unreachable (the kiosk serves; sessions wait
+/// in the outbox where there is one).
+const START_CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A live kiosk: credentials, one signed harmless call, then the kiosk. Any
+/// refusal is out of service; a service that cannot be reached is not.
+pub async fn start_live(settings: &Settings, events: EventSink) -> Result<Started, OutOfService> {
+    let creds = tokio::task::spawn_blocking(credentials)
+        .await
+        .map_err(|e| OutOfService::new(OutOfServiceCause::KeychainUnavailable, e.to_string()))??;
+    let client = Client::new(&settings.api_url, creds.clone())
+        .map_err(|e| OutOfService::new(OutOfServiceCause::Misconfigured, e.to_string()))?;
+    let environment = Environment::of_token(&creds.app_token);
+    let check = tokio::time::timeout(
+        START_CHECK_TIMEOUT,
+        crate::admin::check_connection(&settings.api_url, creds, environment),
+    )
+    .await;
+    match check {
+        Ok(ConnectionCheck::BadCredentials { message }) => {
+            return Err(OutOfService::new(
+                OutOfServiceCause::CredentialsRefused,
+                message,
+            ))
+        }
+        Ok(ConnectionCheck::ClockSkew { message, .. }) => {
+            return Err(OutOfService::new(OutOfServiceCause::ClockRefused, message))
+        }
+        Ok(ConnectionCheck::WrongEnvironment { message }) => {
+            return Err(OutOfService::new(
+                OutOfServiceCause::WrongEnvironment,
+                message,
+            ))
+        }
+        Ok(ConnectionCheck::Ok { .. }) => {
+            tracing::info!("the verification service accepted the credentials")
+        }
+        Ok(other) => {
+            tracing::warn!("the verification service could not be checked at start: {other:?}")
+        }
+        Err(_) => tracing::warn!("the verification service did not answer the check at start"),
+    }
+    let camera = CameraSource::Device(Arc::new(Webcam));
+    let kiosk = Kiosk::new(
+        client,
+        None,
+        camera,
+        options(settings),
+        events,
+        recent_store(),
+    )
+    .with_outbox(open_outbox(settings).await);
+    Ok(finish(settings, kiosk, true).await)
+}
+
+/// A training kiosk: the local stand-in for the service, the sample camera
+/// unless a webcam is connected, and no outbox (what waits there belongs to
+/// the live service and is never sent from training).
+pub async fn start_training(settings: &Settings, events: EventSink) -> Result<Started, String> {
+    let svc = TrainingService::start(
+        "127.0.0.1:0".parse().expect("loopback address"),
+        TrainingConfig::default(),
+    )
+    .await
+    .map_err(|e| format!("the training service could not start: {e}"))?;
+    let client = Client::new(&svc.base_url, svc.credentials()).map_err(|e| e.to_string())?;
+    let camera = match settings.camera {
+        CameraChoice::Sample => CameraSource::Sample(SampleCamera::default()),
+        CameraChoice::Webcam => CameraSource::Device(Arc::new(Webcam)),
+        CameraChoice::Auto => {
+            let has_webcam =
+                tokio::task::spawn_blocking(|| Webcam.devices().is_ok_and(|d| !d.is_empty()))
+                    .await
+                    .unwrap_or(false);
+            if has_webcam {
+                CameraSource::Device(Arc::new(Webcam))
+            } else {
+                CameraSource::Sample(SampleCamera::default())
+            }
+        }
+    };
+    let mut kiosk = Kiosk::new(
+        client,
+        Some(svc),
+        camera,
+        options(settings),
+        events,
+        recent_store(),
+    );
+    if let Some(waiting) = live_sessions_waiting() {
+        kiosk = kiosk.with_outbox(Err(waiting));
+    }
+    Ok(finish(settings, kiosk, false).await)
+}
+
+/// What a training kiosk tells staff about the outbox: live sessions that
+/// wait there (never sent from training), if any.
+fn live_sessions_waiting() -> Option<String> {
+    match crate::outbox::waiting_for(&crate::outbox::default_path()) {
+        Ok(groups) if !groups.is_empty() => {
+            let listed: Vec<String> = groups
+                .iter()
+                .map(|(n, to)| format!("{n} for {to}"))
+                .collect();
+            Some(format!(
+                "sessions from live mode wait in the outbox ({}). A training kiosk never sends them: they wait, unchanged, until the kiosk is live again with that account",
+                listed.join("; ")
+            ))
+        }
+        Ok(_) => None,
+        Err(e) => Some(format!("the outbox cannot be read: {e}")),
+    }
+}
+
+fn options(settings: &Settings) -> KioskOptions {
+    KioskOptions {
+        profile: settings.profile,
+        level_name: settings.level_name.clone(),
+        resolution: settings
+            .camera_resolution
+            .map(|(w, h)| crate::capture::Resolution::new(w, h)),
+        queue_first: settings.queue_first && settings.profile == Profile::Field,
+        ..Default::default()
+    }
+}
+
+fn recent_store() -> Arc<RecentStore> {
+    Arc::new(RecentStore::open(&recent::default_path()))
 }
 
 /// Staffed kiosks keep sessions for later when the service cannot be reached.
@@ -87,64 +249,8 @@ async fn open_outbox(settings: &Settings) -> Result<Outbox, String> {
     .map_err(|e| e.to_string())?
 }
 
-pub async fn start(settings: &Settings, events: EventSink) -> Result<Started, String> {
-    let found = tokio::task::spawn_blocking(credentials)
-        .await
-        .map_err(|e| e.to_string())?;
-    let (creds, notice) = match found {
-        Ok(c) => (c, None),
-        Err(reason) => (
-            None,
-            Some(format!(
-                "Training mode: the stored credentials could not be read ({reason})."
-            )),
-        ),
-    };
-    let (client, training) = match creds {
-        Some(c) => (
-            Client::new(&settings.api_url, c).map_err(|e| e.to_string())?,
-            None,
-        ),
-        None => {
-            let svc = TrainingService::start(
-                "127.0.0.1:0".parse().expect("loopback address"),
-                TrainingConfig::default(),
-            )
-            .await
-            .map_err(|e| format!("the training service could not start: {e}"))?;
-            let client =
-                Client::new(&svc.base_url, svc.credentials()).map_err(|e| e.to_string())?;
-            (client, Some(svc))
-        }
-    };
-    let live = training.is_none();
-    let camera = match settings.camera {
-        CameraChoice::Sample => CameraSource::Sample(SampleCamera::default()),
-        CameraChoice::Webcam => CameraSource::Device(Arc::new(Webcam)),
-        CameraChoice::Auto => {
-            let has_webcam =
-                tokio::task::spawn_blocking(|| Webcam.devices().is_ok_and(|d| !d.is_empty()))
-                    .await
-                    .unwrap_or(false);
-            if has_webcam || live {
-                CameraSource::Device(Arc::new(Webcam))
-            } else {
-                CameraSource::Sample(SampleCamera::default())
-            }
-        }
-    };
-    let options = KioskOptions {
-        profile: settings.profile,
-        level_name: settings.level_name.clone(),
-        resolution: settings
-            .camera_resolution
-            .map(|(w, h)| crate::capture::Resolution::new(w, h)),
-        queue_first: settings.queue_first && settings.profile == Profile::Field,
-        ..Default::default()
-    };
-    let recent = Arc::new(RecentStore::open(&recent::default_path()));
-    let kiosk = Kiosk::new(client, training, camera, options, events, recent)
-        .with_outbox(open_outbox(settings).await);
+/// The background work every kiosk runs, and the webhooks where configured.
+async fn finish(settings: &Settings, kiosk: Kiosk, live: bool) -> Started {
     kiosk.keep_outbox_sending(std::time::Duration::from_secs(30));
     // A later rejection of an approved applicant must reach staff; training decides in seconds.
     kiosk.keep_recent_current(if live {
@@ -152,7 +258,7 @@ pub async fn start(settings: &Settings, events: EventSink) -> Result<Started, St
     } else {
         std::time::Duration::from_secs(5)
     });
-    let mut notice = notice;
+    let mut notice = None;
     let mut webhooks = None;
     if let Some(addr) = settings.webhook_listen {
         match start_webhooks(addr).await {
@@ -167,10 +273,9 @@ pub async fn start(settings: &Settings, events: EventSink) -> Result<Started, St
             }
         }
     }
-    Ok(Started {
-        kiosk,
-        live,
+    Started {
+        kiosk: Arc::new(kiosk),
         notice,
         webhooks,
-    })
+    }
 }

@@ -8,6 +8,7 @@ use tauri::State;
 
 use crate::capture::live::LiveStats;
 use crate::capture::Impairment;
+use crate::config::OperatingMode;
 use crate::config::{Profile, Settings};
 use crate::outbox::Drained;
 use crate::review::recent::RecentApplicant;
@@ -16,31 +17,19 @@ use crate::session::kiosk::{
     ApplicantDetails, CameraStarted, CameraView, CaptureView, DocumentChoice, Kiosk, SessionView,
     Slot,
 };
+use crate::session::service::{OutOfService, Service};
 use crate::training::Scenario;
 
-use super::{ErrorCode, IpcError};
+use super::IpcError;
 use crate::admin::{Admin, AdminGate, AdminStatus, ConnectionCheck};
 use crate::credentials::Sensitive;
 
-/// Whether the kiosk talks to the real verification service or trains locally.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
-#[serde(rename_all = "snake_case")]
-pub enum Mode {
-    /// A local stand-in for the verification service; nothing leaves the machine.
-    Training,
-    Live,
-}
-
 pub struct KioskState {
-    pub mode: Mode,
-    /// The admin area; `Err` says why it is unavailable (e.g. an invalid KIOSK_ENVIRONMENT).
-    pub admin: Result<Arc<Admin>, String>,
+    /// The admin area (always there: also a kiosk out of service has one).
+    pub admin: Arc<Admin>,
     pub settings: Settings,
-    pub kiosk: Arc<Kiosk>,
-    /// Why the kiosk is in training mode, when it could not read its credentials.
-    pub notice: Option<String>,
-    /// The webhook receiver, listening while the kiosk runs (when configured).
-    pub _webhooks: Option<crate::review::webhook::WebhookReceiver>,
+    /// In service with its kiosk, or out of service with the reason.
+    pub service: Arc<Service>,
     /// Set when staff quit through the admin area: the window may close.
     pub quitting: std::sync::atomic::AtomicBool,
 }
@@ -48,6 +37,20 @@ pub struct KioskState {
 impl KioskState {
     pub fn quitting(&self) -> bool {
         self.quitting.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The kiosk, or the out-of-service error the UI shows.
+    pub fn kiosk(&self) -> Res<Arc<Kiosk>> {
+        self.service.kiosk().map_err(IpcError::from)
+    }
+
+    /// Staff-only actions are refused in Rust, not only hidden: a customer at
+    /// a self-service kiosk who reached the web view's IPC gets nothing.
+    async fn staff_only(&self) -> Res<()> {
+        if self.settings.profile == Profile::SelfService {
+            self.admin.ensure_open().await?;
+        }
+        Ok(())
     }
 }
 
@@ -58,10 +61,14 @@ type Res<T> = Result<T, IpcError>;
 pub struct AppStatus {
     pub product: String,
     pub version: String,
-    pub mode: Mode,
+    pub mode: OperatingMode,
     pub profile: Profile,
     pub idle_timeout_secs: u32,
     pub notice: Option<String>,
+    /// A live kiosk that cannot verify: why (customers see only that it is unavailable).
+    pub out_of_service: Option<OutOfService>,
+    /// The sample camera (training) rather than a real one.
+    pub sample_camera: bool,
     /// Training mode: the outcomes staff can choose for the next review.
     pub training_outcomes: Vec<Scenario>,
     pub sample_impairments: Vec<Impairment>,
@@ -70,25 +77,44 @@ pub struct AppStatus {
 #[tauri::command]
 #[specta::specta]
 pub async fn app_status(state: State<'_, KioskState>) -> Res<AppStatus> {
-    let training = state.mode == Mode::Training;
-    Ok(AppStatus {
+    Ok(app_status_of(&state))
+}
+
+fn app_status_of(state: &KioskState) -> AppStatus {
+    let kiosk = state.service.kiosk().ok();
+    let sample_camera = kiosk.as_ref().is_some_and(|k| k.has_sample_camera());
+    // The outcome picker is for staff: never at a self-service kiosk.
+    let staff_training = kiosk
+        .as_ref()
+        .is_some_and(|k| k.is_training() && k.profile() != Profile::SelfService);
+    AppStatus {
         product: "Onboard Kiosk".to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
-        mode: state.mode,
+        mode: state.service.mode(),
         profile: state.settings.profile,
         idle_timeout_secs: state.settings.idle_timeout_secs,
-        notice: state.notice.clone(),
-        training_outcomes: if training {
+        notice: state.service.notice(),
+        out_of_service: state.service.out_of_service(),
+        sample_camera,
+        training_outcomes: if staff_training {
             Scenario::ALL.to_vec()
         } else {
             Vec::new()
         },
-        sample_impairments: if state.kiosk.has_sample_camera() {
+        sample_impairments: if sample_camera {
             Impairment::ALL.to_vec()
         } else {
             Vec::new()
         },
-    })
+    }
+}
+
+/// An out-of-service kiosk checks again now (the *Try again* button).
+#[tauri::command]
+#[specta::specta]
+pub async fn try_again(state: State<'_, KioskState>) -> Res<AppStatus> {
+    let _ = state.service.try_again().await;
+    Ok(app_status_of(&state))
 }
 
 #[tauri::command]
@@ -97,7 +123,9 @@ pub async fn start_session(
     state: State<'_, KioskState>,
     details: ApplicantDetails,
 ) -> Res<SessionView> {
-    Ok(state.kiosk.start_session(details).await?)
+    Ok(state
+        .service
+        .note(state.kiosk()?.start_session(details).await)?)
 }
 
 #[tauri::command]
@@ -106,38 +134,40 @@ pub async fn choose_document(
     state: State<'_, KioskState>,
     choice: DocumentChoice,
 ) -> Res<SessionView> {
-    Ok(state.kiosk.choose_document(choice)?)
+    Ok(state.kiosk()?.choose_document(choice)?)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn start_camera(state: State<'_, KioskState>, slot: Slot) -> Res<CameraStarted> {
-    Ok(state.kiosk.start_camera(slot)?)
+    Ok(state.kiosk()?.start_camera(slot)?)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn stop_camera(state: State<'_, KioskState>, run: u32) -> Res<()> {
-    state.kiosk.stop_camera_run(run);
+    if let Ok(kiosk) = state.service.kiosk() {
+        kiosk.stop_camera_run(run);
+    }
     Ok(())
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn camera_stats(state: State<'_, KioskState>) -> Res<Option<LiveStats>> {
-    Ok(state.kiosk.camera_stats())
+    Ok(state.service.kiosk().ok().and_then(|k| k.camera_stats()))
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn cameras(state: State<'_, KioskState>) -> Res<Vec<CameraView>> {
-    Ok(state.kiosk.cameras()?)
+    Ok(state.kiosk()?.cameras()?)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn choose_camera(state: State<'_, KioskState>, id: String) -> Res<()> {
-    Ok(state.kiosk.choose_camera(&id)?)
+    Ok(state.kiosk()?.choose_camera(&id)?)
 }
 
 /// A photo from a file instead of the camera (staff profiles).
@@ -148,13 +178,13 @@ pub async fn import_photo(
     slot: Slot,
     bytes: Vec<u8>,
 ) -> Res<CaptureView> {
-    Ok(state.kiosk.import_photo(slot, &bytes)?)
+    Ok(state.kiosk()?.import_photo(slot, &bytes)?)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn take_photo(state: State<'_, KioskState>, slot: Slot) -> Res<CaptureView> {
-    Ok(state.kiosk.take_photo(slot)?)
+    Ok(state.kiosk()?.take_photo(slot)?)
 }
 
 #[tauri::command]
@@ -164,19 +194,19 @@ pub async fn accept_photo(
     slot: Slot,
     override_problems: bool,
 ) -> Res<SessionView> {
-    Ok(state.kiosk.accept_photo(slot, override_problems)?)
+    Ok(state.kiosk()?.accept_photo(slot, override_problems)?)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn retake(state: State<'_, KioskState>, slot: Slot) -> Res<SessionView> {
-    Ok(state.kiosk.retake(slot)?)
+    Ok(state.kiosk()?.retake(slot)?)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn submit(state: State<'_, KioskState>) -> Res<SessionView> {
-    Ok(state.kiosk.submit().await?)
+    Ok(state.service.note(state.kiosk()?.submit().await)?)
 }
 
 #[tauri::command]
@@ -185,26 +215,31 @@ pub async fn correct_details(
     state: State<'_, KioskState>,
     details: ApplicantDetails,
 ) -> Res<SessionView> {
-    Ok(state.kiosk.correct_details(details).await?)
+    state.staff_only().await?;
+    Ok(state
+        .service
+        .note(state.kiosk()?.correct_details(details).await)?)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn current_session(state: State<'_, KioskState>) -> Res<Option<SessionView>> {
-    Ok(state.kiosk.session())
+    Ok(state.service.kiosk().ok().and_then(|k| k.session()))
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn end_session(state: State<'_, KioskState>) -> Res<()> {
-    state.kiosk.end_session();
+    if let Ok(kiosk) = state.service.kiosk() {
+        kiosk.end_session();
+    }
     Ok(())
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn set_training_outcome(state: State<'_, KioskState>, outcome: Scenario) -> Res<()> {
-    Ok(state.kiosk.set_training_outcome(outcome)?)
+    Ok(state.kiosk()?.set_training_outcome(outcome)?)
 }
 
 #[tauri::command]
@@ -213,35 +248,35 @@ pub async fn set_sample_impairment(
     state: State<'_, KioskState>,
     impairment: Impairment,
 ) -> Res<()> {
-    Ok(state.kiosk.set_sample_impairment(impairment)?)
+    Ok(state.kiosk()?.set_sample_impairment(impairment)?)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn recent_applicants(state: State<'_, KioskState>) -> Res<Vec<RecentApplicant>> {
-    Ok(state.kiosk.recent_applicants())
+    state.staff_only().await?;
+    Ok(state.kiosk()?.recent_applicants())
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn outbox_status(state: State<'_, KioskState>) -> Res<OutboxView> {
-    Ok(state.kiosk.outbox())
+    state.staff_only().await?;
+    Ok(state.kiosk()?.outbox())
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn send_outbox(state: State<'_, KioskState>) -> Res<Drained> {
-    Ok(state.kiosk.send_outbox().await?)
+    state.staff_only().await?;
+    Ok(state.kiosk()?.send_outbox().await?)
 }
 
 // ----- admin area: secrets only come in; what goes out is masked -----
 
 impl KioskState {
     fn admin(&self) -> Res<&Arc<Admin>> {
-        self.admin.as_ref().map_err(|reason| IpcError {
-            code: ErrorCode::Keychain,
-            message: format!("the admin area is unavailable: {reason}"),
-        })
+        Ok(&self.admin)
     }
 }
 
@@ -327,6 +362,15 @@ pub async fn admin_save_settings(
     Ok(admin.status().await?)
 }
 
+/// Training or live from the next start (staff only; training says what it means in the UI).
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_set_mode(state: State<'_, KioskState>, mode: OperatingMode) -> Res<AdminStatus> {
+    let admin = state.admin()?;
+    admin.set_mode(mode).await?;
+    Ok(admin.status().await?)
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn admin_verify_connection(state: State<'_, KioskState>) -> Res<ConnectionCheck> {
@@ -338,7 +382,9 @@ pub async fn admin_verify_connection(state: State<'_, KioskState>) -> Res<Connec
 #[specta::specta]
 pub async fn restart_kiosk(app: tauri::AppHandle, state: State<'_, KioskState>) -> Res<()> {
     state.admin()?.ensure_open().await?;
-    state.kiosk.end_session();
+    if let Ok(kiosk) = state.service.kiosk() {
+        kiosk.end_session();
+    }
     app.restart()
 }
 
@@ -347,7 +393,9 @@ pub async fn restart_kiosk(app: tauri::AppHandle, state: State<'_, KioskState>) 
 #[specta::specta]
 pub async fn quit_kiosk(app: tauri::AppHandle, state: State<'_, KioskState>) -> Res<()> {
     state.admin()?.ensure_open().await?;
-    state.kiosk.end_session();
+    if let Ok(kiosk) = state.service.kiosk() {
+        kiosk.end_session();
+    }
     state
         .quitting
         .store(true, std::sync::atomic::Ordering::SeqCst);

@@ -28,6 +28,8 @@ pub enum ErrorCode {
     LockedOut,
     /// The system keychain is locked or missing; the message says how to fix it.
     Keychain,
+    /// A live kiosk that cannot verify: customers are asked to fetch staff.
+    OutOfService,
 }
 
 /// `{code, message}`: the message is for people, the code for the UI's logic.
@@ -50,6 +52,7 @@ impl From<KioskError> for IpcError {
             KioskError::Rejected(_) => ErrorCode::Rejected,
             KioskError::Service(_) => ErrorCode::Service,
             KioskError::Unreachable(_) => ErrorCode::Unreachable,
+            KioskError::Refused(_) => ErrorCode::OutOfService,
         };
         Self {
             code,
@@ -73,6 +76,15 @@ impl From<crate::admin::AdminError> for IpcError {
         Self {
             code,
             message: e.to_string(),
+        }
+    }
+}
+
+impl From<crate::session::service::OutOfService> for IpcError {
+    fn from(e: crate::session::service::OutOfService) -> Self {
+        Self {
+            code: ErrorCode::OutOfService,
+            message: e.detail,
         }
     }
 }

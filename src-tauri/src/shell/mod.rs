@@ -17,9 +17,9 @@ use tauri_specta::Event;
 
 use crate::config::Settings;
 use crate::session::kiosk::{EventSink, KioskEvent};
-use crate::session::startup;
+use crate::session::service::Service;
 
-use commands::{KioskState, Mode};
+use commands::KioskState;
 pub use error::{ErrorCode, IpcError};
 
 /// Everything the kiosk tells the screen without being asked.
@@ -32,6 +32,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(tauri_specta::collect_commands![
             commands::app_status,
+            commands::try_again,
             commands::start_session,
             commands::choose_document,
             commands::start_camera,
@@ -61,6 +62,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::admin_clear_credentials,
             commands::admin_set_pin,
             commands::admin_save_settings,
+            commands::admin_set_mode,
             commands::admin_verify_connection,
             commands::restart_kiosk,
             commands::quit_kiosk,
@@ -77,8 +79,9 @@ pub fn bindings_language() -> specta_typescript::Typescript {
 /// Opens the kiosk window and runs until it is closed.
 pub fn run() {
     let builder = specta_builder();
-    let settings = Settings::load();
-    tracing::info!(profile = ?settings.profile, "starting the kiosk");
+    let mut settings = Settings::load();
+    settings.mode = Some(crate::admin::resolve_mode(&settings));
+    tracing::info!(profile = ?settings.profile, mode = ?settings.mode, "starting the kiosk");
     let locked = settings.profile == crate::config::Profile::SelfService;
     let mut app = tauri::Builder::default();
     if locked {
@@ -105,7 +108,10 @@ pub fn run() {
             let app = ctx.app_handle().clone();
             tauri::async_runtime::spawn_blocking(move || {
                 let state = app.state::<KioskState>();
-                responder.respond(preview::respond(&state.kiosk, request.uri()));
+                responder.respond(match state.service.kiosk() {
+                    Ok(kiosk) => preview::respond(&kiosk, request.uri()),
+                    Err(_) => preview::unavailable(),
+                });
             });
         })
         .setup(move |app| {
@@ -121,23 +127,16 @@ pub fn run() {
                     tracing::warn!("an event did not reach the window: {err}");
                 }
             });
-            let started = tauri::async_runtime::block_on(startup::start(&settings, events))?;
-            let mode = if started.live {
-                Mode::Live
-            } else {
-                Mode::Training
-            };
-            tracing::info!(?mode, "kiosk ready");
-            let admin = crate::admin::Admin::for_kiosk(settings.clone())
-                .map(Arc::new)
-                .map_err(|e| e.to_string());
+            let service = tauri::async_runtime::block_on(Service::start(settings.clone(), events))?;
+            tracing::info!(
+                mode = ?service.mode(),
+                in_service = service.out_of_service().is_none(),
+                "kiosk ready"
+            );
             app.manage(KioskState {
-                mode,
-                admin,
+                admin: Arc::new(crate::admin::Admin::for_kiosk(settings.clone())),
                 settings: settings.clone(),
-                kiosk: Arc::new(started.kiosk),
-                notice: started.notice,
-                _webhooks: started.webhooks,
+                service,
                 quitting: Default::default(),
             });
             Ok(())

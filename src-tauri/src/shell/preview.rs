@@ -35,6 +35,11 @@ fn jpeg(bytes: Vec<u8>, seq: Option<u64>) -> Response<Vec<u8>> {
     r.body(bytes).expect("jpeg response")
 }
 
+/// No kiosk to show pictures of (out of service).
+pub fn unavailable() -> Response<Vec<u8>> {
+    empty(StatusCode::SERVICE_UNAVAILABLE)
+}
+
 pub fn respond(kiosk: &Kiosk, uri: &Uri) -> Response<Vec<u8>> {
     let path = uri.path().trim_start_matches('/');
     if path == "preview" {

@@ -424,15 +424,27 @@ async fn review_lifecycle(s: Arc<Shared>, id: String, generation: u64) {
             continue;
         }
         if decision == Decision::Green && scenario == Scenario::GreenThenRed {
-            tokio::time::sleep(s.config.later_rejection_delay).await;
-            let event = {
-                let mut store = s.store.lock().expect("store lock");
-                if !store.reject_later(&id, generation) {
-                    return;
-                }
-                s.event("applicantReviewed", store.applicant(&id).expect("exists"))
-            };
-            s.emit(event);
+            // Approved, then opened again (pending, on hold), then rejected.
+            let steps = [
+                (Some(ReviewStatus::Pending), "applicantPending"),
+                (Some(ReviewStatus::OnHold), "applicantOnHold"),
+                (None, "applicantReviewed"),
+            ];
+            for (status, kind) in steps {
+                tokio::time::sleep(s.config.later_rejection_delay / 3).await;
+                let event = {
+                    let mut store = s.store.lock().expect("store lock");
+                    let moved = match status {
+                        Some(to) => store.reopen_later(&id, generation, to),
+                        None => store.reject_later(&id, generation),
+                    };
+                    if !moved {
+                        return;
+                    }
+                    s.event(kind, store.applicant(&id).expect("exists"))
+                };
+                s.emit(event);
+            }
         }
         return;
     }

@@ -180,6 +180,16 @@ impl TrainingService {
         self.shared.stats()
     }
 
+    /// Forgets the entered details and images of the applicant with this
+    /// external user id (the session ended); the review itself is kept.
+    pub fn forget_personal_data(&self, external_user_id: &str) -> bool {
+        self.shared
+            .store
+            .lock()
+            .expect("store lock")
+            .forget_personal_data(external_user_id)
+    }
+
     /// Stops at once, breaking open connections (a service that goes away).
     pub fn abort(mut self) {
         self.stop.take();

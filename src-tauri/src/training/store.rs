@@ -585,14 +585,50 @@ impl Store {
         a.result = Some(overall);
     }
 
+    /// An approved applicant's review is opened again (`pending`, then
+    /// `onHold`) before the later rejection: states without a result between
+    /// the approval and the rejection. False when superseded.
+    pub fn reopen_later(&mut self, applicant_id: &str, generation: u64, to: ReviewStatus) -> bool {
+        let Some(a) = self.applicants.get_mut(applicant_id) else {
+            return false;
+        };
+        let from_ok = match to {
+            ReviewStatus::Pending => a.status == ReviewStatus::Completed,
+            _ => matches!(a.status, ReviewStatus::Pending | ReviewStatus::OnHold),
+        };
+        if a.generation != generation || !from_ok {
+            return false;
+        }
+        a.status = to;
+        true
+    }
+
+    /// Drops what the session gave the training service about the person —
+    /// entered details and images — keeping the ids and the review, so the
+    /// recent-applicants list can still follow it. Returns whether it knew them.
+    pub fn forget_personal_data(&mut self, external_user_id: &str) -> bool {
+        let Some(id) = self.by_external_id.get(external_user_id).cloned() else {
+            return false;
+        };
+        self.images.retain(|_, img| img.applicant_id != id);
+        if let Some(a) = self.applicants.get_mut(&id) {
+            a.email = None;
+            a.phone = None;
+            a.fixed_info = FixedInfo::default();
+            a.info = None;
+        }
+        true
+    }
+
     /// A later rejection of an approved applicant (found on a block list).
     pub fn reject_later(&mut self, applicant_id: &str, generation: u64) -> bool {
         let Some(a) = self.applicants.get_mut(applicant_id) else {
             return false;
         };
-        if a.generation != generation || a.status != ReviewStatus::Completed {
+        if a.generation != generation || a.status == ReviewStatus::Completed {
             return false;
         }
+        a.status = ReviewStatus::Completed;
         a.result = Some(ReviewResult {
             review_answer: Some(ReviewAnswer::Red),
             review_reject_type: Some(RejectType::Final),

@@ -109,6 +109,11 @@ impl Client {
         &self.base_url
     }
 
+    /// The app token this client signs with (not a secret; never log it whole).
+    pub fn app_token(&self) -> &str {
+        &self.credentials.app_token
+    }
+
     /// Whether a URL belongs to the configured service, the only place signing headers go.
     pub fn signs_for(&self, url: &str) -> bool {
         url == self.base_url || url.starts_with(&format!("{}/", self.base_url))

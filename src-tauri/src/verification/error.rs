@@ -171,6 +171,45 @@ impl ApiError {
         }
     }
 
+    /// The error without the service's own wording, which may repeat what was
+    /// sent (names, emails): what may be kept on disk or shown in a list.
+    pub fn without_details(&self) -> String {
+        let correlation = |c: &Option<String>| c.as_deref().unwrap_or("none").to_owned();
+        match self {
+            Self::Unauthorized { correlation_id, .. } => format!(
+                "the verification service refused the app token (correlation id {})",
+                correlation(correlation_id)
+            ),
+            Self::Service {
+                status,
+                error_name,
+                correlation_id,
+                ..
+            } => format!(
+                "verification service error {status}{} (correlation id {})",
+                error_name
+                    .as_deref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default(),
+                correlation(correlation_id)
+            ),
+            Self::Decode(_) => {
+                "the verification service answered with data the kiosk cannot read".to_owned()
+            }
+            Self::InvalidRequest(_) => "the request was not valid".to_owned(),
+            other => other.to_string(),
+        }
+    }
+
+    /// The service refused who is asking (credentials or clock): nothing will
+    /// work until staff fix it, so the kiosk goes out of service.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            Self::SignatureMismatch { .. } | Self::Unauthorized { .. } | Self::ClockSkew { .. }
+        )
+    }
+
     /// Whether trying again later may succeed without changing anything.
     pub fn is_transient(&self) -> bool {
         match self {

@@ -7,6 +7,8 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 /** Commands */
 export const commands = {
 	appStatus: () => typedError<AppStatus_Serialize, IpcError>(__TAURI_INVOKE("app_status")),
+	/**  An out-of-service kiosk checks again now (the *Try again* button). */
+	tryAgain: () => typedError<AppStatus_Serialize, IpcError>(__TAURI_INVOKE("try_again")),
 	startSession: (details: ApplicantDetails_Deserialize) => typedError<SessionView_Serialize, IpcError>(__TAURI_INVOKE("start_session", { details })),
 	chooseDocument: (choice: DocumentChoice) => typedError<SessionView_Serialize, IpcError>(__TAURI_INVOKE("choose_document", { choice })),
 	startCamera: (slot: Slot) => typedError<CameraStarted_Serialize, IpcError>(__TAURI_INVOKE("start_camera", { slot })),
@@ -37,6 +39,8 @@ export const commands = {
 	adminClearCredentials: () => typedError<AdminStatus_Serialize, IpcError>(__TAURI_INVOKE("admin_clear_credentials")),
 	adminSetPin: (current: string | null, pin: string) => typedError<AdminStatus_Serialize, IpcError>(__TAURI_INVOKE("admin_set_pin", { current, pin })),
 	adminSaveSettings: (profile: Profile, levelName: string) => typedError<AdminStatus_Serialize, IpcError>(__TAURI_INVOKE("admin_save_settings", { profile, levelName })),
+	/**  Training or live from the next start (staff only; training says what it means in the UI). */
+	adminSetMode: (mode: OperatingMode) => typedError<AdminStatus_Serialize, IpcError>(__TAURI_INVOKE("admin_set_mode", { mode })),
 	adminVerifyConnection: () => typedError<ConnectionCheck_Serialize, IpcError>(__TAURI_INVOKE("admin_verify_connection")),
 	/**  Restarts the kiosk so stored changes take effect (staff only). */
 	restartKiosk: () => typedError<null, IpcError>(__TAURI_INVOKE("restart_kiosk")),
@@ -63,6 +67,11 @@ export type AdminStatus = AdminStatus_Serialize | AdminStatus_Deserialize;
 
 /**  What the admin area shows. Never a secret: the token is masked. */
 export type AdminStatus_Deserialize = {
+	/**  The mode the kiosk runs in now, and the one it starts in next time. */
+	running_mode: OperatingMode,
+	mode: OperatingMode,
+	/**  `KIOSK_MODE` decides the mode; the admin area cannot change it. */
+	mode_from_environment: boolean,
 	environment: string,
 	configured: boolean,
 	masked_token?: string | null,
@@ -81,6 +90,11 @@ export type AdminStatus_Deserialize = {
 
 /**  What the admin area shows. Never a secret: the token is masked. */
 export type AdminStatus_Serialize = {
+	/**  The mode the kiosk runs in now, and the one it starts in next time. */
+	running_mode: OperatingMode,
+	mode: OperatingMode,
+	/**  `KIOSK_MODE` decides the mode; the admin area cannot change it. */
+	mode_from_environment: boolean,
 	environment: string,
 	configured: boolean,
 	masked_token: string | null,
@@ -104,10 +118,14 @@ export type AppStatus = AppStatus_Serialize | AppStatus_Deserialize;
 export type AppStatus_Deserialize = {
 	product: string,
 	version: string,
-	mode: Mode,
+	mode: OperatingMode,
 	profile: Profile,
 	idle_timeout_secs: number,
 	notice?: string | null,
+	/**  A live kiosk that cannot verify: why (customers see only that it is unavailable). */
+	out_of_service?: OutOfService | null,
+	/**  The sample camera (training) rather than a real one. */
+	sample_camera: boolean,
 	/**  Training mode: the outcomes staff can choose for the next review. */
 	training_outcomes: Scenario[],
 	sample_impairments: Impairment[],
@@ -117,10 +135,14 @@ export type AppStatus_Deserialize = {
 export type AppStatus_Serialize = {
 	product: string,
 	version: string,
-	mode: Mode,
+	mode: OperatingMode,
 	profile: Profile,
 	idle_timeout_secs: number,
 	notice: string | null,
+	/**  A live kiosk that cannot verify: why (customers see only that it is unavailable). */
+	out_of_service: OutOfService | null,
+	/**  The sample camera (training) rather than a real one. */
+	sample_camera: boolean,
 	/**  Training mode: the outcomes staff can choose for the next review. */
 	training_outcomes: Scenario[],
 	sample_impairments: Impairment[],
@@ -291,7 +313,9 @@ export type ErrorCode = "internal" | "no_session" | "invalid" | "no_camera" | "c
 /**  Too many wrong PINs: the admin area is closed for a while. */
 "locked_out" | 
 /**  The system keychain is locked or missing; the message says how to fix it. */
-"keychain";
+"keychain" | 
+/**  A live kiosk that cannot verify: customers are asked to fetch staff. */
+"out_of_service";
 
 /**  How the sample camera spoils its picture, to show and test the live feedback. */
 export type Impairment = "none" | "blurry" | "dark" | "bright" | "glare" | "shaky";
@@ -319,14 +343,18 @@ export type KioskEvent_Deserialize = { kind: "feedback"; slot: Slot; feedback: L
 /**  An applicant in the recent list changed (any session, also long after it ended). */
 { kind: "recent"; applicant: RecentApplicant_Deserialize } | 
 /**  The outbox changed: sessions were kept or sent. */
-{ kind: "outbox"; outbox: OutboxView_Deserialize };
+{ kind: "outbox"; outbox: OutboxView_Deserialize } | 
+/**  The kiosk went out of service, or came back. */
+{ kind: "availability"; in_service: boolean };
 
 /**  Everything the screen hears about without asking. */
 export type KioskEvent_Serialize = { kind: "feedback"; slot: Slot; feedback: LiveFeedback } | { kind: "auto_captured"; slot: Slot } | { kind: "camera_lost"; reason: string } | { kind: "upload"; image: number; images: number; sent: number | null; total: number | null } | { kind: "review"; status: string } | { kind: "outcome"; outcome: OutcomeView_Serialize } | { kind: "failed"; message: string } | 
 /**  An applicant in the recent list changed (any session, also long after it ended). */
 { kind: "recent"; applicant: RecentApplicant_Serialize } | 
 /**  The outbox changed: sessions were kept or sent. */
-{ kind: "outbox"; outbox: OutboxView_Serialize };
+{ kind: "outbox"; outbox: OutboxView_Serialize } | 
+/**  The kiosk went out of service, or came back. */
+{ kind: "availability"; in_service: boolean };
 
 /**  What the person should hear about the picture right now. */
 export type LiveFeedback = {
@@ -347,10 +375,45 @@ export type LiveStats = {
 	previews_per_second: number | null,
 };
 
-/**  Whether the kiosk talks to the real verification service or trains locally. */
-export type Mode = 
+/**
+ *  Whether the kiosk verifies real people or trains staff with a local stand-in.
+ * 
+ *  A mode is chosen by a person, never fallen into: a fresh install is in
+ *  training, storing credentials makes it live, and only staff (behind the
+ *  PIN) or `KIOSK_MODE` set it back to training. A live kiosk that cannot use
+ *  the service is out of service; it never trains instead.
+ */
+export type OperatingMode = 
 /**  A local stand-in for the verification service; nothing leaves the machine. */
-"training" | "live";
+"training" | 
+/**  The real verification service with the credentials in the keychain. */
+"live";
+
+/**  What staff see about an out-of-service kiosk (never a secret). */
+export type OutOfService = {
+	cause: OutOfServiceCause,
+	/**  What went wrong, in plain words (English; the UI heads it with the cause). */
+	detail: string,
+	/**  RFC 3339, UTC. */
+	since: string,
+};
+
+/**  Why a live kiosk is out of service. The UI words each for customers and staff. */
+export type OutOfServiceCause = 
+/**  No app token and secret key are stored for this environment. */
+"no_credentials" | 
+/**  The keychain is locked (or did not answer in time). */
+"keychain_locked" | 
+/**  No keychain answers at all. */
+"keychain_unavailable" | 
+/**  A setting is wrong: `KIOSK_ENVIRONMENT`, the service address, a development build for production. */
+"misconfigured" | 
+/**  The stored token belongs to the other environment. */
+"wrong_environment" | 
+/**  The service refused the credentials (wrong secret, revoked token). */
+"credentials_refused" | 
+/**  The service refused the request because this computer's clock is off. */
+"clock_refused";
 
 /**  What staff see about the outbox. */
 export type OutboxStatus = OutboxStatus_Serialize | OutboxStatus_Deserialize;
@@ -456,6 +519,11 @@ export type RecentApplicant_Deserialize = {
 	reject_type?: string | null,
 	/**  Approved earlier, rejected now: staff must act. */
 	turned_red: boolean,
+	/**
+	 *  Approved at some point, whatever came after (pending, on hold, …):
+	 *  a rejection after any approval is flagged.
+	 */
+	was_approved?: boolean,
 };
 
 export type RecentApplicant_Serialize = {
@@ -472,6 +540,11 @@ export type RecentApplicant_Serialize = {
 	reject_type: string | null,
 	/**  Approved earlier, rejected now: staff must act. */
 	turned_red: boolean,
+	/**
+	 *  Approved at some point, whatever came after (pending, on hold, …):
+	 *  a rejection after any approval is flagged.
+	 */
+	was_approved: boolean,
 };
 
 export type Resolution = {

@@ -14,6 +14,7 @@ import type {
   DocumentChoice,
   Impairment,
   KioskEvent_Serialize,
+  OperatingMode,
   LiveStats,
   RecentApplicant,
   OutboxView_Serialize,
@@ -26,7 +27,7 @@ import type {
 export type { RecentApplicant, CameraView } from "./bindings";
 export type OutboxView = OutboxView_Serialize;
 export type Drained = Drained_Serialize;
-export type { ErrorCode, IpcError, Mode, Profile, Slot, DocumentType, ProblemCode, Impairment, Scenario, CaptureView, LiveFeedback, LiveStats, Phase } from "./bindings";
+export type { ErrorCode, IpcError, OperatingMode, OutOfService, OutOfServiceCause, Profile, Slot, DocumentType, ProblemCode, Impairment, Scenario, CaptureView, LiveFeedback, LiveStats, Phase } from "./bindings";
 export type AppStatus = AppStatus_Serialize;
 export type SessionView = SessionView_Serialize;
 export type CameraStarted = CameraStarted_Serialize;
@@ -75,6 +76,8 @@ export const stillUrl = (slot: Slot, version: number): string => `${base}/still/
 
 export const backend = {
   appStatus: (): Promise<AppStatus> => unwrap(commands.appStatus()),
+  /** An out-of-service kiosk checks again; the status says whether it is back. */
+  tryAgain: (): Promise<AppStatus> => unwrap(commands.tryAgain()),
   startSession: (details: ApplicantDetails): Promise<SessionView> => unwrap(commands.startSession(details)),
   chooseDocument: (choice: DocumentChoice): Promise<SessionView> => unwrap(commands.chooseDocument(choice)),
   startCamera: (slot: Slot): Promise<CameraStarted> => unwrap(commands.startCamera(slot)),
@@ -108,6 +111,7 @@ export const backend = {
   adminSaveSettings: (profile: Profile, levelName: string): Promise<AdminStatus> =>
     unwrap(commands.adminSaveSettings(profile, levelName)),
   adminVerifyConnection: (): Promise<ConnectionCheck> => unwrap(commands.adminVerifyConnection()),
+  adminSetMode: (mode: OperatingMode): Promise<AdminStatus> => unwrap(commands.adminSetMode(mode)),
   restartKiosk: (): Promise<null> => unwrap(commands.restartKiosk()),
   quitKiosk: (): Promise<null> => unwrap(commands.quitKiosk()),
   /** Calls `handler` for every kiosk event; returns the function that stops listening. */
