@@ -82,12 +82,13 @@ impl PrivateKeyring {
         Ok(())
     }
 
-    /// Unlocks the login keyring with its password, as logging in does.
+    /// Unlocks the login keyring with its password, as logging in does (a
+    /// daemon unlocked with the password takes over from the locked one).
     pub fn unlock(&self) -> Result<()> {
         let status = Command::new("sh")
             .args([
                 "-c",
-                "echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null",
+                "echo -n pw | gnome-keyring-daemon --replace --unlock --components=secrets >/dev/null 2>&1",
             ])
             .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
             .env("XDG_DATA_HOME", self.root.join("data"))

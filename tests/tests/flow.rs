@@ -268,9 +268,21 @@ impl Flow {
         kiosk_tests::proc::app_below(driver, &self.app.binary).context("the app process")
     }
 
-    /// TCP ports the app itself listens on.
+    /// TCP ports the app itself listens on, other than the one WebDriver
+    /// drives it through (WebKit's inspector server, named in its environment).
     fn listening_ports(&self) -> Result<Vec<u16>> {
-        Ok(kiosk_tests::proc::listening_ports(self.app_pid()?))
+        let pid = self.app_pid()?;
+        let environ = std::fs::read(format!("/proc/{pid}/environ"))?;
+        let inspector: Vec<u16> = environ
+            .split(|b| *b == 0)
+            .filter_map(|v| std::str::from_utf8(v).ok())
+            .filter_map(|v| v.strip_prefix("WEBKIT_INSPECTOR_SERVER="))
+            .filter_map(|v| v.rsplit(':').next()?.parse().ok())
+            .collect();
+        Ok(kiosk_tests::proc::listening_ports(pid)
+            .into_iter()
+            .filter(|p| !inspector.contains(p))
+            .collect())
     }
 }
 
@@ -1209,9 +1221,42 @@ async fn without_a_network_a_field_session_waits_in_the_outbox_and_goes_out_late
         );
     }
     assert_eq!(svc.stats().applicants, 0);
+    f.close().await?;
 
-    // The network is back: Send now delivers it once, and it moves to recent applicants.
+    // Restarted in training (the network is back meanwhile): the live session is
+    // not sent anywhere, staff are told what waits and for which service, and it stays.
     svc.serve_again().await?;
+    let mut training_env = env.to_vec();
+    training_env.push(("KIOSK_MODE", "training"));
+    let f = Flow::launch("outbox-training", &training_env).await?;
+    f.wait("[data-testid=training-banner]", 10).await?;
+    f.wait("[data-testid=outbox]", 10).await?;
+    let told = f.app.text("[data-testid=outbox]").await?;
+    assert!(
+        told.contains(
+            "sessions from live mode wait in the outbox (1 for sandbox at http://127.0.0.1"
+        ) && told.contains("never sends them"),
+        "{told}"
+    );
+    let refused = f.invoke("send_outbox").await?;
+    assert!(refused["error"].is_object(), "{refused}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    f.close().await?;
+    let waiting: i64 = rusqlite::Connection::open(data.join("outbox.sqlite3"))?.query_row(
+        "SELECT COUNT(*) FROM entries",
+        [],
+        |r| r.get(0),
+    )?;
+    assert_eq!(waiting, 1, "still waiting");
+    assert_eq!(
+        svc.stats().applicants,
+        0,
+        "not sent to the live service either"
+    );
+
+    // Live again: Send now delivers it once, and it moves to recent applicants.
+    let mut f = Flow::launch("outbox-live-again", &env).await?;
+    f.wait("[data-testid=outbox-send]", 10).await?;
     f.click("[data-testid=outbox-send]").await?;
     let deadline = Instant::now() + Duration::from_secs(60);
     while f

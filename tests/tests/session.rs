@@ -574,7 +574,11 @@ async fn an_approval_turned_red_later_is_flagged_by_polling() {
     h.kiosk.keep_recent_current(Duration::from_millis(200));
     let sent = h.run(Scenario::GreenThenRed, DocumentType::Passport).await;
     assert!(matches!(h.outcome().await, OutcomeView::Approved { .. }));
+    let id = sent.applicant_id.as_deref().unwrap();
+    assert_eq!(h.active_images(id).await.len(), 2, "passport and selfie");
     h.kiosk.end_session();
+    // The training stand-in keeps nothing of the person after the session.
+    assert!(h.active_images(id).await.is_empty());
     h.turned_red(sent.applicant_id.as_deref().unwrap()).await;
 }
 

@@ -140,20 +140,39 @@ pub struct Keychain {
     pub timeout: std::time::Duration,
 }
 
+/// After a call waited out its time on a locked keychain (an unlock prompt
+/// nobody answers), further calls report it locked at once for this long
+/// rather than each waiting again; [`Keychain::try_again`] ends it sooner.
+const LOCKED_MEMORY: std::time::Duration = std::time::Duration::from_secs(30);
+
+static LOCKED_SINCE: std::sync::Mutex<Option<std::time::Instant>> = std::sync::Mutex::new(None);
+
+fn locked_since() -> std::sync::MutexGuard<'static, Option<std::time::Instant>> {
+    LOCKED_SINCE.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// Runs a keychain call on its own thread and waits at most `timeout` for it.
 fn bounded<T: Send + 'static>(
     timeout: std::time::Duration,
     call: impl FnOnce() -> Result<T, keyring::Error> + Send + 'static,
 ) -> Result<T, KeychainError> {
+    if locked_since().is_some_and(|t| t.elapsed() < LOCKED_MEMORY) {
+        return Err(KeychainError::Locked {
+            hint: locked_hint(),
+        });
+    }
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let _ = tx.send(call());
     });
     match rx.recv_timeout(timeout) {
         Ok(result) => result.map_err(map),
-        Err(_) => Err(KeychainError::Locked {
-            hint: locked_hint(),
-        }),
+        Err(_) => {
+            *locked_since() = Some(std::time::Instant::now());
+            Err(KeychainError::Locked {
+                hint: locked_hint(),
+            })
+        }
     }
 }
 
@@ -170,6 +189,12 @@ impl Keychain {
             environment,
             timeout: std::time::Duration::from_secs(10),
         }
+    }
+
+    /// Forgets that the keychain was found locked: the next call asks it again
+    /// (staff pressed *Try again*, or the periodic check runs).
+    pub fn try_again() {
+        locked_since().take();
     }
 
     fn entry(&self, item: Item) -> Result<keyring::Entry, KeychainError> {

@@ -150,6 +150,7 @@ impl Service {
         if self.out_of_service().is_none() {
             return Ok(());
         }
+        crate::credentials::Keychain::try_again();
         match startup::start_live(&self.settings, self.events.clone()).await {
             Ok(started) => {
                 *lock(&self.state) = State::InService(Arc::new(started));

@@ -252,6 +252,34 @@ impl ApiError {
 mod tests {
     use super::*;
 
+    #[test]
+    fn without_details_keeps_no_wording_of_the_service() {
+        let e = ApiError::from_response(
+            400,
+            br#"{"description":"Invalid email anna.weber@example.com for Anna Weber","errorName":"invalid-field","correlationId":"c-1"}"#,
+            None,
+            None,
+        );
+        assert!(
+            e.to_string().contains("anna.weber"),
+            "the full error names it: {e}"
+        );
+        let kept = e.without_details();
+        assert!(!kept.contains("anna") && !kept.contains("Anna"), "{kept}");
+        assert!(
+            kept.contains("400") && kept.contains("invalid-field") && kept.contains("c-1"),
+            "{kept}"
+        );
+        let refused = ApiError::from_response(
+            401,
+            br#"{"description":"Token of Anna is revoked"}"#,
+            None,
+            None,
+        );
+        assert!(refused.is_refusal());
+        assert!(!refused.without_details().contains("Anna"));
+    }
+
     fn body(desc: &str, code: u16, error_code: Option<i64>) -> Vec<u8> {
         serde_json::to_vec(&serde_json::json!({
             "description": desc, "code": code, "correlationId": "corr-1", "errorCode": error_code
