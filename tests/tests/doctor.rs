@@ -95,6 +95,9 @@ async fn doctor_checks_keychain_service_credentials_and_clock() {
         .contains("sbx:trai…"));
     assert_eq!(c["clock"]["level"], "OK");
     assert!(c["logs"]["level"] == "OK" && c["camera"].is_object());
+    // Storing the credentials made the kiosk live.
+    assert_eq!(c["mode"]["level"], "OK", "{c}");
+    assert!(c["mode"]["detail"].as_str().unwrap().starts_with("live"));
     let human = text(&out.stdout);
     assert!(human.contains("OK    keychain"), "{human}");
     assert!(
@@ -224,6 +227,7 @@ fn without_a_keychain_the_doctor_fails_with_the_fix() {
             "KIOSK_LOG_DIR",
             std::env::temp_dir().join("kiosk-doctor-nokeychain"),
         )
+        .env("KIOSK_MODE", "training")
         .env_remove("KIOSK_APP_TOKEN")
         .env_remove("KIOSK_SECRET_KEY")
         .output()
@@ -239,4 +243,8 @@ fn without_a_keychain_the_doctor_fails_with_the_fix() {
         "{stdout}"
     );
     assert!(stdout.contains("not checked: the keychain cannot be read"));
+    assert!(
+        stdout.contains("WARN  mode         training: the kiosk verifies nobody for real"),
+        "{stdout}"
+    );
 }

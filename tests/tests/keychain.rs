@@ -426,9 +426,45 @@ mod admin_area {
             ),
             "even the right PIN waits out the lockout"
         );
+
+        // A restart does not end the lockout, and neither does deleting the
+        // data folder's copy of it (the keychain keeps one too).
+        let restarted = || {
+            Arc::new(Admin::new(
+                Keychain::with_namespace(&ns, Environment::Sandbox),
+                settings_path.clone(),
+                Settings {
+                    profile: Profile::SelfService,
+                    ..Settings::default()
+                },
+            ))
+        };
+        let after_restart = restarted().unlock("135790".into()).await;
+        assert!(
+            matches!(
+                after_restart,
+                Err(AdminError::Pin(PinError::LockedOut { seconds })) if seconds > 250 && seconds <= 300
+            ),
+            "{after_restart:?}"
+        );
+        let copy = settings_path.with_file_name(onboard_kiosk::admin::PIN_GUARD_FILE);
+        let remembered = std::fs::read_to_string(&copy).unwrap();
+        assert!(remembered.contains(r#""lockouts":1"#), "{remembered}");
+        std::fs::remove_file(&copy).unwrap();
+        assert!(matches!(
+            restarted().unlock("135790".into()).await,
+            Err(AdminError::Pin(PinError::LockedOut { .. }))
+        ));
+        let in_keychain =
+            secret_tool_lookup(&format!("{ns}/sandbox"), Item::AdminPinGuard.name()).unwrap();
+        assert!(in_keychain.contains(r#""lockouts":1"#), "{in_keychain}");
+
         let k = Keychain::with_namespace(&ns, Environment::Sandbox);
-        tokio::task::spawn_blocking(move || k.delete(Item::AdminPinHash).unwrap())
-            .await
-            .unwrap();
+        tokio::task::spawn_blocking(move || {
+            k.delete(Item::AdminPinHash).unwrap();
+            k.delete(Item::AdminPinGuard).unwrap();
+        })
+        .await
+        .unwrap();
     }
 }

@@ -558,6 +558,10 @@ async fn the_outbox_and_its_folder_are_owner_only_from_the_first_write() {
         .unwrap();
     let wal = db.with_extension("sqlite3-wal");
     assert_eq!(mode(&wal).unwrap(), 0o600, "the WAL");
+    let out = field.run(&["outbox", "flush"]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let recent = field.data().join("recent-applicants.json");
+    assert_eq!(mode(&recent).unwrap(), 0o600, "the recent-applicants list");
     let logs = field.root.join("logs");
     assert_eq!(mode(&logs).unwrap(), 0o700, "the log folder");
     for log in std::fs::read_dir(&logs).unwrap().flatten() {

@@ -13,7 +13,7 @@ use serde::Serialize;
 use specta::Type;
 
 use crate::config::{OperatingMode, Profile, Settings, StoredSettings};
-use crate::credentials::pin::{hash_pin, PinError, PinGuard};
+use crate::credentials::pin::{hash_pin, GuardState, PinError, PinGuard};
 use crate::credentials::{mask_token, ApiCredentials, Environment, Item, Keychain, KeychainError};
 use crate::verification::{api, ApiError, Client};
 
@@ -22,6 +22,8 @@ const OPEN_FOR: Duration = Duration::from_secs(300);
 
 /// The verifier copy's file in the data folder, and its content when no PIN is set.
 pub const PIN_VERIFIER_FILE: &str = "admin-pin";
+/// Wrong PINs and lockouts, kept in the data folder and in the keychain.
+pub const PIN_GUARD_FILE: &str = "admin-pin-guard.json";
 const NO_PIN: &str = "none";
 
 #[derive(Debug, thiserror::Error)]
@@ -206,6 +208,44 @@ impl Admin {
         }
     }
 
+    /// Checks a PIN with the lockout as remembered across restarts: the
+    /// stricter of this process's, the data folder's and the keychain's copy,
+    /// so neither a restart nor deleting one copy ends a lockout early.
+    fn check_pin(&self, pin: &str, stored: Option<&str>) -> Result<(), PinError> {
+        let path = self.settings_path.with_file_name(PIN_GUARD_FILE);
+        let from_file: GuardState = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        let from_keychain: GuardState = match &self.unusable_keychain {
+            Some(_) => GuardState::default(),
+            None => self
+                .keychain
+                .get(Item::AdminPinGuard)
+                .ok()
+                .flatten()
+                .and_then(|v| serde_json::from_str(v.expose()).ok())
+                .unwrap_or_default(),
+        };
+        let (result, state) = {
+            let mut guard = lock(&self.guard);
+            let remembered = guard.state().stricter(from_file).stricter(from_keychain);
+            *guard = PinGuard::with_state(remembered);
+            let result = guard.check(pin, stored, chrono::Utc::now().timestamp());
+            (result, guard.state())
+        };
+        let text = serde_json::to_string(&state).expect("guard state serialises");
+        if let Err(e) = crate::config::write_private(&path, text.as_bytes()) {
+            tracing::warn!("the PIN lockout could not be kept in the data folder: {e}");
+        }
+        if self.unusable_keychain.is_none() {
+            if let Err(e) = self.keychain.set(Item::AdminPinGuard, &text) {
+                tracing::warn!("the PIN lockout could not be kept in the keychain: {e}");
+            }
+        }
+        result
+    }
+
     /// For changes that need the keychain itself (not the stand-in copy).
     fn require_keychain(&self) -> Result<(), AdminError> {
         if let Some(e) = &self.unusable_keychain {
@@ -254,7 +294,7 @@ impl Admin {
         let this = self.clone();
         blocking(move || {
             let stored = this.pin_hash()?;
-            let result = lock(&this.guard).check(&pin, stored.as_deref(), Instant::now());
+            let result = this.check_pin(&pin, stored.as_deref());
             match result {
                 Ok(()) => {
                     tracing::info!("admin area opened with the PIN");
@@ -408,7 +448,7 @@ impl Admin {
             this.require_open()?;
             if let Some(stored) = this.pin_hash()? {
                 let current = current.unwrap_or_default();
-                lock(&this.guard).check(&current, Some(&stored), Instant::now())?;
+                this.check_pin(&current, Some(&stored))?;
             }
             let hash = hash_pin(&new_pin)?;
             this.keychain.set(Item::AdminPinHash, &hash)?;

@@ -60,17 +60,20 @@ pub enum Item {
     WebhookSecret,
     /// A salted Argon2 hash of the admin PIN, never the PIN.
     AdminPinHash,
+    /// Wrong PINs and lockouts so far (a copy is also in the data folder).
+    AdminPinGuard,
     /// The key the outbox is encrypted with. Never cleared with the credentials:
     /// without it, sessions waiting to be sent could not be read.
     OutboxKey,
 }
 
 impl Item {
-    pub const ALL: [Item; 5] = [
+    pub const ALL: [Item; 6] = [
         Self::AppToken,
         Self::SecretKey,
         Self::WebhookSecret,
         Self::AdminPinHash,
+        Self::AdminPinGuard,
         Self::OutboxKey,
     ];
 
@@ -80,6 +83,7 @@ impl Item {
             Self::SecretKey => "secret-key",
             Self::WebhookSecret => "webhook-secret",
             Self::AdminPinHash => "admin-pin",
+            Self::AdminPinGuard => "admin-pin-guard",
             Self::OutboxKey => "outbox-key",
         }
     }

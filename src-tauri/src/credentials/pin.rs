@@ -1,6 +1,7 @@
-//! The admin PIN: stored as a salted Argon2 hash, checked with a lockout.
+//! The admin PIN: stored as a salted Argon2 hash, checked with a lockout
+//! that grows and that a restart does not end.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
@@ -39,51 +40,87 @@ fn matches(pin: &str, stored: &str) -> bool {
     })
 }
 
-/// Counts wrong PINs and locks the admin area out for a while after too many.
-pub struct PinGuard {
-    pub max_attempts: u32,
-    pub lockout: Duration,
-    failures: u32,
-    locked_until: Option<Instant>,
+/// What the guard remembers across restarts: wrong PINs since the last
+/// right one, how many lockouts came of them, and until when (Unix seconds).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct GuardState {
+    pub failures: u32,
+    pub lockouts: u32,
+    pub locked_until: Option<i64>,
 }
 
-impl Default for PinGuard {
-    fn default() -> Self {
+impl GuardState {
+    /// The stricter of two remembered states: forgetting one copy (a deleted
+    /// file, a cleared keychain entry) never loosens the lockout.
+    pub fn stricter(self, other: Self) -> Self {
         Self {
-            max_attempts: 5,
-            lockout: Duration::from_secs(300),
-            failures: 0,
-            locked_until: None,
+            failures: self.failures.max(other.failures),
+            lockouts: self.lockouts.max(other.lockouts),
+            locked_until: self.locked_until.max(other.locked_until),
         }
     }
 }
 
+/// The lockouts grow: 5 min, 15 min, 1 h, 4 h, then a day each time, until
+/// the right PIN is entered.
+pub fn lockout_after(lockouts: u32) -> Duration {
+    const STEPS: [u64; 5] = [300, 900, 3_600, 14_400, 86_400];
+    Duration::from_secs(STEPS[(lockouts.max(1) as usize - 1).min(STEPS.len() - 1)])
+}
+
+/// Counts wrong PINs and locks the admin area out, longer each time.
+#[derive(Debug, Clone)]
+pub struct PinGuard {
+    pub max_attempts: u32,
+    state: GuardState,
+}
+
+impl Default for PinGuard {
+    fn default() -> Self {
+        Self::with_state(GuardState::default())
+    }
+}
+
 impl PinGuard {
-    /// Checks `pin` against the stored hash at time `now`.
-    pub fn check(&mut self, pin: &str, stored: Option<&str>, now: Instant) -> Result<(), PinError> {
-        if let Some(until) = self.locked_until {
+    pub fn with_state(state: GuardState) -> Self {
+        Self {
+            max_attempts: 5,
+            state,
+        }
+    }
+
+    /// What to remember after each check.
+    pub fn state(&self) -> GuardState {
+        self.state
+    }
+
+    /// Checks `pin` against the stored hash at `now` (Unix seconds).
+    pub fn check(&mut self, pin: &str, stored: Option<&str>, now: i64) -> Result<(), PinError> {
+        if let Some(until) = self.state.locked_until {
             if now < until {
                 return Err(PinError::LockedOut {
-                    seconds: (until - now).as_secs().max(1),
+                    seconds: (until - now).max(1) as u64,
                 });
             }
-            self.locked_until = None;
-            self.failures = 0;
+            self.state.locked_until = None;
+            self.state.failures = 0;
         }
         let stored = stored.ok_or(PinError::NotSet)?;
         if matches(pin, stored) {
-            self.failures = 0;
+            self.state = GuardState::default();
             return Ok(());
         }
-        self.failures += 1;
-        if self.failures >= self.max_attempts {
-            self.locked_until = Some(now + self.lockout);
+        self.state.failures += 1;
+        if self.state.failures >= self.max_attempts {
+            self.state.lockouts += 1;
+            let lockout = lockout_after(self.state.lockouts);
+            self.state.locked_until = Some(now + lockout.as_secs() as i64);
             return Err(PinError::LockedOut {
-                seconds: self.lockout.as_secs(),
+                seconds: lockout.as_secs(),
             });
         }
         Err(PinError::Wrong {
-            remaining: self.max_attempts - self.failures,
+            remaining: self.max_attempts - self.state.failures,
         })
     }
 }
@@ -106,14 +143,13 @@ mod tests {
     }
 
     #[test]
-    fn wrong_pins_lead_to_a_lockout_that_expires() {
+    fn wrong_pins_lead_to_lockouts_that_grow_and_expire() {
         let stored = hash_pin("246810").unwrap();
         let mut guard = PinGuard {
             max_attempts: 3,
-            lockout: Duration::from_secs(60),
             ..PinGuard::default()
         };
-        let t0 = Instant::now();
+        let t0 = 1_800_000_000;
         assert_eq!(
             guard.check("000000", Some(&stored), t0),
             Err(PinError::Wrong { remaining: 2 })
@@ -124,17 +160,57 @@ mod tests {
         );
         assert_eq!(
             guard.check("000002", Some(&stored), t0),
-            Err(PinError::LockedOut { seconds: 60 })
+            Err(PinError::LockedOut { seconds: 300 })
         );
         // Even the right PIN is refused during the lockout.
         assert!(matches!(
-            guard.check("246810", Some(&stored), t0 + Duration::from_secs(30)),
+            guard.check("246810", Some(&stored), t0 + 30),
             Err(PinError::LockedOut { .. })
         ));
+        // The guard as a restarted kiosk reads it back: still locked.
+        let mut restarted = PinGuard {
+            max_attempts: 3,
+            ..PinGuard::with_state(guard.state())
+        };
         assert_eq!(
-            guard.check("246810", Some(&stored), t0 + Duration::from_secs(61)),
-            Ok(())
+            restarted.check("246810", Some(&stored), t0 + 60),
+            Err(PinError::LockedOut { seconds: 240 })
         );
-        assert_eq!(guard.check("246810", None, t0), Err(PinError::NotSet));
+        // After it, three more wrong PINs: the next lockout is longer.
+        let t1 = t0 + 301;
+        for _ in 0..2 {
+            assert!(matches!(
+                restarted.check("111111", Some(&stored), t1),
+                Err(PinError::Wrong { .. })
+            ));
+        }
+        assert_eq!(
+            restarted.check("111111", Some(&stored), t1),
+            Err(PinError::LockedOut { seconds: 900 })
+        );
+        assert_eq!(restarted.state().lockouts, 2);
+        // The right PIN after the lockout opens and forgets the history.
+        assert_eq!(restarted.check("246810", Some(&stored), t1 + 901), Ok(()));
+        assert_eq!(restarted.state(), GuardState::default());
+        assert_eq!(restarted.check("246810", None, t1), Err(PinError::NotSet));
+    }
+
+    #[test]
+    fn lockouts_grow_to_a_day_and_forgetting_a_copy_never_loosens_them() {
+        let steps: Vec<u64> = (1..=7).map(|n| lockout_after(n).as_secs()).collect();
+        assert_eq!(steps, [300, 900, 3_600, 14_400, 86_400, 86_400, 86_400]);
+        let file = GuardState {
+            failures: 0,
+            lockouts: 1,
+            locked_until: None,
+        };
+        let keychain = GuardState {
+            failures: 2,
+            lockouts: 3,
+            locked_until: Some(5),
+        };
+        assert_eq!(file.stricter(keychain), keychain.stricter(file));
+        assert_eq!(file.stricter(GuardState::default()), file);
+        assert_eq!(file.stricter(keychain).lockouts, 3);
     }
 }

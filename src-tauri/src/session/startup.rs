@@ -143,7 +143,12 @@ pub async fn start_live(settings: &Settings, events: EventSink) -> Result<Starte
         }
         Err(_) => tracing::warn!("the verification service did not answer the check at start"),
     }
-    let camera = CameraSource::Device(Arc::new(Webcam));
+    // A live kiosk uses a webcam unless the sample camera was asked for by name
+    // (`KIOSK_CAMERA=sample`: demonstrations and tests against a stand-in).
+    let camera = match settings.camera {
+        CameraChoice::Sample => CameraSource::Sample(SampleCamera::default()),
+        CameraChoice::Auto | CameraChoice::Webcam => CameraSource::Device(Arc::new(Webcam)),
+    };
     let kiosk = Kiosk::new(
         client,
         None,
