@@ -110,7 +110,10 @@ pub struct SampleCamera {
 }
 
 /// Frames rendered once per setting and replayed; shake moves between them.
-const CYCLE: u64 = 8;
+/// Two checked frames are identical only when they lie a multiple of this
+/// apart: a prime well above the usual two or three frames between checks,
+/// so a check that falls behind (a busy machine) still sees the hand shake.
+const CYCLE: u64 = 13;
 
 impl SampleCamera {
     pub const DEVICE_ID: &'static str = "sample";
