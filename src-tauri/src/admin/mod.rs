@@ -373,6 +373,8 @@ impl Admin {
         let this = self.clone();
         blocking(move || {
             this.require_open()?;
+            // Secrets go to the keychain of a valid environment only.
+            this.require_keychain()?;
             let token = app_token.trim().to_owned();
             if token.is_empty() || secret_key.expose().trim().is_empty() {
                 return Err(AdminError::Invalid(
@@ -410,6 +412,8 @@ impl Admin {
         let this = self.clone();
         blocking(move || {
             this.require_open()?;
+            // Secrets go to the keychain of a valid environment only.
+            this.require_keychain()?;
             if secret.expose().trim().is_empty() {
                 return Err(AdminError::Invalid("enter the webhook secret".into()));
             }
@@ -427,6 +431,8 @@ impl Admin {
         let this = self.clone();
         blocking(move || {
             this.require_open()?;
+            // Secrets go to the keychain of a valid environment only.
+            this.require_keychain()?;
             for item in [Item::AppToken, Item::SecretKey, Item::WebhookSecret] {
                 this.keychain.delete(item)?;
             }
@@ -446,6 +452,8 @@ impl Admin {
         let this = self.clone();
         blocking(move || {
             this.require_open()?;
+            // Secrets go to the keychain of a valid environment only.
+            this.require_keychain()?;
             if let Some(stored) = this.pin_hash()? {
                 let current = current.unwrap_or_default();
                 this.check_pin(&current, Some(&stored))?;
