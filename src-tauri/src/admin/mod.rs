@@ -246,13 +246,18 @@ impl Admin {
         result
     }
 
-    /// For changes that need the keychain itself (not the stand-in copy).
-    fn require_keychain(&self) -> Result<(), AdminError> {
+    /// For changes that need the keychain itself (not the stand-in copy):
+    /// the area must be open and the keychain of a valid environment
+    /// readable. Returns the PIN's hash as the keychain holds it.
+    fn require_open_keychain(&self) -> Result<Option<String>, AdminError> {
+        self.require_open()?;
         if let Some(e) = &self.unusable_keychain {
             return Err(AdminError::Keychain(e.clone()));
         }
-        self.keychain.get(Item::AdminPinHash)?;
-        Ok(())
+        Ok(self
+            .keychain
+            .get(Item::AdminPinHash)?
+            .map(|h| h.expose().clone()))
     }
 
     fn is_open(&self) -> bool {
@@ -372,9 +377,8 @@ impl Admin {
     ) -> Result<(), AdminError> {
         let this = self.clone();
         blocking(move || {
-            this.require_open()?;
             // Secrets go to the keychain of a valid environment only.
-            this.require_keychain()?;
+            this.require_open_keychain()?;
             let token = app_token.trim().to_owned();
             if token.is_empty() || secret_key.expose().trim().is_empty() {
                 return Err(AdminError::Invalid(
@@ -411,9 +415,8 @@ impl Admin {
     ) -> Result<(), AdminError> {
         let this = self.clone();
         blocking(move || {
-            this.require_open()?;
             // Secrets go to the keychain of a valid environment only.
-            this.require_keychain()?;
+            this.require_open_keychain()?;
             if secret.expose().trim().is_empty() {
                 return Err(AdminError::Invalid("enter the webhook secret".into()));
             }
@@ -430,9 +433,8 @@ impl Admin {
     pub async fn clear_credentials(self: &std::sync::Arc<Self>) -> Result<(), AdminError> {
         let this = self.clone();
         blocking(move || {
-            this.require_open()?;
             // Secrets go to the keychain of a valid environment only.
-            this.require_keychain()?;
+            this.require_open_keychain()?;
             for item in [Item::AppToken, Item::SecretKey, Item::WebhookSecret] {
                 this.keychain.delete(item)?;
             }
@@ -451,10 +453,8 @@ impl Admin {
     ) -> Result<(), AdminError> {
         let this = self.clone();
         blocking(move || {
-            this.require_open()?;
             // Secrets go to the keychain of a valid environment only.
-            this.require_keychain()?;
-            if let Some(stored) = this.pin_hash()? {
+            if let Some(stored) = this.require_open_keychain()? {
                 let current = current.unwrap_or_default();
                 this.check_pin(&current, Some(&stored))?;
             }
@@ -480,8 +480,7 @@ impl Admin {
     ) -> Result<(), AdminError> {
         let this = self.clone();
         blocking(move || {
-            this.require_open()?;
-            this.require_keychain()?;
+            this.require_open_keychain()?;
             if std::env::var("KIOSK_MODE").is_ok_and(|m| !m.trim().is_empty()) {
                 return Err(AdminError::Invalid(
                     "KIOSK_MODE is set on this computer and decides the mode: change it there"
