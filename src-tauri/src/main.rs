@@ -2,6 +2,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
+    onboard_kiosk::credentials::take_secrets_from_env();
     onboard_kiosk::config::private_files();
     let _log = onboard_kiosk::logging::init("kiosk", onboard_kiosk::logging::Echo::Stderr);
     onboard_kiosk::shell::run();

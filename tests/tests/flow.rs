@@ -346,6 +346,109 @@ async fn an_id_card_is_approved_from_welcome_to_result() -> Result<()> {
 }
 
 #[tokio::test]
+async fn a_flood_at_the_webhook_port_leaves_the_kiosk_working_and_deliveries_arriving() -> Result<()>
+{
+    use onboard_kiosk::training::DigestAlg;
+    use onboard_kiosk::verification::digest::digest;
+    use tokio::io::AsyncWriteExt;
+    const SECRET: &str = "webhook-secret-for-the-flood";
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut f = Flow::launch(
+        "webhook-flood",
+        &[
+            ("KIOSK_PROFILE", "attendant"),
+            ("KIOSK_WEBHOOK_LISTEN", &listen),
+            ("KIOSK_WEBHOOK_SECRET", SECRET),
+        ],
+    )
+    .await?;
+    let pid = f.app_pid()?;
+    let descriptors = move || std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count());
+    let before = descriptors();
+    let addr: std::net::SocketAddr = listen.parse()?;
+    // 2,000 connections that never say anything, from one address.
+    let mut idle = Vec::new();
+    for _ in 0..2000 {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.bind("127.0.0.2:0".parse()?)?;
+        if let Ok(Ok(s)) = tokio::time::timeout(Duration::from_secs(5), socket.connect(addr)).await
+        {
+            idle.push(s);
+        }
+    }
+    assert!(idle.len() > 1500, "the flood connected: {}", idle.len());
+    // And a body that comes a byte at a time, from another.
+    let slow = tokio::spawn(async move {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.bind("127.0.0.3:0".parse()?)?;
+        let mut s = socket.connect(addr).await?;
+        s.write_all(b"POST /webhook HTTP/1.1\r\nHost: kiosk\r\nX-Payload-Digest-Alg: HMAC_SHA256_HEX\r\nX-Payload-Digest: 00\r\nContent-Length: 100000\r\n\r\n").await?;
+        let started = Instant::now();
+        while s.write_all(b" ").await.is_ok() {
+            if started.elapsed() > Duration::from_secs(120) {
+                bail!("a slow body was held for two minutes");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        Ok::<f64, anyhow::Error>(started.elapsed().as_secs_f64())
+    });
+    let peak = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(descriptors()));
+    let watching = {
+        let peak = peak.clone();
+        tokio::spawn(async move {
+            loop {
+                peak.fetch_max(descriptors(), std::sync::atomic::Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    };
+    // The kiosk takes a whole submission to approval meanwhile.
+    f.run_to_submission("id_card", true).await?;
+    f.wait("[data-screen=result][data-outcome=approved]", 60)
+        .await?;
+    // A signed delivery from the service's address still gets through.
+    let body = serde_json::to_vec(&serde_json::json!({
+        "type": "applicantReviewed",
+        "applicantId": "flood-test",
+        "reviewStatus": "completed",
+        "reviewResult": { "reviewAnswer": "GREEN" },
+        "createdAtMs": "2026-11-29 10:00:00.000",
+    }))?;
+    let signed = digest(DigestAlg::Sha256, SECRET.as_bytes(), &body);
+    let status = reqwest::Client::new()
+        .post(format!("http://{listen}/webhook"))
+        .header("X-Payload-Digest-Alg", DigestAlg::Sha256.header_name())
+        .header("X-Payload-Digest", signed)
+        .header("Content-Type", "application/json")
+        .body(body)
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await?
+        .status();
+    assert_eq!(
+        status.as_u16(),
+        200,
+        "a signed delivery arrives during the flood"
+    );
+    let slow_cut_after = slow.await??;
+    watching.abort();
+    let peak = peak.load(std::sync::atomic::Ordering::Relaxed);
+    println!(
+        "metric: webhook flood of {} idle connections: app descriptors {before} before, {peak} at most; a slow body cut off after {slow_cut_after:.1} s",
+        idle.len()
+    );
+    assert!(
+        peak < before + 200,
+        "the app's descriptors stay bounded: {before} before, {peak} during the flood"
+    );
+    drop(idle);
+    f.close().await
+}
+
+#[tokio::test]
 async fn a_passport_is_one_picture_and_self_service_sees_no_staff_data() -> Result<()> {
     let mut f = Flow::launch("green-passport", &[("KIOSK_PROFILE", "self-service")]).await?;
     f.run_to_submission("passport", false).await?;
@@ -1181,6 +1284,28 @@ async fn without_a_network_a_field_session_waits_in_the_outbox_and_goes_out_late
     // The field agent is out of reach of the network.
     svc.go_away();
     let mut f = Flow::launch("outbox", &env).await?;
+    // The web view's processes do not inherit the secret key given to the kiosk.
+    let app = f.app_pid()?;
+    let helpers: Vec<u32> = kiosk_tests::proc::tree(app)
+        .into_iter()
+        .filter(|p| *p != app)
+        .collect();
+    assert!(
+        !helpers.is_empty(),
+        "the web view runs in processes of its own"
+    );
+    for pid in helpers {
+        let environ = std::fs::read(format!("/proc/{pid}/environ"))?;
+        let environ = String::from_utf8_lossy(&environ);
+        assert!(
+            !environ.contains("KIOSK_SECRET_KEY") && !environ.contains(secret.as_str()),
+            "process {pid} inherited the secret key"
+        );
+        assert!(
+            environ.contains("KIOSK_APP_TOKEN"),
+            "process {pid}: the environment was read"
+        );
+    }
     f.run_to_submission("passport", true).await?;
     f.wait("[data-screen=result][data-outcome=queued]", 30)
         .await?;

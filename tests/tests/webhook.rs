@@ -110,6 +110,110 @@ async fn forged_unknown_truncated_oversized_and_non_json_deliveries_are_refused(
     );
 }
 
+/// Sends `head` as it is and returns the first line of the answer, if one
+/// comes within five seconds.
+async fn raw_status_line(addr: std::net::SocketAddr, head: &str) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.ok()?;
+    s.write_all(head.as_bytes()).await.ok()?;
+    let mut answer = vec![0u8; 256];
+    let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut answer))
+        .await
+        .ok()?
+        .ok()?;
+    let text = String::from_utf8_lossy(&answer[..n]).into_owned();
+    text.lines().next().map(str::to_owned)
+}
+
+#[tokio::test]
+async fn a_declared_oversized_body_is_refused_before_it_is_sent() {
+    let (r, mut events, _url) = receiver().await;
+    let head = format!(
+        "POST /webhook HTTP/1.1\r\nHost: kiosk\r\nX-Payload-Digest-Alg: {}\r\nX-Payload-Digest: 00\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        DigestAlg::Sha256.header_name(),
+        50 * 1024 * 1024
+    );
+    let line = raw_status_line(r.addr, &head).await;
+    assert!(
+        line.as_deref().is_some_and(|l| l.contains(" 413 ")),
+        "answered without waiting for 50 MiB: {line:?}"
+    );
+    assert!(events.try_recv().is_err());
+}
+
+#[tokio::test]
+async fn silent_and_slow_senders_are_cut_off_and_cannot_crowd_out_the_service() {
+    use onboard_kiosk::review::webhook::{CONNECTION_DEADLINE, HEADER_DEADLINE, PER_SOURCE};
+    use tokio::io::AsyncReadExt;
+    let (r, mut events, url) = receiver().await;
+    // One address opens many connections and says nothing.
+    let mut silent = Vec::new();
+    for _ in 0..(PER_SOURCE * 4) {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+        silent.push(socket.connect(r.addr).await.unwrap());
+    }
+    // Those over the per-address limit are closed at once.
+    let mut closed_at_once = 0;
+    for s in &mut silent {
+        let mut b = [0u8; 1];
+        if let Ok(Ok(0) | Err(_)) =
+            tokio::time::timeout(Duration::from_millis(500), s.read(&mut b)).await
+        {
+            closed_at_once += 1;
+        }
+    }
+    assert_eq!(closed_at_once, PER_SOURCE * 3, "only {PER_SOURCE} are held");
+    // Another address is still served meanwhile.
+    let b = body("app-busy", "2026-11-27 10:00:00.000", "GREEN");
+    let d = digest(DigestAlg::Sha256, SECRET.as_bytes(), &b);
+    assert_eq!(
+        post(&url, DigestAlg::Sha256.header_name(), &d, b).await,
+        200
+    );
+    assert!(events.recv().await.is_some());
+    // The held ones end when the time for headers is up.
+    let waited = std::time::Instant::now();
+    for s in &mut silent {
+        let mut b = [0u8; 1];
+        let r = tokio::time::timeout(HEADER_DEADLINE * 3, s.read(&mut b)).await;
+        assert!(
+            matches!(r, Ok(Ok(0) | Err(_))),
+            "a silent connection is closed"
+        );
+    }
+    println!(
+        "metric: silent connections held for {:.1} s",
+        waited.elapsed().as_secs_f64()
+    );
+    // A body sent a byte at a time is cut off too.
+    let mut slow = tokio::net::TcpStream::connect(r.addr).await.unwrap();
+    let started = std::time::Instant::now();
+    let cut = tokio::time::timeout(CONNECTION_DEADLINE * 3, async {
+        use tokio::io::AsyncWriteExt;
+        let head = format!(
+            "POST /webhook HTTP/1.1\r\nHost: kiosk\r\nX-Payload-Digest-Alg: {}\r\nX-Payload-Digest: 00\r\nContent-Length: 100000\r\n\r\n",
+            DigestAlg::Sha256.header_name()
+        );
+        slow.write_all(head.as_bytes()).await?;
+        loop {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            slow.write_all(b" ").await?;
+        }
+        #[allow(unreachable_code)]
+        Ok::<(), std::io::Error>(())
+    })
+    .await;
+    assert!(
+        matches!(cut, Ok(Err(_))),
+        "the slow body is cut off: {cut:?}"
+    );
+    println!(
+        "metric: a slow body is cut off after {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
 #[tokio::test]
 async fn duplicates_and_late_deliveries_leave_the_newest_state() {
     let (_r, mut events, url) = receiver().await;

@@ -6,6 +6,7 @@ use clap::Parser;
 use onboard_kiosk::logging::Echo;
 
 fn main() -> ExitCode {
+    onboard_kiosk::credentials::take_secrets_from_env();
     onboard_kiosk::config::private_files();
     let cli = onboard_kiosk::cli::Cli::parse();
     let echo = if cli.verbose {

@@ -32,16 +32,62 @@ impl ApiCredentials {
         let token = std::env::var("KIOSK_APP_TOKEN")
             .ok()
             .filter(|t| !t.trim().is_empty())?;
-        let secret = std::env::var("KIOSK_SECRET_KEY")
-            .ok()
-            .filter(|s| !s.is_empty())?;
-        Some(Self::new(token.trim(), secret))
+        let secret = env_secrets().secret_key.clone()?;
+        Some(Self {
+            app_token: token.trim().to_owned(),
+            secret_key: secret,
+        })
     }
 
     /// The token as staff may see it: environment prefix and a few characters.
     pub fn masked_token(&self) -> String {
         mask_token(&self.app_token)
     }
+}
+
+/// Secrets given through the environment (automation), held by the process.
+struct EnvSecrets {
+    secret_key: Option<Sensitive<String>>,
+    webhook_secret: Option<Sensitive<String>>,
+}
+
+static ENV_SECRETS: std::sync::OnceLock<EnvSecrets> = std::sync::OnceLock::new();
+
+const SECRET_VARIABLES: [&str; 2] = ["KIOSK_SECRET_KEY", "KIOSK_WEBHOOK_SECRET"];
+
+fn read_env_secrets() -> EnvSecrets {
+    let read = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .filter(|s| !s.is_empty())
+            .map(Sensitive::new)
+    };
+    EnvSecrets {
+        secret_key: read(SECRET_VARIABLES[0]),
+        webhook_secret: read(SECRET_VARIABLES[1]),
+    }
+}
+
+fn env_secrets() -> &'static EnvSecrets {
+    ENV_SECRETS.get_or_init(read_env_secrets)
+}
+
+/// Moves `KIOSK_SECRET_KEY` and `KIOSK_WEBHOOK_SECRET` out of the process
+/// environment into memory, so processes started later (the web view's among
+/// them) do not inherit them. Call first thing in `main`, before any thread starts.
+pub fn take_secrets_from_env() {
+    ENV_SECRETS.get_or_init(|| {
+        let secrets = read_env_secrets();
+        for name in SECRET_VARIABLES {
+            std::env::remove_var(name);
+        }
+        secrets
+    });
+}
+
+/// `KIOSK_WEBHOOK_SECRET`, when set (automation).
+pub fn webhook_secret_from_env() -> Option<Sensitive<String>> {
+    env_secrets().webhook_secret.clone()
 }
 
 /// `sbx:uY0CgwELmgUAEyl4hNWxLngb.bad…` becomes `sbx:uY0C…bad`.

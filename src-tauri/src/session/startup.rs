@@ -7,7 +7,7 @@ use crate::admin::ConnectionCheck;
 use crate::capture::webcam::Webcam;
 use crate::capture::{Camera, SampleCamera};
 use crate::config::{CameraChoice, Profile, Settings};
-use crate::credentials::{ApiCredentials, Environment, Item, Keychain, KeychainError, Sensitive};
+use crate::credentials::{ApiCredentials, Environment, Item, Keychain, KeychainError};
 use crate::outbox::Outbox;
 use crate::review::recent::{self, RecentStore};
 use crate::review::webhook::WebhookReceiver;
@@ -35,11 +35,8 @@ pub async fn start_webhooks(
     ),
     String,
 > {
-    let secret = match std::env::var("KIOSK_WEBHOOK_SECRET")
-        .ok()
-        .filter(|s| !s.is_empty())
-    {
-        Some(s) => Sensitive::new(s),
+    let secret = match crate::credentials::webhook_secret_from_env() {
+        Some(s) => s,
         None => tokio::task::spawn_blocking(|| {
             let env = Environment::configured().map_err(|e| e.to_string())?;
             Keychain::new(env)
