@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
@@ -56,6 +56,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
             get(download_image).delete(deactivate_image),
         )
         .route("/resources/moderationStates/{key}", get(moderation_states))
+        .route("/resources/accessTokens/sdk", post(access_token_sdk))
+        .route("/resources/accessTokens", post(access_token_query))
         .layer(from_fn_with_state(shared.clone(), faults));
     let control = Router::new()
         .route("/training/scenarios", post(set_scenario))
@@ -63,8 +65,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
     resources
         .merge(control)
         .fallback(|| async { refusal(Refusal::new(404, "Not found")) })
+        .method_not_allowed_fallback(|| async { refusal(Refusal::new(405, "Method not allowed")) })
         .layer(from_fn_with_state(shared.clone(), authenticate))
         .layer(from_fn_with_state(shared.clone(), server_date))
+        .layer(axum::middleware::from_fn(errors_as_json))
         .layer(DefaultBodyLimit::disable())
         .with_state(shared)
 }
@@ -90,6 +94,38 @@ pub(super) fn refusal(r: Refusal) -> Response {
         .into_response()
 }
 
+/// Whatever answers an error (a route, an extractor, a limit), the client
+/// gets the service's JSON error shape, never a framework's plain text.
+async fn errors_as_json(req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return resp;
+    }
+    let description = match status {
+        StatusCode::NOT_FOUND => "Not found".to_owned(),
+        StatusCode::METHOD_NOT_ALLOWED => "Method not allowed".to_owned(),
+        StatusCode::PAYLOAD_TOO_LARGE => "The request is too large".to_owned(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "Unsupported Content-Type".to_owned(),
+        other => format!(
+            "The request could not be processed ({})",
+            other.canonical_reason().unwrap_or("error")
+        ),
+    };
+    let mut json = refusal(Refusal::new(status.as_u16(), description));
+    for (k, v) in resp.headers() {
+        if k != axum::http::header::CONTENT_TYPE && k != axum::http::header::CONTENT_LENGTH {
+            json.headers_mut().insert(k.clone(), v.clone());
+        }
+    }
+    json
+}
+
 /// The service's clock on every answer, so clients can tell their own clock is off.
 async fn server_date(State(s): Shared_, req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
@@ -109,16 +145,6 @@ async fn server_date(State(s): Shared_, req: Request, next: Next) -> Response {
 /// Verifies app token, timestamp window and signature over the exact bytes received.
 async fn authenticate(State(s): Shared_, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, api::MAX_IMAGE_BYTES + 1024 * 1024).await {
-        Ok(b) => b,
-        Err(_) => {
-            return refusal(Refusal::coded(
-                413,
-                crate::verification::ServiceErrorCode::FileTooBig,
-                "The request is larger than 64 MB",
-            ))
-        }
-    };
     let header = |name: &str| {
         parts
             .headers
@@ -126,6 +152,7 @@ async fn authenticate(State(s): Shared_, req: Request, next: Next) -> Response {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
     };
+    // What the headers alone decide comes before a byte of the body is read.
     if header(api::HEADER_APP_TOKEN) != s.config.app_token {
         return refusal(Refusal::new(401, "App token is invalid or missing"));
     }
@@ -138,6 +165,27 @@ async fn authenticate(State(s): Shared_, req: Request, next: Next) -> Response {
             "Request timestamp is outside the allowed window",
         ));
     }
+    if header(api::HEADER_ACCESS_SIG).len() != 64 {
+        return refusal(Refusal::new(401, "Request signature mismatch"));
+    }
+    let limit = api::MAX_IMAGE_BYTES + 1024 * 1024;
+    let too_large = || {
+        refusal(Refusal::coded(
+            413,
+            crate::verification::ServiceErrorCode::FileTooBig,
+            "The request is larger than 64 MB",
+        ))
+    };
+    if header(axum::http::header::CONTENT_LENGTH.as_str())
+        .parse::<usize>()
+        .is_ok_and(|n| n > limit)
+    {
+        return too_large();
+    }
+    let bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(b) => b,
+        Err(_) => return too_large(),
+    };
     let path_and_query = parts
         .uri
         .path_and_query()
@@ -233,12 +281,6 @@ fn ok_json<T: serde::Serialize>(v: T) -> Response {
     Json(v).into_response()
 }
 
-#[derive(Deserialize)]
-struct LevelQuery {
-    #[serde(rename = "levelName")]
-    level_name: Option<String>,
-}
-
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
 struct CreateBody {
@@ -249,9 +291,32 @@ struct CreateBody {
     fixed_info: Option<FixedInfo>,
 }
 
-async fn create_applicant(State(s): Shared_, Query(q): Query<LevelQuery>, body: Bytes) -> Response {
-    let Some(level) = q.level_name.filter(|l| !l.is_empty()) else {
-        return refusal(Refusal::new(400, "levelName is required"));
+/// One query parameter. Clients may repeat it (the service's own examples
+/// do) with the same value; two different values are refused.
+fn query_param(uri: &axum::http::Uri, name: &str) -> Result<Option<String>, Refusal> {
+    let mut found: Option<String> = None;
+    for (k, v) in form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
+        if k != name {
+            continue;
+        }
+        match &found {
+            Some(prev) if *prev != v => {
+                return Err(Refusal::new(
+                    400,
+                    format!("The query parameter {name} is given twice with different values"),
+                ))
+            }
+            _ => found = Some(v.into_owned()),
+        }
+    }
+    Ok(found.filter(|v| !v.is_empty()))
+}
+
+async fn create_applicant(State(s): Shared_, uri: axum::http::Uri, body: Bytes) -> Response {
+    let level = match query_param(&uri, "levelName") {
+        Ok(Some(level)) => level,
+        Ok(None) => return refusal(Refusal::new(400, "levelName is required")),
+        Err(r) => return refusal(r),
     };
     let Ok(b) = serde_json::from_slice::<CreateBody>(&body) else {
         return refusal(Refusal::new(400, "Invalid JSON body"));
@@ -623,6 +688,60 @@ async fn set_scenario(State(s): Shared_, Json(b): Json<ScenarioBody>) -> Respons
         }
         Err(e) => refusal(Refusal::new(400, e)),
     }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenBody {
+    user_id: Option<String>,
+    level_name: Option<String>,
+    ttl_in_secs: Option<u64>,
+}
+
+/// `POST /resources/accessTokens/sdk` with `{userId, levelName, ttlInSecs?}`.
+async fn access_token_sdk(body: Bytes) -> Response {
+    match serde_json::from_slice::<TokenBody>(&body) {
+        Ok(b) => access_token(b),
+        Err(e) => refusal(Refusal::new(400, format!("Invalid JSON body: {e}"))),
+    }
+}
+
+/// The older `POST /resources/accessTokens?userId=…&levelName=…&ttlInSecs=…`.
+async fn access_token_query(uri: axum::http::Uri) -> Response {
+    let param = |name| query_param(&uri, name);
+    let body = (|| {
+        Ok::<_, Refusal>(TokenBody {
+            user_id: param("userId")?,
+            level_name: param("levelName")?,
+            ttl_in_secs: match param("ttlInSecs")? {
+                Some(t) => Some(
+                    t.parse()
+                        .map_err(|_| Refusal::new(400, "ttlInSecs must be a number of seconds"))?,
+                ),
+                None => None,
+            },
+        })
+    })();
+    match body {
+        Ok(b) => access_token(b),
+        Err(r) => refusal(r),
+    }
+}
+
+/// A token for the service's own SDKs. The training service never accepts
+/// one back: it only shows that the request was understood.
+fn access_token(b: TokenBody) -> Response {
+    let Some(user_id) = b.user_id.filter(|u| !u.is_empty()) else {
+        return refusal(Refusal::new(400, "userId is required"));
+    };
+    if b.level_name.as_deref().is_some_and(str::is_empty) {
+        return refusal(Refusal::new(400, "levelName must not be empty"));
+    }
+    let ttl = b.ttl_in_secs.unwrap_or(600);
+    ok_json(json!({
+        "token": format!("_act-sbx-training-{:032x}-{ttl}", rand::random::<u128>()),
+        "userId": user_id,
+    }))
 }
 
 async fn stats(State(s): Shared_) -> Response {
