@@ -208,7 +208,6 @@ impl Harness {
             // A customer alone at the kiosk never picks a review's outcome.
             let refused = self.kiosk.set_training_outcome(Scenario::Final);
             assert!(refused.is_err(), "self-service cannot choose the outcome");
-            assert_eq!(scenario, Scenario::Green, "self-service trains the default");
         } else {
             self.kiosk.set_training_outcome(scenario).unwrap();
         }
@@ -216,7 +215,24 @@ impl Harness {
             email: Some("anna@example.com".into()),
             ..Default::default()
         };
-        self.kiosk.start_session(details).await.unwrap();
+        let started = self.kiosk.start_session(details).await.unwrap();
+        if scenario != Scenario::Green && self.kiosk.profile() == Profile::SelfService {
+            // Nobody at the kiosk chose it: the stand-in decides so by itself.
+            let set = kiosk_tests::signed_request(
+                &self.base_url,
+                &self.kiosk_credentials(),
+                "POST",
+                "/training/scenarios",
+                &[("Content-Type", "application/json")],
+                serde_json::to_vec(&serde_json::json!({
+                    "externalUserId": started.external_user_id,
+                    "scenario": scenario.name(),
+                }))
+                .unwrap(),
+            )
+            .await;
+            assert!(set.status().is_success());
+        }
         let view = self
             .kiosk
             .choose_document(DocumentChoice {
@@ -356,6 +372,67 @@ async fn a_final_rejection_ends_with_support_and_blocks_uploads() {
     assert!(matches!(h.outcome().await, OutcomeView::Final { .. }));
     let e = h.kiosk.submit().await.unwrap_err().to_string();
     assert!(e.contains("contact support"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_tapped_again_and_again_creates_one_applicant() {
+    let h = harness(Profile::SelfService).await;
+    let applicants = || async {
+        let stats = kiosk_tests::signed_request(
+            &h.base_url,
+            &h.kiosk_credentials(),
+            "GET",
+            "/training/stats",
+            &[],
+            Vec::new(),
+        )
+        .await;
+        let stats: serde_json::Value =
+            serde_json::from_slice(&stats.bytes().await.unwrap()).unwrap();
+        stats["applicants"].as_u64().expect("a count")
+    };
+    let before = applicants().await;
+    let tap = || h.kiosk.start_session(ApplicantDetails::default());
+    let results = tokio::join!(tap(), tap(), tap(), tap(), tap());
+    let results = [results.0, results.1, results.2, results.3, results.4];
+    let started = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(started, 1, "{results:?}");
+    assert_eq!(
+        applicants().await - before,
+        1,
+        "one applicant for five taps"
+    );
+    // Once started, a new tap (the next customer) starts a new session as before.
+    h.kiosk
+        .start_session(ApplicantDetails::default())
+        .await
+        .unwrap();
+    assert_eq!(applicants().await - before, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_alone_never_reads_why_staff_must_step_in() {
+    for (decides, kind) in [
+        (Scenario::Final, "final"),
+        (Scenario::DataMismatch, "data mismatch"),
+    ] {
+        let staff = harness(Profile::Attendant).await;
+        staff.run(decides, DocumentType::Passport).await;
+        match staff.outcome().await {
+            OutcomeView::Final { message } => assert!(message.is_some(), "staff read why"),
+            OutcomeView::DataMismatch { fields, .. } => assert!(!fields.is_empty()),
+            other => panic!("{kind}: {other:?}"),
+        }
+        let alone = harness(Profile::SelfService).await;
+        alone.run(decides, DocumentType::Passport).await;
+        match alone.outcome().await {
+            OutcomeView::Final { message } => assert_eq!(message, None, "{kind}"),
+            OutcomeView::DataMismatch { fields, message } => {
+                assert!(fields.is_empty() && message.is_none(), "{kind}")
+            }
+            other => panic!("{kind}: {other:?}"),
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

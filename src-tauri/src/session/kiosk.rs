@@ -525,6 +525,8 @@ pub struct Kiosk {
     /// The camera staff or the person picked; the first one otherwise.
     chosen_camera: Mutex<Option<String>>,
     scenario: Mutex<Scenario>,
+    /// Set while a session is being started: a second tap on Start creates no second applicant.
+    starting: std::sync::atomic::AtomicBool,
     generation: std::sync::atomic::AtomicU64,
     webhook_updates: broadcast::Sender<WebhookEvent>,
     recent: Arc<RecentStore>,
@@ -569,6 +571,7 @@ impl Kiosk {
             camera_runs: AtomicU32::new(0),
             chosen_camera: Mutex::default(),
             scenario: Mutex::new(Scenario::Green),
+            starting: Default::default(),
             generation: Default::default(),
             webhook_updates: broadcast::channel(256).0,
             recent,
@@ -736,6 +739,19 @@ impl Kiosk {
         if let Some(problem) = details.problem() {
             return Err(KioskError::Invalid(problem));
         }
+        use std::sync::atomic::Ordering::SeqCst;
+        if self.starting.swap(true, SeqCst) {
+            return Err(KioskError::Invalid(
+                "a session is already being started".into(),
+            ));
+        }
+        struct Started<'a>(&'a std::sync::atomic::AtomicBool);
+        impl Drop for Started<'_> {
+            fn drop(&mut self) {
+                self.0.store(false, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        let _starting = Started(&self.starting);
         self.end_session();
         let external_user_id = format!("kiosk-{}", uuid_like());
         if let Some(t) = &self.training {
@@ -1344,7 +1360,12 @@ impl Kiosk {
                     } else {
                         None
                     };
-                    view_outcome(outcome, &refs, attempt, max_attempts, verified)
+                    let view = view_outcome(outcome, &refs, attempt, max_attempts, verified);
+                    if profile == Profile::SelfService {
+                        for_customer(view)
+                    } else {
+                        view
+                    }
                 }
                 Ok(Waited::StillWaiting(state))
                     if state.review_status == Some(ReviewStatus::OnHold) =>
@@ -1465,6 +1486,20 @@ fn outcome_name(o: &OutcomeView) -> &'static str {
         OutcomeView::OnHold => "on_hold",
         OutcomeView::StillWaiting => "still_waiting",
         OutcomeView::Queued { .. } => "queued",
+    }
+}
+
+/// What a customer alone at a self-service kiosk may read: the service's
+/// reasons for a final rejection and the fields that did not match are for
+/// staff (they can name a suspected forgery or another person's data).
+fn for_customer(view: OutcomeView) -> OutcomeView {
+    match view {
+        OutcomeView::Final { .. } => OutcomeView::Final { message: None },
+        OutcomeView::DataMismatch { .. } => OutcomeView::DataMismatch {
+            fields: Vec::new(),
+            message: None,
+        },
+        other => other,
     }
 }
 
