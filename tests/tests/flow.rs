@@ -448,6 +448,116 @@ async fn a_flood_at_the_webhook_port_leaves_the_kiosk_working_and_deliveries_arr
     f.close().await
 }
 
+/// A JPEG of about `target` bytes: a detailed 8000×6000 picture (48 MP).
+fn large_jpeg(target: usize) -> Result<Vec<u8>> {
+    use rand::{Rng, SeedableRng};
+    let (w, h) = (8000u32, 6000u32);
+    let mut noise = 40u8;
+    for _ in 0..6 {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let img = image::RgbImage::from_fn(w, h, |x, y| {
+            let base = ((x / 16 + y / 16) % 200) as u8;
+            let n: u8 = rng.random_range(0..=noise);
+            image::Rgb([base.wrapping_add(n), base / 2 + n / 2, 255 - base])
+        });
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 92).encode_image(&img)?;
+        if jpeg.len() > target {
+            return Ok(jpeg);
+        }
+        noise = noise.saturating_mul(2).max(noise.saturating_add(40));
+    }
+    bail!("no JPEG of {target} bytes could be made")
+}
+
+/// Peak resident memory of `pid` so far, in MiB (`VmHWM`).
+fn peak_rss_mib(pid: u32) -> Result<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .context("VmHWM")?;
+    Ok(kib / 1024.0)
+}
+
+#[tokio::test]
+async fn a_huge_or_hostile_photo_file_is_handled_within_bounded_memory() -> Result<()> {
+    let dir = std::env::temp_dir().join(format!("kiosk-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    // A small PNG that declares 16000×16000 pixels (768 MB once decoded).
+    let bomb = dir.join("bomb.png");
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+    png.extend_from_slice(&16_000u32.to_be_bytes());
+    png.extend_from_slice(&16_000u32.to_be_bytes());
+    png.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
+    png.extend_from_slice(&(1024u32 * 1024).to_be_bytes());
+    png.extend_from_slice(b"IDAT");
+    png.resize(png.len() + 1024 * 1024, 0);
+    std::fs::write(&bomb, &png)?;
+    let big = dir.join("big.jpg");
+    let jpeg = large_jpeg(22 * 1024 * 1024)?;
+    let jpeg_mib = jpeg.len() as f64 / (1024.0 * 1024.0);
+    std::fs::write(&big, &jpeg)?;
+    drop(jpeg);
+
+    let mut f = Flow::launch("import", &[("KIOSK_PROFILE", "attendant")]).await?;
+    let pid = f.app_pid()?;
+    // A blurry sample camera: nothing is taken by itself meanwhile.
+    f.click("[data-testid=training-camera] option[value=blurry]")
+        .await?;
+    f.click("[data-testid=start]").await?;
+    f.wait("[data-screen=details]", 10).await?;
+    f.click("[data-testid=details-continue]").await?;
+    f.wait("[data-screen=document]", 20).await?;
+    f.click("[data-document=id_card]").await?;
+    f.type_into("[data-testid=country-search]", "germ").await?;
+    f.click("[data-country=DEU]").await?;
+    f.click("[data-testid=document-continue]").await?;
+    f.wait("[data-screen=capture][data-slot=front]", 20).await?;
+    f.wait("[data-testid=feedback]", 20).await?;
+    let before = peak_rss_mib(pid)?;
+
+    let input = f
+        .app
+        .client
+        .find(Locator::Css("[data-testid=import-file]"))
+        .await?;
+    let sent = Instant::now();
+    input.send_keys(&bomb.display().to_string()).await?;
+    if let Err(e) = f.wait("[data-testid=capture-error]", 10).await {
+        f.shot("bomb-not-refused").await?;
+        bail!("{e}: {}", f.body_text().await?);
+    }
+    let refused_after = sent.elapsed();
+    let said = f.app.text("[data-testid=capture-error]").await?;
+    assert!(
+        said.contains("16000×16000") && said.contains("50 megapixels"),
+        "a clear message: {said}"
+    );
+    f.shot("bomb-refused").await?;
+
+    let input = f
+        .app
+        .client
+        .find(Locator::Css("[data-testid=import-file]"))
+        .await?;
+    input.send_keys(&big.display().to_string()).await?;
+    f.wait("[data-testid=still]", 60).await?;
+    f.shot("large-imported").await?;
+    let peak = peak_rss_mib(pid)?;
+    println!(
+        "metric: import: a 16000×16000 PNG refused after {:.2} s; a {jpeg_mib:.1} MiB 48 MP JPEG imported; app peak RSS {before:.0} MiB before, {peak:.0} MiB after",
+        refused_after.as_secs_f64()
+    );
+    assert!(
+        peak < 400.0,
+        "the app's peak RSS stays below 400 MB: {peak:.0} MiB"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    f.close().await
+}
+
 #[tokio::test]
 async fn a_passport_is_one_picture_and_self_service_sees_no_staff_data() -> Result<()> {
     let mut f = Flow::launch("green-passport", &[("KIOSK_PROFILE", "self-service")]).await?;
@@ -833,9 +943,84 @@ async fn credentials_set_in_the_admin_area_go_live_and_the_secret_never_comes_ou
             .is_err(),
         "no outcome picker at a self-service kiosk"
     );
+    // Without a PIN, a self-service kiosk's admin area opens to nobody, and
+    // every staff-only command is refused through the real IPC.
     f.click("[data-testid=open-admin]").await?;
     f.wait("[data-screen=admin]", 10).await?;
-    f.wait("[data-testid=admin-pin-missing]", 10).await?;
+    f.wait("[data-testid=admin-pin-not-set-up]", 10).await?;
+    assert!(f.absent("input[name=app-token]").await);
+    f.shot("no-pin-yet").await?;
+    let no_details = serde_json::json!({ "details": { "email": null, "phone": null,
+        "first_name": null, "last_name": null, "date_of_birth": null } });
+    let staff_only: Vec<(&str, serde_json::Value)> = vec![
+        ("recent_applicants", serde_json::json!({})),
+        ("outbox_status", serde_json::json!({})),
+        ("send_outbox", serde_json::json!({})),
+        ("correct_details", no_details),
+        (
+            "set_training_outcome",
+            serde_json::json!({ "outcome": "green" }),
+        ),
+        ("admin_status", serde_json::json!({})),
+        (
+            "admin_set_credentials",
+            serde_json::json!({ "appToken": "sbx:x", "secretKey": "y" }),
+        ),
+        (
+            "admin_set_webhook_secret",
+            serde_json::json!({ "secret": "y" }),
+        ),
+        ("admin_clear_credentials", serde_json::json!({})),
+        (
+            "admin_set_pin",
+            serde_json::json!({ "current": null, "pin": "111111" }),
+        ),
+        (
+            "admin_save_settings",
+            serde_json::json!({ "profile": "attendant", "levelName": "x" }),
+        ),
+        ("admin_set_mode", serde_json::json!({ "mode": "live" })),
+        ("admin_verify_connection", serde_json::json!({})),
+        ("restart_kiosk", serde_json::json!({})),
+        ("quit_kiosk", serde_json::json!({})),
+    ];
+    for (command, args) in &staff_only {
+        let refused = f.invoke_with(command, args.clone()).await?;
+        assert_eq!(
+            refused["error"]["code"], "forbidden",
+            "{command}: {refused}"
+        );
+    }
+    // The photo import takes raw bytes; it is refused the same way.
+    let refused = f
+        .app
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             window.__TAURI_INTERNALS__.invoke('import_photo', new Uint8Array([255, 216, 255]), { headers: { slot: 'front' } }) \
+               .then(v => done({ ok: v }), e => done({ error: e }));",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        refused["error"]["code"], "forbidden",
+        "import_photo: {refused}"
+    );
+    f.click("[data-testid=admin-close]").await?;
+    // Staff set the PIN on the computer itself.
+    let mut at_computer = common.to_vec();
+    at_computer.push(("KIOSK_PROFILE", "self_service"));
+    let set = kioskctl(&at_computer, &["admin", "set-pin"], "135790\n")?;
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    f.click("[data-testid=open-admin]").await?;
+    f.wait("[data-testid=admin-pin-form]", 10).await?;
+    f.type_into("input[name=admin-pin]", "135790").await?;
+    f.click("[data-testid=admin-unlock]").await?;
+    f.wait("input[name=app-token]", 10).await?;
     f.type_into("input[name=app-token]", &creds.app_token)
         .await?;
     f.type_into("input[name=secret-key]", &secret).await?;
@@ -862,6 +1047,7 @@ async fn credentials_set_in_the_admin_area_go_live_and_the_secret_never_comes_ou
         .await?;
     let verified = f.app.text("[data-testid=admin-verified]").await?;
     assert!(!verified.contains("Never"), "{verified}");
+    f.type_into("input[name=current-pin]", "135790").await?;
     f.type_into("input[name=new-pin]", "482913").await?;
     f.type_into("input[name=repeat-pin]", "482913").await?;
     f.click("[data-testid=admin-save-pin]").await?;
@@ -1059,7 +1245,18 @@ async fn a_self_service_kiosk_fills_the_screen_stays_the_kiosk_and_runs_once() -
             .count()
     };
     assert_eq!(running(), 1, "the kiosk runs under the driver");
+    let (bus_key, bus) = f.bus.as_ref().expect("own bus").env();
+    let mut at_computer = env.to_vec();
+    at_computer.push((bus_key, bus));
+    let set = kioskctl(&at_computer, &["admin", "set-pin"], "482913\n")?;
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
     f.click("[data-testid=open-admin]").await?;
+    f.type_into("input[name=admin-pin]", "482913").await?;
+    f.click("[data-testid=admin-unlock]").await?;
     f.click("[data-testid=admin-quit]").await?;
     // The app ends while this click is answered: WebDriver may report an error.
     let _ = f.click("[data-testid=admin-quit]").await;

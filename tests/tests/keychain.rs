@@ -251,14 +251,18 @@ mod admin_area {
 
     use super::{namespace, secret_tool_lookup};
 
-    fn admin(name: &str, api_url: &str) -> (Arc<Admin>, String, std::path::PathBuf) {
+    fn admin(
+        name: &str,
+        api_url: &str,
+        profile: Profile,
+    ) -> (Arc<Admin>, String, std::path::PathBuf) {
         let ns = namespace(name);
         let dir = std::env::temp_dir().join(format!("kiosk-admin-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let settings_path = dir.join("settings.json");
         let running = Settings {
             api_url: api_url.to_owned(),
-            profile: Profile::SelfService,
+            profile,
             ..Settings::default()
         };
         let admin = Admin::new(
@@ -274,7 +278,7 @@ mod admin_area {
         let svc = kiosk_tests::training_service(0).await;
         let creds = svc.credentials();
         let secret = creds.secret_key.expose().clone();
-        let (admin, ns, settings_path) = admin("admin-creds", &svc.base_url);
+        let (admin, ns, settings_path) = admin("admin-creds", &svc.base_url, Profile::Attendant);
 
         assert!(matches!(
             admin.verify_connection().await.unwrap(),
@@ -342,7 +346,11 @@ mod admin_area {
         for (offset, expect_warning) in [(30, true), (600, false)] {
             let svc = kiosk_tests::training_service(offset).await;
             let creds = svc.credentials();
-            let (admin, _, _) = admin(&format!("admin-skew-{offset}"), &svc.base_url);
+            let (admin, _, _) = admin(
+                &format!("admin-skew-{offset}"),
+                &svc.base_url,
+                Profile::Attendant,
+            );
             admin
                 .set_credentials(creds.app_token.clone(), creds.secret_key.clone())
                 .await
@@ -364,14 +372,34 @@ mod admin_area {
 
     #[tokio::test(flavor = "multi_thread")]
     async fn the_pin_guards_the_admin_area_with_a_lockout_and_is_stored_hashed() {
-        let (admin, ns, settings_path) = admin("admin-pin", "http://127.0.0.1:9");
+        let (admin, ns, settings_path) =
+            admin("admin-pin", "http://127.0.0.1:9", Profile::SelfService);
+        // A self-service kiosk without a PIN opens its admin area to nobody.
         let gate = admin.gate().await.unwrap();
-        assert!(gate.open && !gate.pin_required && gate.pin_missing_warning);
+        assert!(!gate.open && !gate.pin_required && gate.pin_not_set_up);
         assert!(matches!(
-            admin.set_pin(None, "12ab56".into()).await,
+            admin.status().await,
+            Err(AdminError::NoPinSelfService)
+        ));
+        assert!(matches!(
+            admin.set_pin(None, "482913".into()).await,
+            Err(AdminError::NoPinSelfService)
+        ));
+        // Staff set it on the computer itself.
+        let on_computer = |pin: &'static str| {
+            let admin = admin.clone();
+            tokio::task::spawn_blocking(move || admin.set_pin_on_this_computer(None, pin))
+        };
+        assert!(matches!(
+            on_computer("12ab56").await.unwrap(),
             Err(AdminError::Pin(PinError::Invalid))
         ));
-        admin.set_pin(None, "482913".into()).await.unwrap();
+        on_computer("482913").await.unwrap().unwrap();
+        assert!(
+            on_computer("111111").await.unwrap().is_err(),
+            "replacing a PIN on the computer needs the current one"
+        );
+        admin.unlock("482913".into()).await.unwrap();
         let stored = secret_tool_lookup(&format!("{ns}/sandbox"), Item::AdminPinHash.name())
             .expect("the PIN entry is in the keychain");
         assert!(stored.starts_with("$argon2id$"), "{stored}");

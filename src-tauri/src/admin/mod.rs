@@ -30,6 +30,9 @@ const NO_PIN: &str = "none";
 pub enum AdminError {
     #[error("enter the admin PIN to open the admin area")]
     PinRequired,
+    /// A self-service kiosk opens its admin area only with a PIN.
+    #[error("this self-service kiosk has no admin PIN yet: staff set one on this computer with `kioskctl admin set-pin`")]
+    NoPinSelfService,
     #[error(transparent)]
     Pin(#[from] PinError),
     #[error(transparent)]
@@ -98,8 +101,9 @@ pub struct AdminStatus {
 pub struct AdminGate {
     pub pin_required: bool,
     pub open: bool,
-    /// The self-service profile without a PIN: anyone at the kiosk could open the admin area.
-    pub pin_missing_warning: bool,
+    /// The self-service profile without a PIN: the admin area stays shut
+    /// until staff set one on the computer (`kioskctl admin set-pin`).
+    pub pin_not_set_up: bool,
 }
 
 pub struct Admin {
@@ -260,7 +264,8 @@ impl Admin {
             .map(|h| h.expose().clone()))
     }
 
-    fn is_open(&self) -> bool {
+    /// Whether the PIN (or, away from self-service, no PIN) opened the admin area recently.
+    pub fn is_open(&self) -> bool {
         lock(&self.open_until).is_some_and(|t| Instant::now() < t)
     }
 
@@ -268,7 +273,8 @@ impl Admin {
         *lock(&self.open_until) = Some(Instant::now() + OPEN_FOR);
     }
 
-    /// Refuses unless no PIN is set or it was entered recently.
+    /// Refuses unless the PIN was entered recently, or no PIN is set at a
+    /// staffed kiosk. A self-service kiosk without a PIN opens to nobody.
     fn require_open(&self) -> Result<(), AdminError> {
         if self.is_open() {
             self.touch();
@@ -276,6 +282,9 @@ impl Admin {
         }
         if self.pin_hash()?.is_some() {
             return Err(AdminError::PinRequired);
+        }
+        if self.running.profile == Profile::SelfService {
+            return Err(AdminError::NoPinSelfService);
         }
         self.touch();
         Ok(())
@@ -285,10 +294,11 @@ impl Admin {
         let this = self.clone();
         blocking(move || {
             let pin_set = this.pin_hash()?.is_some();
+            let self_service = this.running.profile == Profile::SelfService;
             Ok(AdminGate {
                 pin_required: pin_set && !this.is_open(),
-                open: this.is_open() || !pin_set,
-                pin_missing_warning: !pin_set && this.running.profile == Profile::SelfService,
+                open: this.is_open() || (!pin_set && !self_service),
+                pin_not_set_up: !pin_set && self_service,
             })
         })
         .await
@@ -454,17 +464,49 @@ impl Admin {
         let this = self.clone();
         blocking(move || {
             // Secrets go to the keychain of a valid environment only.
-            if let Some(stored) = this.require_open_keychain()? {
-                let current = current.unwrap_or_default();
-                this.check_pin(&current, Some(&stored))?;
-            }
-            let hash = hash_pin(&new_pin)?;
-            this.keychain.set(Item::AdminPinHash, &hash)?;
-            this.keep_verifier(Some(&hash));
-            tracing::info!("admin PIN set");
-            Ok(())
+            let stored = this.require_open_keychain()?;
+            this.replace_pin(stored, current, &new_pin)
         })
         .await
+    }
+
+    /// Sets the PIN from the computer's own account (`kioskctl admin set-pin`),
+    /// where no admin area is open: the current PIN is still needed to change one.
+    pub fn set_pin_on_this_computer(
+        &self,
+        current: Option<String>,
+        new_pin: &str,
+    ) -> Result<(), AdminError> {
+        if let Some(e) = &self.unusable_keychain {
+            return Err(AdminError::Keychain(e.clone()));
+        }
+        let stored = self
+            .keychain
+            .get(Item::AdminPinHash)?
+            .map(|h| h.expose().clone());
+        self.replace_pin(stored, current, new_pin)
+    }
+
+    /// Whether a PIN is stored (for `kioskctl admin set-pin`'s prompts).
+    pub fn pin_is_set(&self) -> Result<bool, AdminError> {
+        Ok(self.pin_hash()?.is_some())
+    }
+
+    fn replace_pin(
+        &self,
+        stored: Option<String>,
+        current: Option<String>,
+        new_pin: &str,
+    ) -> Result<(), AdminError> {
+        if let Some(stored) = stored {
+            let current = current.unwrap_or_default();
+            self.check_pin(&current, Some(&stored))?;
+        }
+        let hash = hash_pin(new_pin)?;
+        self.keychain.set(Item::AdminPinHash, &hash)?;
+        self.keep_verifier(Some(&hash));
+        tracing::info!("admin PIN set");
+        Ok(())
     }
 
     /// The mode the running kiosk is in.

@@ -24,7 +24,7 @@ pub enum Command {
 }
 
 /// A secret from stdin when it is not a terminal, otherwise asked for without echo.
-fn read_secret(prompt: &str) -> Result<Sensitive<String>, Failure> {
+pub(super) fn read_secret(prompt: &str) -> Result<Sensitive<String>, Failure> {
     let stdin = std::io::stdin();
     let value = if stdin.is_terminal() {
         rpassword::prompt_password(prompt)

@@ -1,5 +1,6 @@
 //! The `kioskctl` commands. Each prints a clear one-line error and exits non-zero on failure.
 
+mod admin;
 mod check_image;
 mod credentials;
 mod doctor;
@@ -44,6 +45,9 @@ enum Command {
     /// Show or send the sessions waiting in the encrypted outbox.
     #[command(subcommand)]
     Outbox(outbox::Command),
+    /// Staff tasks on the kiosk's computer: the admin PIN.
+    #[command(subcommand)]
+    Admin(admin::Command),
     /// Print the folder the kiosk writes its logs to.
     Logs,
 }
@@ -77,6 +81,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Credentials(command) => credentials::run(command).await,
         Command::Doctor(args) => doctor::run(args).await,
         Command::Outbox(command) => outbox::run(command).await,
+        Command::Admin(command) => admin::run(command).await,
         Command::Logs => {
             println!("{}", crate::logging::log_dir().display());
             Ok(())

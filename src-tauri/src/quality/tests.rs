@@ -304,11 +304,52 @@ fn bad_files_give_clear_errors() {
         Err(DecodeError::TooLarge(100_000, 100_000))
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    // Within each side's limit, but 256 MP in all.
+    let mut wide = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+    wide.extend_from_slice(&16_000u32.to_be_bytes());
+    wide.extend_from_slice(&16_000u32.to_be_bytes());
+    wide.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(
+        decode(&wide, limits),
+        Err(DecodeError::TooLarge(16_000, 16_000))
+    );
     let big = DecodeLimits {
         max_bytes: 100,
         ..limits
     };
     assert_eq!(decode(&good, big), Err(DecodeError::FileTooLarge(0)));
+}
+
+#[test]
+fn a_large_jpeg_is_decoded_scaled_down_and_upright() {
+    // 6000×4000 (24 MP) with a bright left half: decoded at half size, same picture.
+    let (w, h) = (6000u32, 4000u32);
+    let img = image::RgbImage::from_fn(w, h, |x, _| {
+        if x < w / 2 {
+            image::Rgb([230, 230, 230])
+        } else {
+            image::Rgb([20, 20, 20])
+        }
+    });
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
+        .encode_image(&img)
+        .unwrap();
+    let (dw, dh, rgb) = decode(&jpeg, DecodeLimits::default()).unwrap();
+    assert_eq!((dw, dh), (3000, 2000));
+    assert!(u64::from(dw) * u64::from(dh) <= super::decode::DOWNSCALE_ABOVE);
+    let at = |x: u32, y: u32| rgb[((y * dw + x) * 3) as usize];
+    assert!(
+        at(100, 1000) > 200 && at(2900, 1000) < 50,
+        "the same picture"
+    );
+    // A small one keeps its size.
+    let mut small = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut small, 90)
+        .encode_image(&image::RgbImage::new(1600, 1200))
+        .unwrap();
+    let (sw, sh, _) = decode(&small, DecodeLimits::default()).unwrap();
+    assert_eq!((sw, sh), (1600, 1200));
 }
 
 #[test]

@@ -30,6 +30,10 @@ pub enum ErrorCode {
     Keychain,
     /// A live kiosk that cannot verify: customers are asked to fetch staff.
     OutOfService,
+    /// Staff-only here: at a self-service kiosk only with the admin area open.
+    Forbidden,
+    /// A self-service kiosk without an admin PIN: staff set one on the computer.
+    PinNotSetUp,
 }
 
 /// `{code, message}`: the message is for people, the code for the UI's logic.
@@ -38,6 +42,31 @@ pub enum ErrorCode {
 pub struct IpcError {
     pub code: ErrorCode,
     pub message: String,
+}
+
+impl IpcError {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self {
+            code: ErrorCode::Invalid,
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self {
+            code: ErrorCode::Internal,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<super::access::Refusal> for IpcError {
+    fn from(e: super::access::Refusal) -> Self {
+        Self {
+            code: ErrorCode::Forbidden,
+            message: e.to_string(),
+        }
+    }
 }
 
 impl From<KioskError> for IpcError {
@@ -67,6 +96,7 @@ impl From<crate::admin::AdminError> for IpcError {
         use crate::credentials::pin::PinError;
         let code = match &e {
             AdminError::PinRequired | AdminError::Pin(PinError::NotSet) => ErrorCode::PinRequired,
+            AdminError::NoPinSelfService => ErrorCode::PinNotSetUp,
             AdminError::Pin(PinError::Wrong { .. }) => ErrorCode::WrongPin,
             AdminError::Pin(PinError::LockedOut { .. }) => ErrorCode::LockedOut,
             AdminError::Pin(PinError::Invalid) | AdminError::Invalid(_) => ErrorCode::Invalid,

@@ -5,6 +5,7 @@
 //! business logic: each command converts its input, calls one domain
 //! function, and converts the result.
 
+mod access;
 mod commands;
 mod error;
 mod lockdown;
@@ -39,7 +40,6 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::stop_camera,
             commands::camera_stats,
             commands::take_photo,
-            commands::import_photo,
             commands::cameras,
             commands::choose_camera,
             commands::accept_photo,
@@ -69,6 +69,9 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         ])
         .events(tauri_specta::collect_events![KioskEventMessage])
 }
+
+/// Commands that take a raw body (bytes, not JSON), outside the generated bindings.
+pub const RAW_COMMANDS: &[&str] = &["import_photo"];
 
 /// The TypeScript flavour the bindings are written in.
 pub fn bindings_language() -> specta_typescript::Typescript {
@@ -103,7 +106,34 @@ pub fn run() {
                 }
             }
         })
-        .invoke_handler(builder.invoke_handler())
+        .invoke_handler({
+            let typed = builder.invoke_handler();
+            let raw: Box<dyn Fn(tauri::ipc::Invoke) -> bool + Send + Sync> =
+                Box::new(tauri::generate_handler![commands::import_photo]);
+            let handler = move |invoke: tauri::ipc::Invoke| {
+                if RAW_COMMANDS.contains(&invoke.message.command()) {
+                    raw(invoke)
+                } else {
+                    typed(invoke)
+                }
+            };
+            move |invoke| {
+                let command = invoke.message.command().to_owned();
+                let verdict = invoke
+                    .message
+                    .webview_ref()
+                    .try_state::<KioskState>()
+                    .map(|s| access::decide(&command, s.settings.profile, s.admin.is_open()));
+                match verdict {
+                    Some(Err(refusal)) => {
+                        tracing::warn!(command, "a command was refused: {refusal}");
+                        invoke.resolver.reject(IpcError::from(refusal));
+                        true
+                    }
+                    _ => handler(invoke),
+                }
+            }
+        })
         .register_asynchronous_uri_scheme_protocol("kiosk", |ctx, request, responder| {
             let app = ctx.app_handle().clone();
             tauri::async_runtime::spawn_blocking(move || {
@@ -152,6 +182,29 @@ pub fn run() {
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;
+
+    /// Every command the web view can call has a decision in `access::ACCESS`,
+    /// and the table names no command that does not exist.
+    #[test]
+    fn every_command_has_an_access_decision() {
+        let fresh = std::env::temp_dir().join(format!("kiosk-commands-{}.ts", std::process::id()));
+        super::specta_builder()
+            .export(super::bindings_language(), &fresh)
+            .expect("export bindings");
+        let generated = std::fs::read_to_string(&fresh).expect("read generated bindings");
+        let _ = std::fs::remove_file(&fresh);
+        let mut registered: Vec<&str> = generated
+            .split("__TAURI_INVOKE(\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .collect();
+        registered.extend_from_slice(super::RAW_COMMANDS);
+        registered.sort_unstable();
+        let mut decided: Vec<&str> = super::access::ACCESS.iter().map(|(n, _)| *n).collect();
+        decided.sort_unstable();
+        assert!(registered.len() > 30, "commands were found: {registered:?}");
+        assert_eq!(registered, decided);
+    }
 
     fn committed_bindings() -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/backend/bindings.ts")

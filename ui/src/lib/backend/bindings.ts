@@ -15,8 +15,6 @@ export const commands = {
 	stopCamera: (run: number) => typedError<null, IpcError>(__TAURI_INVOKE("stop_camera", { run })),
 	cameraStats: () => typedError<LiveStats | null, IpcError>(__TAURI_INVOKE("camera_stats")),
 	takePhoto: (slot: Slot) => typedError<CaptureView, IpcError>(__TAURI_INVOKE("take_photo", { slot })),
-	/**  A photo from a file instead of the camera (staff profiles). */
-	importPhoto: (slot: Slot, bytes: number[]) => typedError<CaptureView, IpcError>(__TAURI_INVOKE("import_photo", { slot, bytes })),
 	cameras: () => typedError<CameraView_Serialize[], IpcError>(__TAURI_INVOKE("cameras")),
 	chooseCamera: (id: string) => typedError<null, IpcError>(__TAURI_INVOKE("choose_camera", { id })),
 	acceptPhoto: (slot: Slot, overrideProblems: boolean) => typedError<SessionView_Serialize, IpcError>(__TAURI_INVOKE("accept_photo", { slot, overrideProblems })),
@@ -58,8 +56,11 @@ export const events = {
 export type AdminGate = {
 	pin_required: boolean,
 	open: boolean,
-	/**  The self-service profile without a PIN: anyone at the kiosk could open the admin area. */
-	pin_missing_warning: boolean,
+	/**
+	 *  The self-service profile without a PIN: the admin area stays shut
+	 *  until staff set one on the computer (`kioskctl admin set-pin`).
+	 */
+	pin_not_set_up: boolean,
 };
 
 /**  What the admin area shows. Never a secret: the token is masked. */
@@ -315,7 +316,11 @@ export type ErrorCode = "internal" | "no_session" | "invalid" | "no_camera" | "c
 /**  The system keychain is locked or missing; the message says how to fix it. */
 "keychain" | 
 /**  A live kiosk that cannot verify: customers are asked to fetch staff. */
-"out_of_service";
+"out_of_service" | 
+/**  Staff-only here: at a self-service kiosk only with the admin area open. */
+"forbidden" | 
+/**  A self-service kiosk without an admin PIN: staff set one on the computer. */
+"pin_not_set_up";
 
 /**  How the sample camera spoils its picture, to show and test the live feedback. */
 export type Impairment = "none" | "blurry" | "dark" | "bright" | "glare" | "shaky";

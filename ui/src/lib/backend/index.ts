@@ -1,5 +1,6 @@
 // The one place the UI reaches the Rust side. Everything else imports from here,
 // so UI logic stays testable without Tauri.
+import { invoke } from "@tauri-apps/api/core";
 import { commands, events, type ErrorCode, type IpcError } from "./bindings";
 import type {
   AdminGate,
@@ -57,6 +58,19 @@ export async function unwrap<T>(result: Promise<CommandResult<T>>): Promise<T> {
   throw new BackendError(r.error);
 }
 
+/**
+ * A photo file's bytes go to the kiosk as the raw request body (a JSON array
+ * of numbers would be four times the file and slow to build).
+ */
+async function importPhoto(slot: Slot, bytes: Uint8Array): Promise<CaptureView> {
+  try {
+    return await invoke<CaptureView>("import_photo", bytes, { headers: { slot } });
+  } catch (e) {
+    if (e && typeof e === "object" && "code" in e && "message" in e) throw new BackendError(e as IpcError);
+    throw e;
+  }
+}
+
 /** Where the kiosk's pictures are served: a scheme of the window's own, no network port. */
 export function pictureBase(userAgent: string): string {
   return /Windows|Android/.test(userAgent) ? "http://kiosk.localhost" : "kiosk://localhost";
@@ -86,7 +100,7 @@ export const backend = {
   takePhoto: (slot: Slot): Promise<CaptureView> => unwrap(commands.takePhoto(slot)),
   cameras: (): Promise<CameraView[]> => unwrap(commands.cameras()),
   chooseCamera: (id: string): Promise<null> => unwrap(commands.chooseCamera(id)),
-  importPhoto: (slot: Slot, bytes: number[]): Promise<CaptureView> => unwrap(commands.importPhoto(slot, bytes)),
+  importPhoto: (slot: Slot, bytes: Uint8Array): Promise<CaptureView> => importPhoto(slot, bytes),
   acceptPhoto: (slot: Slot, override: boolean): Promise<SessionView> => unwrap(commands.acceptPhoto(slot, override)),
   retake: (slot: Slot): Promise<SessionView> => unwrap(commands.retake(slot)),
   submit: (): Promise<SessionView> => unwrap(commands.submit()),
