@@ -374,6 +374,121 @@ async fn a_final_rejection_ends_with_support_and_blocks_uploads() {
     assert!(e.contains("contact support"), "{e}");
 }
 
+/// Polls `fut` once: it starts its first request and then waits, frozen, until polled again.
+async fn poll_once<F: std::future::Future + Unpin>(fut: &mut F) -> std::task::Poll<F::Output> {
+    std::future::poll_fn(|cx| std::task::Poll::Ready(std::pin::Pin::new(&mut *fut).poll(cx))).await
+}
+
+/// Takes every picture of a passport session, ready to send.
+async fn ready_to_send(h: &Harness) {
+    h.kiosk
+        .start_session(ApplicantDetails {
+            email: Some("anna@example.com".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let view = h
+        .kiosk
+        .choose_document(DocumentChoice {
+            document_type: DocumentType::Passport,
+            country: "deu".into(),
+        })
+        .unwrap();
+    for slot in view.to_capture.clone() {
+        h.capture(slot).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wipe_while_sending_leaves_the_applicant_with_staff() {
+    let h = harness(Profile::Attendant).await;
+    ready_to_send(&h).await;
+    let external = h.kiosk.session().unwrap().external_user_id;
+    let mut sending = Box::pin(h.kiosk.submit());
+    assert!(
+        poll_once(&mut sending).await.is_pending(),
+        "the pictures are on their way"
+    );
+    // The idle timeout wipes the session while the pictures are on their way.
+    h.kiosk.end_session();
+    let sent = sending.await;
+    assert!(matches!(sent, Err(KioskError::NoSession)), "{sent:?}");
+    let recent = h.kiosk.recent_applicants();
+    assert!(
+        recent.iter().any(|r| r.external_user_id == external),
+        "the applicant the service holds is in recent applicants: {recent:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wiped_sessions_review_never_reaches_the_next_customer() {
+    let h = harness(Profile::Attendant).await;
+    h.run(Scenario::Final, DocumentType::Passport).await;
+    // Wiped while the review is awaited; the next customer starts.
+    h.kiosk.end_session();
+    h.events.lock().unwrap().clear();
+    h.kiosk
+        .start_session(ApplicantDetails::default())
+        .await
+        .unwrap();
+    // The old review completes meanwhile (the stand-in decides within a second).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let stray: Vec<_> = h
+        .events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                KioskEvent::Review { .. } | KioskEvent::Outcome { .. } | KioskEvent::Failed { .. }
+            )
+        })
+        .cloned()
+        .collect();
+    assert!(stray.is_empty(), "{stray:?}");
+    assert_eq!(h.kiosk.session().unwrap().outcome, None);
+    // Staff still see how the wiped session's review ended.
+    let recent = h.kiosk.recent_applicants();
+    assert!(recent.iter().any(|r| r.answer.is_some()), "{recent:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corrected_details_apply_to_the_session_they_were_given_for() {
+    let h = harness(Profile::Attendant).await;
+    h.run(Scenario::DataMismatch, DocumentType::IdCard).await;
+    assert!(matches!(
+        h.outcome().await,
+        OutcomeView::DataMismatch { .. }
+    ));
+    let corrected = ApplicantDetails {
+        first_name: Some("Anna".into()),
+        last_name: Some("Mustermann".into()),
+        date_of_birth: Some("1990-02-01".into()),
+        ..Default::default()
+    };
+    let mut correcting = Box::pin(h.kiosk.correct_details(corrected.clone()));
+    assert!(poll_once(&mut correcting).await.is_pending());
+    // Meanwhile the session is wiped and the next customer starts.
+    h.kiosk.end_session();
+    h.kiosk
+        .start_session(ApplicantDetails::default())
+        .await
+        .unwrap();
+    assert!(matches!(correcting.await, Err(KioskError::NoSession)));
+    let next = h.kiosk.session().unwrap();
+    assert_eq!(
+        next.phase,
+        Phase::Capturing,
+        "the next customer's session is untouched"
+    );
+    assert_eq!(next.outcome, None);
+    // And a late correction has nothing to correct in a session without a mismatch.
+    let late = h.kiosk.correct_details(corrected).await;
+    assert!(matches!(late, Err(KioskError::Invalid(_))), "{late:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn start_tapped_again_and_again_creates_one_applicant() {
     let h = harness(Profile::SelfService).await;

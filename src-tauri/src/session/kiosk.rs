@@ -1184,7 +1184,11 @@ impl Kiosk {
         };
         let total = submission.images.len() as u32;
         let events = self.events.clone();
+        let session = self.session.clone();
         let progress = move |p: SubmitProgress| {
+            if !is_current(&session, generation) {
+                return;
+            }
             if let SubmitProgress::Uploading {
                 index,
                 sent,
@@ -1272,12 +1276,16 @@ impl Kiosk {
                 return Err(e);
             }
         };
+        // The service holds this applicant now: staff must find it in recent
+        // applicants even if the session was wiped while it was being sent.
+        self.recent
+            .record(&receipt.applicant_id, &receipt.external_user_id);
         let refs = {
             let mut guard = lock(&self.session);
-            let s = guard
-                .as_mut()
-                .filter(|s| s.generation == generation)
-                .ok_or(KioskError::NoSession)?;
+            let Some(s) = guard.as_mut().filter(|s| s.generation == generation) else {
+                tracing::info!(applicant = %receipt.applicant_id, "sent after the session was wiped; it is followed in recent applicants");
+                return Err(KioskError::NoSession);
+            };
             for (slot, img) in slots.iter().zip(&receipt.images) {
                 if let Some(c) = s.captures.get_mut(slot) {
                     c.image_id = Some(img.image_id.clone());
@@ -1285,8 +1293,6 @@ impl Kiosk {
             }
             s.applicant_id = Some(receipt.applicant_id.clone());
             s.phase = Phase::Waiting;
-            self.recent
-                .record(&receipt.applicant_id, &s.external_user_id);
             image_refs(s)
         };
         self.watch(receipt.applicant_id, refs, generation);
@@ -1329,10 +1335,14 @@ impl Kiosk {
         let recent = self.recent.clone();
         tokio::spawn(async move {
             let status_events = events.clone();
+            let waiting = session.clone();
             let waited = wait_for_decision(&client, &applicant_id, policy, updates, |s| {
-                status_events(KioskEvent::Review {
-                    status: s.to_string(),
-                })
+                // A wiped session's review goes on in recent applicants, never on the next customer's screen.
+                if is_current(&waiting, generation) {
+                    status_events(KioskEvent::Review {
+                        status: s.to_string(),
+                    })
+                }
             })
             .await
             .map(|(waited, _)| waited);
@@ -1374,9 +1384,11 @@ impl Kiosk {
                 }
                 Ok(Waited::StillWaiting(_)) => OutcomeView::StillWaiting,
                 Err(e) => {
-                    events(KioskEvent::Failed {
-                        message: format!("following the review failed: {e}"),
-                    });
+                    if is_current(&session, generation) {
+                        events(KioskEvent::Failed {
+                            message: format!("following the review failed: {e}"),
+                        });
+                    }
                     return;
                 }
             };
@@ -1419,6 +1431,11 @@ impl Kiosk {
         let (applicant_id, generation, refs) = {
             let mut guard = lock(&self.session);
             let s = guard.as_mut().ok_or(KioskError::NoSession)?;
+            if !matches!(s.outcome, Some(OutcomeView::DataMismatch { .. })) {
+                return Err(KioskError::Invalid(
+                    "this session has no details to correct".into(),
+                ));
+            }
             let id = s.applicant_id.clone().ok_or(KioskError::NoSession)?;
             let refs = image_refs(s);
             s.details.wipe();
@@ -1428,7 +1445,12 @@ impl Kiosk {
         let info = details.fixed_info().unwrap_or_default();
         self.client.patch_fixed_info(&applicant_id, &info).await?;
         self.client.request_check(&applicant_id).await?;
-        if let Some(s) = lock(&self.session).as_mut() {
+        {
+            let mut guard = lock(&self.session);
+            let Some(s) = guard.as_mut().filter(|s| s.generation == generation) else {
+                // Wiped meanwhile: the check goes on in recent applicants.
+                return Err(KioskError::NoSession);
+            };
             s.phase = Phase::Waiting;
             s.outcome = None;
             s.attempt += 1;
@@ -1454,6 +1476,13 @@ impl Kiosk {
         self.generation
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
+}
+
+/// Whether the session of `generation` is still the open one.
+fn is_current(session: &Mutex<Option<Session>>, generation: u64) -> bool {
+    lock(session)
+        .as_ref()
+        .is_some_and(|s| s.generation == generation)
 }
 
 fn image_refs(s: &Session) -> Vec<(Slot, ImageRef)> {
