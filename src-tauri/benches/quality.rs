@@ -42,7 +42,13 @@ fn quality(c: &mut Criterion) {
         b.iter(|| glare::glare_fraction(std::hint::black_box(&small), 640, 360, 250, 0.0005))
     });
     c.bench_function("encode jpeg q90 1920x1080", |b| {
-        b.iter(|| encode_for_upload(std::hint::black_box(frame)).unwrap())
+        b.iter(|| {
+            encode_for_upload(
+                std::hint::black_box(frame),
+                onboard_kiosk::verification::api::MAX_IMAGE_BYTES,
+            )
+            .unwrap()
+        })
     });
 }
 

@@ -66,7 +66,10 @@ fn main() {
             assess.push(t.elapsed().as_secs_f64() * 1000.0);
             if i % 4 == 0 {
                 let t = Instant::now();
-                std::hint::black_box(encode_for_upload(frame).expect("encode"));
+                std::hint::black_box(
+                    encode_for_upload(frame, onboard_kiosk::verification::api::MAX_IMAGE_BYTES)
+                        .expect("encode"),
+                );
                 encode.push(t.elapsed().as_secs_f64() * 1000.0);
             }
         }

@@ -1,5 +1,6 @@
-//! The separation the code depends on: only the shell talks to Tauri, and
-//! only the UI's backend adapter talks to Tauri from the web view.
+//! The separation the code depends on: only the shell talks to Tauri, only
+//! the UI's backend adapter talks to Tauri from the web view, and modules
+//! import only from the floors below their own (the plan in `src/lib.rs`).
 
 use std::path::{Path, PathBuf};
 
@@ -105,4 +106,120 @@ fn only_the_ui_backend_adapter_calls_tauri() {
         offenders.is_empty(),
         "only ui/src/lib/backend may call Tauri: {offenders:?}"
     );
+}
+
+/// The floors of `src/lib.rs`: a module may use modules on lower floors only.
+fn floor(module: &str) -> Option<u8> {
+    Some(match module {
+        "shell" | "cli" => 8,
+        "session" => 7,
+        "outbox" | "admin" => 6,
+        "submission" => 5,
+        "review" | "training" | "capture" => 4,
+        "verification" => 3,
+        "quality" | "credentials" => 2,
+        "logging" => 1,
+        "config" => 0,
+        _ => return None,
+    })
+}
+
+/// The top-level modules a source text reaches with `crate::…`, comments and
+/// its unit tests (`#[cfg(test)]` onwards) left out.
+fn crate_uses(source: &str) -> Vec<String> {
+    let code = source.split("#[cfg(test)]").next().unwrap_or("");
+    let mut found = Vec::new();
+    for line in code.lines().map(|l| l.split("//").next().unwrap_or("")) {
+        for (i, _) in line.match_indices("crate::") {
+            if i > 0
+                && (line.as_bytes()[i - 1].is_ascii_alphanumeric()
+                    || line.as_bytes()[i - 1] == b'_')
+            {
+                continue;
+            }
+            let rest = &line[i + "crate::".len()..];
+            if rest.starts_with('{') {
+                // `crate::{a, b}` would hide its modules from this test.
+                found.push("{grouped}".to_owned());
+                continue;
+            }
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() {
+                found.push(name);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_import_detector_reads_paths_and_skips_tests_and_comments() {
+    let text = "use crate::verification::Client;\n// crate::shell is not used\nlet x = crate::config::data_dir();\n#[cfg(test)]\nmod tests { use crate::session::kiosk::Kiosk; }";
+    assert_eq!(crate_uses(text), vec!["verification", "config"]);
+    assert!(crate_uses("use onboard_kiosk::session;").is_empty());
+    assert_eq!(crate_uses("use crate::{a, b};"), vec!["{grouped}"]);
+}
+
+#[test]
+fn imports_point_down_the_floors() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut rs = Vec::new();
+    files(&src, "rs", &mut rs);
+    let mut offenders = Vec::new();
+    let mut checked = 0;
+    for path in &rs {
+        let relative = path.strip_prefix(&src).expect("below src");
+        let first = relative.components().next().expect("a path");
+        let own = first
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_owned();
+        let Some(own_floor) = floor(&own) else {
+            // lib.rs, main.rs and bin/ sit above every floor.
+            continue;
+        };
+        // Unit test files of a module may reach up for their fixtures.
+        if relative.file_name().is_some_and(|n| n == "tests.rs") {
+            continue;
+        }
+        checked += 1;
+        let text = std::fs::read_to_string(path).expect("read source");
+        for used in crate_uses(&text) {
+            if used == own {
+                continue;
+            }
+            match floor(&used) {
+                Some(f) if f < own_floor => {}
+                Some(_) => offenders.push(format!("{}: {own} uses {used}", relative.display())),
+                None => offenders.push(format!(
+                    "{}: {used} has no floor in src/lib.rs and this test",
+                    relative.display()
+                )),
+            }
+        }
+    }
+    assert!(checked > 40, "source files were checked: {checked}");
+    assert!(
+        offenders.is_empty(),
+        "imports that point up or sideways:\n{}",
+        offenders.join("\n")
+    );
+}
+
+#[test]
+fn every_module_has_a_floor() {
+    let lib = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs"))
+        .expect("lib.rs");
+    for line in lib.lines() {
+        if let Some(name) = line
+            .strip_prefix("pub mod ")
+            .and_then(|r| r.strip_suffix(';'))
+        {
+            assert!(floor(name).is_some(), "{name} has no floor");
+        }
+    }
 }

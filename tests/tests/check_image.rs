@@ -8,11 +8,14 @@ use onboard_kiosk::quality::{encode_for_upload, Frame};
 
 fn write_jpeg(dir: &Path, name: &str, scene: Scene) -> PathBuf {
     let rgb = scene.render(0);
-    let bytes = encode_for_upload(Frame {
-        width: scene.width,
-        height: scene.height,
-        rgb: &rgb,
-    })
+    let bytes = encode_for_upload(
+        Frame {
+            width: scene.width,
+            height: scene.height,
+            rgb: &rgb,
+        },
+        onboard_kiosk::verification::api::MAX_IMAGE_BYTES,
+    )
     .unwrap();
     let p = dir.join(name);
     std::fs::write(&p, bytes).unwrap();
@@ -107,11 +110,14 @@ fn unusable_files_exit_2_with_one_line_quickly() {
     std::fs::create_dir_all(&dir).unwrap();
     let good = {
         let rgb = Scene::new(Subject::DocumentFront, 640, 400).render(0);
-        encode_for_upload(Frame {
-            width: 640,
-            height: 400,
-            rgb: &rgb,
-        })
+        encode_for_upload(
+            Frame {
+                width: 640,
+                height: 400,
+                rgb: &rgb,
+            },
+            onboard_kiosk::verification::api::MAX_IMAGE_BYTES,
+        )
         .unwrap()
     };
     let mut bomb = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use kiosk_tests::samples::jpeg;
 use onboard_kiosk::review::{self, PollPolicy, Waited};
-use onboard_kiosk::session::submission::{self, DocumentImage, Submission, SubmitError};
+use onboard_kiosk::submission::{self, DocumentImage, Submission, SubmitError};
 use onboard_kiosk::training::{Faults, Scenario, TrainingConfig, TrainingService};
 use onboard_kiosk::verification::models::*;
 use onboard_kiosk::verification::retry::RetryPolicy;

@@ -5,7 +5,7 @@ use serde_json::json;
 use crate::config::{OperatingMode, Settings};
 use crate::outbox::{self, Outbox, OutboxStatus};
 use crate::review::recent::{self, RecentStore};
-use crate::session::submission::Submission;
+use crate::submission::Submission;
 use crate::verification::{api, Client};
 
 use super::Failure;

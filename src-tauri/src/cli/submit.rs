@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::credentials::ApiCredentials;
 use crate::review::{self, ImageRef, PollPolicy, Waited};
-use crate::session::submission::{self, DocumentImage, Submission, SubmitError};
+use crate::submission::{self, DocumentImage, Submission, SubmitError};
 use crate::verification::models::{DocSide, FixedInfo, IdDocType, NewApplicant, ReviewState};
 use crate::verification::{api, files, ApiError, Client};
 

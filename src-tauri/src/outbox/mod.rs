@@ -29,7 +29,7 @@ use specta::Type;
 use zeroize::Zeroizing;
 
 use crate::credentials::{Item, Keychain, KeychainError};
-use crate::session::submission::{upload_order, validate, DocumentImage, Submission};
+use crate::submission::{upload_order, validate, DocumentImage, Submission};
 use crate::verification::models::{DocSide, IdDocType, NewApplicant};
 
 pub use seal::OutboxKey;

@@ -1,7 +1,7 @@
 use std::cell::RefCell;
 
 use super::*;
-use crate::session::submission::{DocumentImage, Submission};
+use crate::submission::{DocumentImage, Submission};
 use crate::training::{TrainingConfig, TrainingService};
 use crate::verification::models::{DocSide, FixedInfo, IdDocType, NewApplicant};
 use crate::verification::Client;

@@ -1,7 +1,6 @@
 //! JPEG for upload: quality 90, no metadata, within the service's size limit.
 
 use super::Frame;
-use crate::verification::api::MAX_IMAGE_BYTES;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EncodeError {
@@ -14,8 +13,9 @@ pub enum EncodeError {
 pub const UPLOAD_QUALITY: u8 = 90;
 
 /// Encodes the frame. The encoder writes no EXIF, GPS or other metadata; an
-/// image that would exceed the service's limit is halved until it fits.
-pub fn encode_for_upload(frame: Frame<'_>) -> Result<Vec<u8>, EncodeError> {
+/// image that would exceed `max_bytes` (the service's limit, given by the
+/// caller) is halved until it fits.
+pub fn encode_for_upload(frame: Frame<'_>, max_bytes: usize) -> Result<Vec<u8>, EncodeError> {
     if !frame.is_consistent()
         || frame.width == 0
         || frame.height == 0
@@ -26,7 +26,7 @@ pub fn encode_for_upload(frame: Frame<'_>) -> Result<Vec<u8>, EncodeError> {
     }
     let mut out = encode(frame.rgb, frame.width, frame.height)?;
     let (mut w, mut h, mut pixels) = (frame.width, frame.height, None::<Vec<u8>>);
-    while out.len() > MAX_IMAGE_BYTES && w > 1 && h > 1 {
+    while out.len() > max_bytes && w > 1 && h > 1 {
         let src = pixels.as_deref().unwrap_or(frame.rgb);
         let (nw, nh, half) = halve(src, w, h);
         out = encode(&half, nw, nh)?;

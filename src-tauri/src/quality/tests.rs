@@ -248,11 +248,14 @@ fn auto_capture_needs_steady_passing_frames() {
 
 fn jpeg(w: u32, h: u32) -> Vec<u8> {
     let rgb = Scene::new(Subject::DocumentFront, w, h).render(0);
-    encode_for_upload(Frame {
-        width: w,
-        height: h,
-        rgb: &rgb,
-    })
+    encode_for_upload(
+        Frame {
+            width: w,
+            height: h,
+            rgb: &rgb,
+        },
+        crate::verification::api::MAX_IMAGE_BYTES,
+    )
     .unwrap()
 }
 
@@ -263,11 +266,14 @@ fn upload_jpeg_has_no_metadata_and_round_trips() {
     assert!(!bytes.windows(4).any(|w| w == b"Exif"), "no EXIF");
     let (w, h, rgb) = decode(&bytes, DecodeLimits::default()).unwrap();
     assert_eq!((w, h, rgb.len()), (640, 400, 640 * 400 * 3));
-    assert!(encode_for_upload(Frame {
-        width: 10,
-        height: 10,
-        rgb: &[0; 5]
-    })
+    assert!(encode_for_upload(
+        Frame {
+            width: 10,
+            height: 10,
+            rgb: &[0; 5]
+        },
+        crate::verification::api::MAX_IMAGE_BYTES
+    )
     .is_err());
 }
 
@@ -356,11 +362,14 @@ fn a_large_jpeg_is_decoded_scaled_down_and_upright() {
 fn exif_orientation_turns_the_photo_upright() {
     // A 40x20 JPEG with EXIF orientation 6 (rotate 90° clockwise to view).
     let rgb = vec![128u8; 40 * 20 * 3];
-    let plain = encode_for_upload(Frame {
-        width: 40,
-        height: 20,
-        rgb: &rgb,
-    })
+    let plain = encode_for_upload(
+        Frame {
+            width: 40,
+            height: 20,
+            rgb: &rgb,
+        },
+        crate::verification::api::MAX_IMAGE_BYTES,
+    )
     .unwrap();
     let mut exif = b"Exif\0\0MM\0*\0\0\0\x08\0\x01".to_vec();
     exif.extend_from_slice(&[

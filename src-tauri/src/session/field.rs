@@ -13,7 +13,7 @@ use crate::review::recent::RecentStore;
 use crate::verification::Client;
 
 use super::kiosk::{EventSink, Kiosk, KioskError, KioskEvent};
-use super::submission::Submission;
+use crate::submission::Submission;
 
 /// After the service was found unreachable, new sessions skip it for this long
 /// (so a person is not kept waiting on a network that is known to be gone).

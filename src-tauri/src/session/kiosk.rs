@@ -36,7 +36,7 @@ use crate::verification::models::{
 use crate::verification::{ApiError, Client};
 
 use super::field::{Field, OutboxView};
-use super::submission::{
+use crate::submission::{
     request_check, submit, upload, DocumentImage, Receipt, Submission, SubmitError, SubmitProgress,
 };
 
@@ -1028,8 +1028,8 @@ impl Kiosk {
     /// Checks, encodes and keeps a picture for review.
     fn keep_picture(&self, slot: Slot, frame: Arc<RgbFrame>) -> Result<CaptureView, KioskError> {
         let report = assess(frame.as_frame(), slot.kind(), &self.options.thresholds);
-        let jpeg =
-            encode_for_upload(frame.as_frame()).map_err(|e| KioskError::Invalid(e.to_string()))?;
+        let jpeg = encode_for_upload(frame.as_frame(), crate::verification::api::MAX_IMAGE_BYTES)
+            .map_err(|e| KioskError::Invalid(e.to_string()))?;
         let problems: Vec<ProblemCode> = report.problems.iter().map(|p| p.code).collect();
         let mut guard = lock(&self.session);
         let s = guard.as_mut().ok_or(KioskError::NoSession)?;
