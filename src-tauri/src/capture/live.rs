@@ -363,9 +363,10 @@ mod tests {
         .unwrap();
         let mut feedback = Vec::new();
         let mut captured = false;
-        let deadline = Instant::now() + Duration::from_secs(8);
+        // Generous: on a busy machine the first checks can take seconds to come.
+        let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline && feedback.len() < 20 && !captured {
-            match rx.recv_timeout(Duration::from_secs(2)) {
+            match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
                 Ok(LiveEvent::Feedback(f)) => feedback.push(f),
                 Ok(LiveEvent::AutoCaptured) => captured = live.take_auto_capture().is_some(),
                 Ok(LiveEvent::Lost(r)) => panic!("sample camera lost: {r}"),
