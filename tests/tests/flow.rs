@@ -1595,7 +1595,7 @@ async fn without_a_network_a_field_session_waits_in_the_outbox_and_goes_out_late
     f.shot("outbox-sent").await?;
     let stats = svc.stats();
     assert_eq!((stats.applicants, stats.images), (1, 2), "{stats:?}");
-    assert_eq!(stats.applicants_with_duplicate_images, 0);
+    assert_eq!(stats.applicants_with_a_side_uploaded_twice, 0);
     let recent = f.invoke("recent_applicants").await?;
     assert_eq!(recent.as_array().map(Vec::len), Some(1), "{recent}");
     f.close().await?;

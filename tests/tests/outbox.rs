@@ -128,7 +128,7 @@ impl Field {
             "no image missing or twice: {stats:?}"
         );
         assert_eq!(stats.active_images, stats.images, "{stats:?}");
-        assert_eq!(stats.applicants_with_duplicate_images, 0, "{stats:?}");
+        assert_eq!(stats.applicants_with_a_side_uploaded_twice, 0, "{stats:?}");
         let client = self.client();
         for i in ids {
             let a = client
@@ -300,7 +300,7 @@ async fn killed_at_random_points_every_session_arrives_exactly_once() {
         "applicants": stats.applicants - baseline.applicants,
         "images": stats.images - baseline.images,
         "duplicate_applicants": stats.applicants - stats.external_ids,
-        "duplicate_images": stats.applicants_with_duplicate_images,
+        "duplicate_images": stats.applicants_with_a_side_uploaded_twice,
         "queue_time_ms": queue_time.as_millis() as u64,
         "send_time_ms": send_time.as_millis() as u64,
     });

@@ -97,7 +97,7 @@ async fn two_hundred_submissions_under_injected_faults() {
     assert_eq!(stats.applicants, stats.external_ids);
     assert!(stats.applicants <= RUNS);
     // No duplicated or missing images: every submitted applicant holds exactly its three images, once.
-    assert_eq!(stats.applicants_with_duplicate_images, 0);
+    assert_eq!(stats.applicants_with_a_side_uploaded_twice, 0);
     assert_eq!(
         stats.images, stats.active_images,
         "no image was stored twice"

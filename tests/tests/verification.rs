@@ -527,6 +527,25 @@ async fn an_interrupted_submission_reuses_the_applicant_and_its_images() {
         (stats.applicants, stats.images, stats.active_images),
         (1, 3, 3)
     );
+    assert_eq!(stats.applicants_with_a_side_uploaded_twice, 0);
+    // The count the resumption tests rely on does see a side sent twice,
+    // although the second upload sets the first aside.
+    let other_front = kiosk_tests::samples::jpeg(9);
+    client
+        .add_document_image(
+            &first.id,
+            &meta,
+            "front.jpg",
+            "image/jpeg",
+            &other_front,
+            None,
+        )
+        .await
+        .unwrap();
+    let stats = svc.stats();
+    assert_eq!(stats.images, 4);
+    assert_eq!(stats.active_images, 3, "the first front was set aside");
+    assert_eq!(stats.applicants_with_a_side_uploaded_twice, 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -313,7 +313,7 @@ async fn draining_sends_each_session_once_in_order_and_deletes_it() {
         (stats.applicants, stats.images, stats.active_images),
         (3, 9, 9)
     );
-    assert_eq!(stats.applicants_with_duplicate_images, 0);
+    assert_eq!(stats.applicants_with_a_side_uploaded_twice, 0);
     for s in &sent {
         let state = client.review_status(&s.applicant_id).await.unwrap();
         assert_ne!(
@@ -367,7 +367,7 @@ async fn steps_whose_answer_was_lost_are_not_repeated_on_the_service() {
     assert_eq!(drained.sent, 1);
     let stats = service.stats();
     assert_eq!((stats.applicants, stats.images), (1, 3));
-    assert_eq!(stats.applicants_with_duplicate_images, 0);
+    assert_eq!(stats.applicants_with_a_side_uploaded_twice, 0);
 }
 
 #[tokio::test]

@@ -63,8 +63,9 @@ pub struct Stats {
     pub external_ids: usize,
     pub images: usize,
     pub active_images: usize,
-    /// Applicants holding two active images of the same document and side.
-    pub applicants_with_duplicate_images: usize,
+    /// Applicants to whom one document side was uploaded more than once
+    /// (also when the later upload set the earlier one aside).
+    pub applicants_with_a_side_uploaded_twice: usize,
     pub completed_reviews: usize,
     /// Requests to `/resources` so far.
     pub requests: usize,
@@ -698,7 +699,10 @@ impl Store {
         let mut dup = 0;
         for a in self.applicants.values() {
             let mut slots: HashMap<(Option<IdDocType>, Option<DocSide>), usize> = HashMap::new();
-            for i in self.active_images(&a.id) {
+            // Every upload counts, active or set aside: each new upload of a side
+            // deactivates the one before, so counting active images could never
+            // find a side sent twice.
+            for i in self.images.values().filter(|i| i.applicant_id == a.id) {
                 *slots
                     .entry((i.def.id_doc_type.clone(), i.def.id_doc_sub_type.clone()))
                     .or_default() += 1;
@@ -712,7 +716,7 @@ impl Store {
             external_ids: self.by_external_id.len(),
             images: self.images.len(),
             active_images: self.images.values().filter(|i| i.active).count(),
-            applicants_with_duplicate_images: dup,
+            applicants_with_a_side_uploaded_twice: dup,
             completed_reviews: self
                 .applicants
                 .values()
