@@ -483,7 +483,8 @@ fn peak_rss_mib(pid: u32) -> Result<f64> {
 
 #[tokio::test]
 async fn a_huge_or_hostile_photo_file_is_handled_within_bounded_memory() -> Result<()> {
-    let dir = std::env::temp_dir().join(format!("kiosk-import-{}", std::process::id()));
+    // A folder of this test's own: the window tests run side by side.
+    let dir = std::env::temp_dir().join(format!("kiosk-import-large-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     // A small PNG that declares 16000×16000 pixels (768 MB once decoded).
     let bomb = dir.join("bomb.png");
