@@ -10,18 +10,16 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-use specta::Type;
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::capture::live::{LiveCapture, LiveConfig, LiveEvent, LiveFeedback, LiveStats};
+use crate::capture::live::{LiveCapture, LiveConfig, LiveEvent, LiveStats};
 use crate::capture::{
     choose_resolution, Camera, CameraError, DeviceInfo, Impairment, Resolution, RgbFrame,
-    SampleCamera, Subject,
+    SampleCamera,
 };
 use crate::config::Profile;
 use crate::outbox::Outbox;
-use crate::quality::{assess, encode_for_upload, DecodeLimits, Kind, ProblemCode, Thresholds};
+use crate::quality::{assess, encode_for_upload, DecodeLimits, ProblemCode, Thresholds};
 use tokio::sync::{broadcast, mpsc};
 
 use crate::review::recent::{RecentApplicant, RecentStore};
@@ -30,175 +28,19 @@ use crate::review::{
     interpret, verified_data, wait_for_decision, ImageRef, Outcome, PollPolicy, Waited,
 };
 use crate::training::{Scenario, TrainingService};
-use crate::verification::models::{
-    DocSetType, DocSide, FixedInfo, IdDocType, NewApplicant, ReviewState, ReviewStatus,
-};
-use crate::verification::{ApiError, Client};
+use crate::verification::models::{DocSetType, IdDocType, NewApplicant, ReviewState, ReviewStatus};
+use crate::verification::Client;
 
-use super::field::{Field, OutboxView};
+use super::applicant::clean;
+pub use super::applicant::ApplicantDetails;
+pub use super::error::KioskError;
+use super::field::Field;
+pub use super::field::OutboxView;
+use super::outcome_view::{for_customer, outcome_name, view_outcome};
+pub use super::views::*;
 use crate::submission::{
-    request_check, submit, upload, DocumentImage, Receipt, Submission, SubmitError, SubmitProgress,
+    request_check, submit, upload, DocumentImage, Receipt, Submission, SubmitProgress,
 };
-
-/// One picture the level asks for.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Type,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Slot {
-    /// Front of a two-sided document.
-    Front,
-    /// Back of a two-sided document.
-    Back,
-    /// The photo page of a passport.
-    Single,
-    /// The person holding the document next to their face.
-    Selfie,
-    /// A utility bill or bank statement.
-    Residence,
-}
-
-impl Slot {
-    pub fn kind(self) -> Kind {
-        match self {
-            Self::Selfie => Kind::Selfie,
-            _ => Kind::Document,
-        }
-    }
-
-    fn subject(self) -> Subject {
-        match self {
-            Self::Back => Subject::DocumentBack,
-            Self::Selfie => Subject::Selfie,
-            _ => Subject::DocumentFront,
-        }
-    }
-
-    fn side(self) -> Option<DocSide> {
-        match self {
-            Self::Front => Some(DocSide::FrontSide),
-            Self::Back => Some(DocSide::BackSide),
-            _ => None,
-        }
-    }
-}
-
-/// The identity documents the kiosk captures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "snake_case")]
-pub enum DocumentType {
-    Passport,
-    IdCard,
-    DrivingLicence,
-    ResidencePermit,
-}
-
-impl DocumentType {
-    fn id_doc_type(self) -> IdDocType {
-        match self {
-            Self::Passport => IdDocType::Passport,
-            Self::IdCard => IdDocType::IdCard,
-            Self::DrivingLicence => IdDocType::Drivers,
-            Self::ResidencePermit => IdDocType::ResidencePermit,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, Type)]
-pub struct DocumentChoice {
-    pub document_type: DocumentType,
-    /// ISO 3166-1 alpha-3.
-    pub country: String,
-}
-
-/// What the attendant entered. Never logged: `Debug` shows which fields are set only.
-#[derive(Clone, Default, Serialize, Deserialize, Type)]
-pub struct ApplicantDetails {
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    /// YYYY-MM-DD
-    pub date_of_birth: Option<String>,
-}
-
-impl std::fmt::Debug for ApplicantDetails {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let set = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
-        write!(
-            f,
-            "ApplicantDetails(email: {}, phone: {}, name: {}, dob: {})",
-            set(&self.email),
-            set(&self.phone),
-            set(&self.first_name) || set(&self.last_name),
-            set(&self.date_of_birth)
-        )
-    }
-}
-
-impl ApplicantDetails {
-    /// Overwrites the entered data in memory.
-    pub fn wipe(&mut self) {
-        for v in [
-            &mut self.email,
-            &mut self.phone,
-            &mut self.first_name,
-            &mut self.last_name,
-            &mut self.date_of_birth,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            v.zeroize();
-        }
-    }
-}
-
-fn clean(v: &Option<String>) -> Option<String> {
-    v.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-}
-
-impl ApplicantDetails {
-    fn fixed_info(&self) -> Option<FixedInfo> {
-        let info = FixedInfo {
-            first_name: clean(&self.first_name),
-            last_name: clean(&self.last_name),
-            dob: clean(&self.date_of_birth),
-            ..Default::default()
-        };
-        (info.first_name.is_some() || info.last_name.is_some() || info.dob.is_some())
-            .then_some(info)
-    }
-
-    /// A clear message for the field that is wrong, or `None`.
-    fn problem(&self) -> Option<String> {
-        if let Some(e) = clean(&self.email) {
-            let (user, domain) = e.split_once('@').unwrap_or(("", ""));
-            if user.is_empty() || !domain.contains('.') || e.contains(char::is_whitespace) {
-                return Some("the email address is not valid".into());
-            }
-        }
-        if let Some(p) = clean(&self.phone) {
-            let digits = p.chars().filter(char::is_ascii_digit).count();
-            if digits < 6
-                || !p
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || " +-()/".contains(c))
-            {
-                return Some("the phone number is not valid".into());
-            }
-        }
-        if let Some(d) = clean(&self.date_of_birth) {
-            if chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").is_err() {
-                return Some("the date of birth must be a date (YYYY-MM-DD)".into());
-            }
-        }
-        None
-    }
-}
 
 /// A picture the person took, kept until the session ends.
 struct Capture {
@@ -210,183 +52,6 @@ struct Capture {
     overridden: bool,
     /// The service's id once uploaded; a retaken picture has none yet.
     image_id: Option<String>,
-}
-
-/// What the screen shows of one picture.
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
-pub struct CaptureView {
-    pub slot: Slot,
-    pub width: u32,
-    pub height: u32,
-    pub problems: Vec<ProblemCode>,
-    pub accepted: bool,
-    pub overridden: bool,
-    pub uploaded: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
-#[serde(rename_all = "snake_case")]
-pub enum Phase {
-    Capturing,
-    Submitting,
-    Waiting,
-    Decided,
-    /// Kept in the outbox: it is sent when the service can be reached.
-    Queued,
-}
-
-/// The session as the screen sees it. No images and no entered data.
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
-pub struct SessionView {
-    pub external_user_id: String,
-    pub applicant_id: Option<String>,
-    pub document: Option<DocumentType>,
-    /// The pictures the level requires, in the order they are taken.
-    pub steps: Vec<Slot>,
-    /// The pictures still to take (all of them at first; only the rejected ones on a retry).
-    pub to_capture: Vec<Slot>,
-    pub captures: Vec<CaptureView>,
-    pub attempt: u32,
-    pub max_attempts: u32,
-    pub phase: Phase,
-    pub outcome: Option<OutcomeView>,
-}
-
-/// A picture the service rejected, with its words for why.
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
-pub struct RetryView {
-    pub slot: Slot,
-    pub comment: Option<String>,
-}
-
-/// What the service extracted and verified; shown to staff only.
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
-pub struct VerifiedView {
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub date_of_birth: Option<String>,
-    pub nationality: Option<String>,
-    pub document_number: Option<String>,
-    pub document_expiry: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum OutcomeView {
-    Approved {
-        verified: Option<VerifiedView>,
-    },
-    Retry {
-        items: Vec<RetryView>,
-        message: Option<String>,
-        attempts_left: u32,
-    },
-    Final {
-        message: Option<String>,
-    },
-    DataMismatch {
-        fields: Vec<String>,
-        message: Option<String>,
-    },
-    OnHold,
-    /// The review takes longer than the kiosk keeps a person waiting; it goes on in recent applicants.
-    StillWaiting,
-    /// No connection: the session waits in the outbox with `waiting - 1` others.
-    Queued {
-        waiting: u32,
-    },
-}
-
-/// Everything the screen hears about without asking.
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum KioskEvent {
-    Feedback {
-        slot: Slot,
-        feedback: LiveFeedback,
-    },
-    AutoCaptured {
-        slot: Slot,
-    },
-    CameraLost {
-        reason: String,
-    },
-    Upload {
-        image: u32,
-        images: u32,
-        sent: f64,
-        total: f64,
-    },
-    Review {
-        status: String,
-    },
-    Outcome {
-        outcome: OutcomeView,
-    },
-    Failed {
-        message: String,
-    },
-    /// An applicant in the recent list changed (any session, also long after it ended).
-    Recent {
-        applicant: RecentApplicant,
-    },
-    /// The outbox changed: sessions were kept or sent.
-    Outbox {
-        outbox: OutboxView,
-    },
-    /// The kiosk went out of service, or came back.
-    Availability {
-        in_service: bool,
-    },
-}
-
-pub type EventSink = Arc<dyn Fn(KioskEvent) + Send + Sync>;
-
-/// Why a request from the screen could not be done. Messages are for people.
-#[derive(Debug, thiserror::Error)]
-pub enum KioskError {
-    #[error("no session is open")]
-    NoSession,
-    #[error("{0}")]
-    Invalid(String),
-    #[error("{0}")]
-    Camera(#[from] CameraError),
-    #[error("the picture has problems; take it again{}", if *.0 { " or let staff accept it" } else { "" })]
-    Rejected(bool),
-    #[error("{0}")]
-    Service(String),
-    #[error("the verification service cannot be reached: {0}")]
-    Unreachable(String),
-    /// The service refused the credentials or the clock: the kiosk goes out of service.
-    #[error("{0}")]
-    Refused(String),
-}
-
-impl From<ApiError> for KioskError {
-    fn from(e: ApiError) -> Self {
-        if e.is_refusal() {
-            Self::Refused(e.to_string())
-        } else if e.is_transient() {
-            Self::Unreachable(e.to_string())
-        } else {
-            Self::Service(e.to_string())
-        }
-    }
-}
-
-impl From<SubmitError> for KioskError {
-    fn from(e: SubmitError) -> Self {
-        match e {
-            SubmitError::Invalid(m) => Self::Invalid(m),
-            SubmitError::Api { source, .. } if source.is_transient() => {
-                Self::Unreachable(source.to_string())
-            }
-            SubmitError::Api { source, .. } if source.is_refusal() => {
-                Self::Refused(source.to_string())
-            }
-            other => Self::Service(other.to_string()),
-        }
-    }
 }
 
 /// A first submission that did not reach the service.
@@ -491,27 +156,6 @@ impl CameraSource {
 
 /// The largest photo file staff may import (phone photos are 2–12 MB).
 pub const MAX_IMPORT_BYTES: usize = 25 * 1024 * 1024;
-
-/// A camera the kiosk can use.
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
-pub struct CameraView {
-    pub id: String,
-    pub name: String,
-    pub best: Option<Resolution>,
-    /// The camera the next start uses.
-    pub in_use: bool,
-}
-
-/// Information about the camera that was started.
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
-pub struct CameraStarted {
-    /// Identifies this camera run; stopping with it never stops a later run.
-    pub run: u32,
-    pub name: String,
-    pub resolution: Resolution,
-    pub warning: Option<String>,
-    pub mirrored: bool,
-}
 
 pub struct Kiosk {
     client: Client,
@@ -1504,87 +1148,6 @@ fn image_refs(s: &Session) -> Vec<(Slot, ImageRef)> {
             ))
         })
         .collect()
-}
-
-fn outcome_name(o: &OutcomeView) -> &'static str {
-    match o {
-        OutcomeView::Approved { .. } => "approved",
-        OutcomeView::Retry { .. } => "retry",
-        OutcomeView::Final { .. } => "final",
-        OutcomeView::DataMismatch { .. } => "data_mismatch",
-        OutcomeView::OnHold => "on_hold",
-        OutcomeView::StillWaiting => "still_waiting",
-        OutcomeView::Queued { .. } => "queued",
-    }
-}
-
-/// What a customer alone at a self-service kiosk may read: the service's
-/// reasons for a final rejection and the fields that did not match are for
-/// staff (they can name a suspected forgery or another person's data).
-fn for_customer(view: OutcomeView) -> OutcomeView {
-    match view {
-        OutcomeView::Final { .. } => OutcomeView::Final { message: None },
-        OutcomeView::DataMismatch { .. } => OutcomeView::DataMismatch {
-            fields: Vec::new(),
-            message: None,
-        },
-        other => other,
-    }
-}
-
-fn view_outcome(
-    outcome: Outcome,
-    refs: &[(Slot, ImageRef)],
-    attempt: u32,
-    max_attempts: u32,
-    verified: Option<crate::review::VerifiedData>,
-) -> OutcomeView {
-    match outcome {
-        Outcome::Approved => OutcomeView::Approved {
-            verified: verified.map(|v| VerifiedView {
-                first_name: v.first_name,
-                last_name: v.last_name,
-                date_of_birth: v.date_of_birth,
-                nationality: v.nationality,
-                document_number: v.document_number,
-                document_expiry: v.document_expiry,
-            }),
-        },
-        Outcome::Retry { items, message } => {
-            let attempts_left = max_attempts.saturating_sub(attempt);
-            if attempts_left == 0 {
-                return OutcomeView::Final { message };
-            }
-            let mut views: Vec<RetryView> = items
-                .into_iter()
-                .filter_map(|item| {
-                    let slot = refs
-                        .iter()
-                        .find(|(_, r)| r.image_id == item.image_id)
-                        .map(|(s, _)| *s)?;
-                    Some(RetryView {
-                        slot,
-                        comment: item.comment,
-                    })
-                })
-                .collect();
-            views.sort_by_key(|v| v.slot);
-            views.dedup_by_key(|v| v.slot);
-            if views.is_empty() {
-                // The service named nothing the kiosk took: it cannot be fixed here.
-                return OutcomeView::Final { message };
-            }
-            OutcomeView::Retry {
-                items: views,
-                message,
-                attempts_left,
-            }
-        }
-        Outcome::Final { message } => OutcomeView::Final { message },
-        Outcome::DataMismatch { fields, message } => OutcomeView::DataMismatch { fields, message },
-        Outcome::OnHold => OutcomeView::OnHold,
-        Outcome::Pending { .. } => OutcomeView::StillWaiting,
-    }
 }
 
 /// A random id for the applicant: unique per kiosk and session, no personal data.

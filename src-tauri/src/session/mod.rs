@@ -5,7 +5,11 @@
 //! - [`field`]: the kiosk without a network: finished sessions to the outbox, and sending them later.
 //! - [`service::Service`]: in service or out of service (a live kiosk never falls back to training).
 
+mod applicant;
+mod error;
 pub mod field;
 pub mod kiosk;
+mod outcome_view;
 pub mod service;
 pub mod startup;
+pub mod views;
