@@ -424,6 +424,8 @@ async fn a_wipe_while_sending_leaves_the_applicant_with_staff() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wiped_sessions_review_never_reaches_the_next_customer() {
     let h = harness(Profile::Attendant).await;
+    // As every kiosk does: recent applicants are kept current in the background.
+    h.kiosk.keep_recent_current(Duration::from_millis(300));
     h.run(Scenario::Final, DocumentType::Passport).await;
     // Wiped while the review is awaited; the next customer starts.
     h.kiosk.end_session();
@@ -452,6 +454,38 @@ async fn a_wiped_sessions_review_never_reaches_the_next_customer() {
     // Staff still see how the wiped session's review ended.
     let recent = h.kiosk.recent_applicants();
     assert!(recent.iter().any(|r| r.answer.is_some()), "{recent:?}");
+}
+
+/// Waits until the kiosk runs `n` background tasks.
+async fn running_settles_at(h: &Harness, n: usize) -> usize {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while h.kiosk.running_tasks() != n && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    h.kiosk.running_tasks()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wiping_stops_the_review_watch_and_shutting_down_stops_everything() {
+    let h = harness(Profile::Attendant).await;
+    assert_eq!(h.kiosk.running_tasks(), 0);
+    h.kiosk.keep_recent_current(Duration::from_secs(60));
+    let (deliveries_in, deliveries) = tokio::sync::mpsc::unbounded_channel();
+    h.kiosk.feed_webhooks(deliveries);
+    assert_eq!(running_settles_at(&h, 2).await, 2, "the two loops run");
+    // A review that takes a while: its watch runs beside the loops.
+    h.run(Scenario::OnHold, DocumentType::Passport).await;
+    assert_eq!(h.kiosk.running_tasks(), 3, "the loops and the review watch");
+    h.kiosk.end_session();
+    assert_eq!(
+        running_settles_at(&h, 2).await,
+        2,
+        "the wipe stopped the watch"
+    );
+    // Shutting down (as dropping the kiosk does): nothing keeps running.
+    h.kiosk.shut_down();
+    assert_eq!(running_settles_at(&h, 0).await, 0);
+    drop(deliveries_in);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -181,13 +181,14 @@ pub struct Kiosk {
     /// Background work (review polling, webhooks, the outbox sender): stopped
     /// when the kiosk is dropped (out of service, or the end).
     tasks: Mutex<Vec<tokio::task::AbortHandle>>,
+    /// The open session's review watch: stopped when the session is wiped
+    /// (recent applicants follows the review from then on).
+    watching: Mutex<Option<tokio::task::AbortHandle>>,
 }
 
 impl Drop for Kiosk {
     fn drop(&mut self) {
-        for task in lock(&self.tasks).drain(..) {
-            task.abort();
-        }
+        self.shut_down();
     }
 }
 
@@ -222,12 +223,36 @@ impl Kiosk {
             field: Field::default(),
             known_steps: Mutex::default(),
             tasks: Mutex::default(),
+            watching: Mutex::default(),
         }
     }
 
     /// Keeps `task` running while this kiosk lives.
     pub(super) fn own(&self, task: tokio::task::JoinHandle<()>) {
         lock(&self.tasks).push(task.abort_handle());
+    }
+
+    /// Stops every background task of this kiosk (also done when it is dropped).
+    pub fn shut_down(&self) {
+        for task in lock(&self.tasks).iter() {
+            task.abort();
+        }
+        if let Some(watch) = lock(&self.watching).as_ref() {
+            watch.abort();
+        }
+    }
+
+    /// Background tasks of this kiosk still running: the loops it was asked
+    /// to keep and the open session's review watch.
+    pub fn running_tasks(&self) -> usize {
+        let loops = lock(&self.tasks)
+            .iter()
+            .filter(|t| !t.is_finished())
+            .count();
+        let watch = lock(&self.watching)
+            .as_ref()
+            .is_some_and(|t| !t.is_finished());
+        loops + usize::from(watch)
     }
 
     pub fn profile(&self) -> Profile {
@@ -397,7 +422,8 @@ impl Kiosk {
         }
         let _starting = Started(&self.starting);
         self.end_session();
-        let external_user_id = format!("kiosk-{}", uuid_like());
+        // A random id: unique per kiosk and session, no personal data.
+        let external_user_id = format!("kiosk-{}", uuid::Uuid::new_v4());
         if let Some(t) = &self.training {
             t.set_scenario(&external_user_id, *lock(&self.scenario));
         }
@@ -977,7 +1003,7 @@ impl Kiosk {
         let profile = self.options.profile;
         let updates = self.webhook_updates.subscribe();
         let recent = self.recent.clone();
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             let status_events = events.clone();
             let waiting = session.clone();
             let waited = wait_for_decision(&client, &applicant_id, policy, updates, |s| {
@@ -1062,6 +1088,9 @@ impl Kiosk {
             tracing::info!(applicant = %applicant_id, outcome = outcome_name(&outcome), "review decided");
             events(KioskEvent::Outcome { outcome });
         });
+        if let Some(earlier) = lock(&self.watching).replace(task.abort_handle()) {
+            earlier.abort();
+        }
     }
 
     /// Corrects the entered data after a data mismatch and asks for the review again.
@@ -1106,6 +1135,9 @@ impl Kiosk {
     /// Wipes the session: camera stopped, pictures and entered data dropped.
     pub fn end_session(&self) {
         self.stop_camera();
+        if let Some(watch) = lock(&self.watching).take() {
+            watch.abort();
+        }
         if let Some(mut s) = lock(&self.session).take() {
             for c in s.captures.values_mut() {
                 c.jpeg.zeroize();
@@ -1148,18 +1180,4 @@ fn image_refs(s: &Session) -> Vec<(Slot, ImageRef)> {
             ))
         })
         .collect()
-}
-
-/// A random id for the applicant: unique per kiosk and session, no personal data.
-fn uuid_like() -> String {
-    let v: u128 = rand::random();
-    let h = format!("{v:032x}");
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
 }
