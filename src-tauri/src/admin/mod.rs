@@ -255,6 +255,12 @@ impl Admin {
     /// readable. Returns the PIN's hash as the keychain holds it.
     fn require_open_keychain(&self) -> Result<Option<String>, AdminError> {
         self.require_open()?;
+        self.keychain_pin_hash()
+    }
+
+    /// The PIN's hash from the keychain itself (never the data folder's copy),
+    /// refused when the environment is misconfigured.
+    fn keychain_pin_hash(&self) -> Result<Option<String>, AdminError> {
         if let Some(e) = &self.unusable_keychain {
             return Err(AdminError::Keychain(e.clone()));
         }
@@ -477,13 +483,7 @@ impl Admin {
         current: Option<String>,
         new_pin: &str,
     ) -> Result<(), AdminError> {
-        if let Some(e) = &self.unusable_keychain {
-            return Err(AdminError::Keychain(e.clone()));
-        }
-        let stored = self
-            .keychain
-            .get(Item::AdminPinHash)?
-            .map(|h| h.expose().clone());
+        let stored = self.keychain_pin_hash()?;
         self.replace_pin(stored, current, new_pin)
     }
 

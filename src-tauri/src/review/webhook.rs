@@ -152,16 +152,18 @@ async fn receive(State(r): State<Arc<Receiver>>, headers: HeaderMap, body: Body)
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY as u64) {
-        tracing::warn!("webhook refused: {}", Refused::TooLarge);
-        return Refused::TooLarge.status();
-    }
-    // One byte over the limit is enough to know.
-    let Ok(body) = axum::body::to_bytes(body, MAX_BODY + 1).await else {
-        tracing::warn!("webhook refused: {}", Refused::TooLarge);
-        return Refused::TooLarge.status();
+    // A declared size over the limit is refused unread; otherwise one byte
+    // over the limit is enough to know.
+    let body = if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        None
+    } else {
+        axum::body::to_bytes(body, MAX_BODY + 1).await.ok()
     };
-    match check(&headers, &body, r.secret.expose().as_bytes()) {
+    let checked = match body {
+        Some(body) => check(&headers, &body, r.secret.expose().as_bytes()),
+        None => Err(Refused::TooLarge),
+    };
+    match checked {
         Ok(event) => {
             if r.ordering.lock().expect("webhook ordering").admit(&event) {
                 let _ = r.out.send(event);

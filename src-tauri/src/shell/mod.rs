@@ -187,12 +187,7 @@ mod tests {
     /// and the table names no command that does not exist.
     #[test]
     fn every_command_has_an_access_decision() {
-        let fresh = std::env::temp_dir().join(format!("kiosk-commands-{}.ts", std::process::id()));
-        super::specta_builder()
-            .export(super::bindings_language(), &fresh)
-            .expect("export bindings");
-        let generated = std::fs::read_to_string(&fresh).expect("read generated bindings");
-        let _ = std::fs::remove_file(&fresh);
+        let generated = generated_bindings("commands");
         let mut registered: Vec<&str> = generated
             .split("__TAURI_INVOKE(\"")
             .skip(1)
@@ -206,6 +201,17 @@ mod tests {
         assert_eq!(registered, decided);
     }
 
+    /// The bindings as the current commands and types generate them.
+    fn generated_bindings(test: &str) -> String {
+        let fresh = std::env::temp_dir().join(format!("kiosk-{test}-{}.ts", std::process::id()));
+        super::specta_builder()
+            .export(super::bindings_language(), &fresh)
+            .expect("export bindings");
+        let generated = std::fs::read_to_string(&fresh).expect("read generated bindings");
+        let _ = std::fs::remove_file(&fresh);
+        generated
+    }
+
     fn committed_bindings() -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/backend/bindings.ts")
     }
@@ -213,12 +219,7 @@ mod tests {
     /// Fails when a command or type changed and the committed bindings were not regenerated.
     #[test]
     fn bindings_are_current() {
-        let fresh = std::env::temp_dir().join(format!("kiosk-bindings-{}.ts", std::process::id()));
-        super::specta_builder()
-            .export(super::bindings_language(), &fresh)
-            .expect("export bindings");
-        let generated = std::fs::read_to_string(&fresh).expect("read generated bindings");
-        let _ = std::fs::remove_file(&fresh);
+        let generated = generated_bindings("bindings");
         let path = committed_bindings();
         if std::env::var_os("UPDATE_BINDINGS").is_some() {
             std::fs::write(&path, &generated).expect("write bindings");
