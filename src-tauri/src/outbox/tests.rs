@@ -93,14 +93,14 @@ fn queue_to(outbox: &Outbox, s: &Submission, destination: super::Destination) {
         .unwrap();
 }
 
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "kiosk-outbox-unit-{}-{name}-{}",
-        std::process::id(),
-        rand::random::<u32>()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(FILE_NAME)
+/// An outbox path in a folder of its own, removed when the folder is dropped.
+fn temp() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::Builder::new()
+        .prefix("kiosk-outbox-unit-")
+        .tempdir()
+        .unwrap();
+    let path = dir.path().join(FILE_NAME);
+    (dir, path)
 }
 
 /// Every file SQLite keeps for the outbox, as raw bytes.
@@ -119,7 +119,7 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 
 #[test]
 fn the_file_holds_no_readable_personal_data_or_image_bytes() {
-    let path = temp("plain");
+    let (_dir, path) = temp();
     let keys = Keys::default();
     let outbox = Outbox::open(&path, &keys, 7).unwrap();
     let s = session(1);
@@ -150,7 +150,7 @@ fn the_file_holds_no_readable_personal_data_or_image_bytes() {
 
 #[test]
 fn a_wrong_or_missing_key_is_a_clear_error_and_deletes_nothing() {
-    let path = temp("keys");
+    let (_dir, path) = temp();
     let keys = Keys::default();
     queue(&Outbox::open(&path, &keys, 7).unwrap(), &session(2));
     let size = raw(&path).len();
@@ -188,7 +188,7 @@ fn a_wrong_or_missing_key_is_a_clear_error_and_deletes_nothing() {
 
 #[test]
 fn an_empty_outbox_gets_a_new_key_when_the_old_one_is_gone() {
-    let path = temp("rekey");
+    let (_dir, path) = temp();
     let first = Keys::default();
     drop(Outbox::open(&path, &first, 7).unwrap());
     let second = Keys::default();
@@ -201,7 +201,7 @@ fn an_empty_outbox_gets_a_new_key_when_the_old_one_is_gone() {
 
 #[test]
 fn a_session_goes_in_once_and_incomplete_sessions_are_refused() {
-    let path = temp("once");
+    let (_dir, path) = temp();
     let outbox = Outbox::open(&path, &Keys::default(), 7).unwrap();
     let s = session(4);
     queue(&outbox, &s);
@@ -232,7 +232,7 @@ fn a_session_goes_in_once_and_incomplete_sessions_are_refused() {
 
 #[test]
 fn an_altered_entry_is_reported_damaged_and_kept() {
-    let path = temp("damaged");
+    let (_dir, path) = temp();
     let outbox = Outbox::open(&path, &Keys::default(), 7).unwrap();
     queue(&outbox, &session(6));
     {
@@ -254,7 +254,7 @@ fn an_altered_entry_is_reported_damaged_and_kept() {
 
 #[test]
 fn sessions_past_the_retention_period_are_purged_with_a_notice() {
-    let path = temp("purge");
+    let (_dir, path) = temp();
     let outbox = Outbox::open(&path, &Keys::default(), 7).unwrap();
     queue(&outbox, &session(7));
     queue(&outbox, &session(8));
@@ -288,7 +288,7 @@ async fn training() -> (TrainingService, Client) {
 #[tokio::test]
 async fn draining_sends_each_session_once_in_order_and_deletes_it() {
     let (service, client) = training().await;
-    let path = temp("drain");
+    let (_dir, path) = temp();
     let outbox = Outbox::open(&path, &Keys::default(), 7).unwrap();
     let sessions: Vec<Submission> = (10..13).map(session).collect();
     for s in &sessions {
@@ -337,7 +337,7 @@ async fn draining_sends_each_session_once_in_order_and_deletes_it() {
 #[tokio::test]
 async fn steps_whose_answer_was_lost_are_not_repeated_on_the_service() {
     let (service, client) = training().await;
-    let path = temp("lost");
+    let (_dir, path) = temp();
     let outbox = Outbox::open(&path, &Keys::default(), 7).unwrap();
     let s = session(20);
     queue_for(&outbox, &s, &client);
@@ -374,7 +374,7 @@ async fn steps_whose_answer_was_lost_are_not_repeated_on_the_service() {
 async fn an_unreachable_service_keeps_everything_and_says_why() {
     let (service, client) = training().await;
     service.abort();
-    let path = temp("offline");
+    let (_dir, path) = temp();
     let outbox = Outbox::open(&path, &Keys::default(), 7).unwrap();
     queue_for(&outbox, &session(30), &client);
     queue_for(&outbox, &session(31), &client);
@@ -400,7 +400,7 @@ async fn an_unreachable_service_keeps_everything_and_says_why() {
 #[tokio::test]
 async fn a_session_is_sent_only_to_the_service_and_account_it_was_queued_for() {
     let (service, client) = training().await;
-    let path = temp("bound");
+    let (_dir, path) = temp();
     let outbox = Outbox::open(&path, &Keys::default(), 7).unwrap();
     queue_for(&outbox, &session(40), &client);
     queue_for(&outbox, &session(41), &client);
@@ -444,7 +444,7 @@ async fn a_session_is_sent_only_to_the_service_and_account_it_was_queued_for() {
 #[tokio::test]
 async fn an_edited_progress_row_is_refused_and_nothing_is_deleted() {
     let (service, client) = training().await;
-    let path = temp("edited");
+    let (_dir, path) = temp();
     let keys = Keys::default();
     let outbox = Outbox::open(&path, &keys, 7).unwrap();
     queue_for(&outbox, &session(50), &client);
@@ -495,4 +495,89 @@ async fn an_edited_progress_row_is_refused_and_nothing_is_deleted() {
     let reopened = Outbox::open(&path, &keys, 7).unwrap();
     let drained = drain(&reopened, &client, |_| {}).await.unwrap();
     assert_eq!((drained.sent, drained.remaining), (0, 2));
+}
+
+/// The layout version SQLite keeps in the file.
+fn layout(path: &Path) -> u32 {
+    Connection::open(path)
+        .unwrap()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn a_file_in_an_earlier_layout_is_brought_up_to_date_and_keeps_what_waits() {
+    let (_dir, path) = temp();
+    let keys = Keys::default();
+    let queued = session(11);
+    {
+        let outbox = Outbox::open(&path, &keys, 7).unwrap();
+        queue(&outbox, &queued);
+    }
+    assert_eq!(layout(&path), schema::VERSION);
+    // The file as the first kiosks wrote it: no layout version, no
+    // destinations, no authenticated progress.
+    {
+        let conn = Connection::open(&path).unwrap();
+        for column in ["environment", "base_url", "account", "progress_mac"] {
+            conn.execute_batch(&format!("ALTER TABLE entries DROP COLUMN {column}"))
+                .unwrap();
+        }
+        conn.execute_batch(
+            "DELETE FROM meta WHERE key = 'progress_authenticated'; PRAGMA user_version = 0;",
+        )
+        .unwrap();
+    }
+    assert_eq!(layout(&path), 0);
+
+    let outbox = Outbox::open(&path, &keys, 7).unwrap();
+    assert_eq!(layout(&path), schema::VERSION);
+    let entry = outbox
+        .next_entry(0)
+        .unwrap()
+        .expect("the session still waits");
+    assert_eq!(entry.external_user_id, queued.applicant.external_user_id);
+    assert!(
+        entry.destination.is_none(),
+        "it goes to the first live account that sends it"
+    );
+    outbox
+        .verify(&entry)
+        .expect("its progress is authenticated now");
+    assert_eq!(
+        outbox.applicant(&entry).unwrap().external_user_id,
+        entry.external_user_id
+    );
+    assert_eq!(outbox.unsent_images(&entry).unwrap().len(), 3);
+    drop(outbox);
+
+    // Opened again, it is simply the current layout.
+    let outbox = Outbox::open(&path, &keys, 7).unwrap();
+    assert_eq!(layout(&path), schema::VERSION);
+    assert_eq!(outbox.status().unwrap().waiting, 1);
+}
+
+#[test]
+fn a_file_from_a_newer_kiosk_is_refused_and_left_as_it_is() {
+    let (_dir, path) = temp();
+    let keys = Keys::default();
+    {
+        let outbox = Outbox::open(&path, &keys, 7).unwrap();
+        queue(&outbox, &session(12));
+    }
+    Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", schema::VERSION + 1)
+        .unwrap();
+    let before = raw(&path);
+    let err = Outbox::open(&path, &keys, 7).unwrap_err();
+    assert!(
+        matches!(err, OutboxError::Newer { found, supported } if found == schema::VERSION + 1 && supported == schema::VERSION),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("newer version of the kiosk"),
+        "{err}"
+    );
+    assert_eq!(raw(&path), before, "nothing in the file changed");
 }
