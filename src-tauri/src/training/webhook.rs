@@ -42,8 +42,8 @@ pub fn start(config: Webhooks) -> mpsc::UnboundedSender<Event> {
         let mut held: Option<Event> = None;
         loop {
             let next = if config.out_of_order && held.is_some() {
-                // Hold an event back until the next one went out, or at most two seconds.
-                match tokio::time::timeout(Duration::from_secs(2), rx.recv()).await {
+                // Hold an event back until the next one went out, or at most half a second.
+                match tokio::time::timeout(Duration::from_millis(500), rx.recv()).await {
                     Ok(e) => e,
                     Err(_) => {
                         if let Some(h) = held.take() {
