@@ -13,9 +13,15 @@ use serde::Serialize;
 use specta::Type;
 
 use crate::config::{OperatingMode, Profile, Settings, StoredSettings};
-use crate::credentials::pin::{hash_pin, GuardState, PinError, PinGuard};
-use crate::credentials::{mask_token, ApiCredentials, Environment, Item, Keychain, KeychainError};
-use crate::verification::{api, ApiError, Client};
+use crate::credentials::pin::{PinError, PinGuard};
+use crate::credentials::{mask_token, Environment, Item, Keychain, KeychainError};
+
+mod connection;
+mod mode;
+mod pin;
+
+pub use connection::{check_connection, ConnectionCheck};
+pub use mode::{decide_mode, resolve_mode};
 
 /// How long the admin area stays open after the last admin action.
 const OPEN_FOR: Duration = Duration::from_secs(300);
@@ -41,35 +47,6 @@ pub enum AdminError {
     Invalid(String),
     #[error("the settings could not be saved: {0}")]
     Storage(String),
-}
-
-/// The result of a connection check, in words staff can act on.
-#[derive(Debug, Clone, Serialize, Type, PartialEq, Eq)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum ConnectionCheck {
-    /// Credentials accepted; `skew_secs` is the service's clock minus ours.
-    Ok {
-        skew_secs: i32,
-        warning: Option<String>,
-    },
-    NoCredentials,
-    /// The token belongs to the other environment (sandbox vs production).
-    WrongEnvironment {
-        message: String,
-    },
-    BadCredentials {
-        message: String,
-    },
-    ClockSkew {
-        skew_secs: i32,
-        message: String,
-    },
-    Unreachable {
-        message: String,
-    },
-    Failed {
-        message: String,
-    },
 }
 
 /// What the admin area shows. Never a secret: the token is masked.
@@ -167,109 +144,6 @@ impl Admin {
         }
     }
 
-    /// The PIN's stored form. The keychain is the authority; while it is
-    /// locked or unreachable, the copy taken when it was last read stands in,
-    /// so staff can still open the admin area (to see why the kiosk is out of
-    /// service, try again, or quit) with the same PIN and the same lockout.
-    fn pin_hash(&self) -> Result<Option<String>, AdminError> {
-        let read = match &self.unusable_keychain {
-            Some(e) => Err(KeychainError::Unavailable {
-                hint: if matches!(e, KeychainError::Refused(_)) {
-                    "KIOSK_ENVIRONMENT is not valid: use sandbox or production"
-                } else {
-                    "the keychain cannot be used"
-                },
-            }),
-            None => self.keychain.get(Item::AdminPinHash),
-        };
-        match read {
-            Ok(hash) => {
-                let hash = hash.map(|h| h.expose().clone());
-                self.keep_verifier(hash.as_deref());
-                Ok(hash)
-            }
-            Err(e @ (KeychainError::Locked { .. } | KeychainError::Unavailable { .. })) => {
-                match std::fs::read_to_string(&self.verifier_path) {
-                    Ok(text) if text.trim() == NO_PIN => Ok(None),
-                    Ok(text) if text.trim().starts_with("$argon2id$") => {
-                        Ok(Some(text.trim().to_owned()))
-                    }
-                    _ => Err(e.into()),
-                }
-            }
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    /// Keeps the verifier copy in step with the keychain (owner-only file).
-    fn keep_verifier(&self, hash: Option<&str>) {
-        let text = hash.unwrap_or(NO_PIN);
-        if std::fs::read_to_string(&self.verifier_path).is_ok_and(|t| t == text) {
-            return;
-        }
-        if let Err(e) = crate::config::write_private(&self.verifier_path, text.as_bytes()) {
-            tracing::warn!("the admin PIN's verifier copy could not be kept: {e}");
-        }
-    }
-
-    /// Checks a PIN with the lockout as remembered across restarts: the
-    /// stricter of this process's, the data folder's and the keychain's copy,
-    /// so neither a restart nor deleting one copy ends a lockout early.
-    fn check_pin(&self, pin: &str, stored: Option<&str>) -> Result<(), PinError> {
-        let path = self.settings_path.with_file_name(PIN_GUARD_FILE);
-        let from_file: GuardState = std::fs::read(&path)
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default();
-        let from_keychain: GuardState = match &self.unusable_keychain {
-            Some(_) => GuardState::default(),
-            None => self
-                .keychain
-                .get(Item::AdminPinGuard)
-                .ok()
-                .flatten()
-                .and_then(|v| serde_json::from_str(v.expose()).ok())
-                .unwrap_or_default(),
-        };
-        let (result, state) = {
-            let mut guard = lock(&self.guard);
-            let remembered = guard.state().stricter(from_file).stricter(from_keychain);
-            *guard = PinGuard::with_state(remembered);
-            let result = guard.check(pin, stored, chrono::Utc::now().timestamp());
-            (result, guard.state())
-        };
-        let text = serde_json::to_string(&state).expect("guard state serialises");
-        if let Err(e) = crate::config::write_private(&path, text.as_bytes()) {
-            tracing::warn!("the PIN lockout could not be kept in the data folder: {e}");
-        }
-        if self.unusable_keychain.is_none() {
-            if let Err(e) = self.keychain.set(Item::AdminPinGuard, &text) {
-                tracing::warn!("the PIN lockout could not be kept in the keychain: {e}");
-            }
-        }
-        result
-    }
-
-    /// For changes that need the keychain itself (not the stand-in copy):
-    /// the area must be open and the keychain of a valid environment
-    /// readable. Returns the PIN's hash as the keychain holds it.
-    fn require_open_keychain(&self) -> Result<Option<String>, AdminError> {
-        self.require_open()?;
-        self.keychain_pin_hash()
-    }
-
-    /// The PIN's hash from the keychain itself (never the data folder's copy),
-    /// refused when the environment is misconfigured.
-    fn keychain_pin_hash(&self) -> Result<Option<String>, AdminError> {
-        if let Some(e) = &self.unusable_keychain {
-            return Err(AdminError::Keychain(e.clone()));
-        }
-        Ok(self
-            .keychain
-            .get(Item::AdminPinHash)?
-            .map(|h| h.expose().clone()))
-    }
-
     /// Whether the PIN (or, away from self-service, no PIN) opened the admin area recently.
     pub fn is_open(&self) -> bool {
         lock(&self.open_until).is_some_and(|t| Instant::now() < t)
@@ -306,27 +180,6 @@ impl Admin {
                 open: this.is_open() || (!pin_set && !self_service),
                 pin_not_set_up: !pin_set && self_service,
             })
-        })
-        .await
-    }
-
-    /// Opens the admin area with the PIN; wrong PINs count towards a lockout.
-    pub async fn unlock(self: &std::sync::Arc<Self>, pin: String) -> Result<(), AdminError> {
-        let this = self.clone();
-        blocking(move || {
-            let stored = this.pin_hash()?;
-            let result = this.check_pin(&pin, stored.as_deref());
-            match result {
-                Ok(()) => {
-                    tracing::info!("admin area opened with the PIN");
-                    this.touch();
-                    Ok(())
-                }
-                Err(e) => {
-                    tracing::warn!("admin PIN refused: {e}");
-                    Err(e.into())
-                }
-            }
         })
         .await
     }
@@ -461,54 +314,6 @@ impl Admin {
         .await
     }
 
-    /// Sets the PIN, or changes it (then `current` must be the PIN now set).
-    pub async fn set_pin(
-        self: &std::sync::Arc<Self>,
-        current: Option<String>,
-        new_pin: String,
-    ) -> Result<(), AdminError> {
-        let this = self.clone();
-        blocking(move || {
-            // Secrets go to the keychain of a valid environment only.
-            let stored = this.require_open_keychain()?;
-            this.replace_pin(stored, current, &new_pin)
-        })
-        .await
-    }
-
-    /// Sets the PIN from the computer's own account (`kioskctl admin set-pin`),
-    /// where no admin area is open: the current PIN is still needed to change one.
-    pub fn set_pin_on_this_computer(
-        &self,
-        current: Option<String>,
-        new_pin: &str,
-    ) -> Result<(), AdminError> {
-        let stored = self.keychain_pin_hash()?;
-        self.replace_pin(stored, current, new_pin)
-    }
-
-    /// Whether a PIN is stored (for `kioskctl admin set-pin`'s prompts).
-    pub fn pin_is_set(&self) -> Result<bool, AdminError> {
-        Ok(self.pin_hash()?.is_some())
-    }
-
-    fn replace_pin(
-        &self,
-        stored: Option<String>,
-        current: Option<String>,
-        new_pin: &str,
-    ) -> Result<(), AdminError> {
-        if let Some(stored) = stored {
-            let current = current.unwrap_or_default();
-            self.check_pin(&current, Some(&stored))?;
-        }
-        let hash = hash_pin(new_pin)?;
-        self.keychain.set(Item::AdminPinHash, &hash)?;
-        self.keep_verifier(Some(&hash));
-        tracing::info!("admin PIN set");
-        Ok(())
-    }
-
     /// The mode the running kiosk is in.
     fn running_mode(&self) -> OperatingMode {
         self.running.mode.unwrap_or(OperatingMode::Training)
@@ -613,102 +418,6 @@ impl Admin {
     }
 }
 
-/// The mode to start in: `KIOSK_MODE`, else what staff chose. A kiosk that
-/// never chose is live when it has credentials (from the environment, or
-/// stored in the keychain: the mode is then recorded, so a keychain that is
-/// locked later cannot turn it into a training kiosk), and in training when it
-/// has none. When the keychain cannot be read, a kiosk whose connection was
-/// verified before is live (and so out of service until the keychain opens).
-/// Blocking: it may read the keychain.
-pub fn resolve_mode(settings: &Settings) -> OperatingMode {
-    decide_mode(settings, true)
-}
-
-/// As [`resolve_mode`]; `record` false only looks (`kioskctl doctor`).
-pub fn decide_mode(settings: &Settings, record: bool) -> OperatingMode {
-    if let Some(mode) = settings.mode {
-        return mode;
-    }
-    if ApiCredentials::from_env().is_some() {
-        return OperatingMode::Live;
-    }
-    let path = StoredSettings::path();
-    let stored = StoredSettings::read(&path);
-    let found = Environment::configured().and_then(|env| Keychain::new(env).api_credentials());
-    match found {
-        Ok(Some(_)) => {
-            if !record {
-                return OperatingMode::Live;
-            }
-            if let Err(e) = StoredSettings::set_mode(&path, OperatingMode::Live) {
-                tracing::warn!("the live mode could not be recorded: {e}");
-            }
-            OperatingMode::Live
-        }
-        Ok(None) => OperatingMode::Training,
-        Err(e) if stored.last_verified_at.is_some() => {
-            tracing::warn!("the keychain cannot be read ({e}); this kiosk was live before");
-            OperatingMode::Live
-        }
-        Err(_) => OperatingMode::Training,
-    }
-}
-
 fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
-/// Clock differences the service accepts but that are worth fixing.
-const SKEW_WARN_SECS: i64 = 10;
-
-/// The connection check in words staff can act on.
-pub async fn check_connection(
-    api_url: &str,
-    creds: ApiCredentials,
-    environment: Environment,
-) -> ConnectionCheck {
-    let token_env = Environment::of_token(&creds.app_token);
-    if token_env != environment {
-        return ConnectionCheck::WrongEnvironment {
-            message: format!(
-                "the stored app token is for {}, but this kiosk is set up for {}",
-                token_env.as_str(),
-                environment.as_str()
-            ),
-        };
-    }
-    let client = match Client::new(api_url, creds) {
-        Ok(c) => c,
-        Err(e) => {
-            return ConnectionCheck::Failed {
-                message: e.to_string(),
-            }
-        }
-    };
-    match client.verify_connection().await {
-        Ok(skew) => ConnectionCheck::Ok {
-            skew_secs: skew as i32,
-            warning: (skew.abs() > SKEW_WARN_SECS).then(|| {
-                format!(
-                    "this computer's clock is {skew:+} s from the service's; the service refuses requests beyond {} s: turn on automatic time",
-                    api::TIMESTAMP_WINDOW_SECS
-                )
-            }),
-        },
-        Err(ApiError::ClockSkew { skew_secs }) => ConnectionCheck::ClockSkew {
-            skew_secs: skew_secs as i32,
-            message: ApiError::ClockSkew { skew_secs }.to_string(),
-        },
-        Err(e @ (ApiError::SignatureMismatch { .. } | ApiError::Unauthorized { .. })) => {
-            ConnectionCheck::BadCredentials {
-                message: e.to_string(),
-            }
-        }
-        Err(e @ ApiError::Unreachable { .. }) => ConnectionCheck::Unreachable {
-            message: e.to_string(),
-        },
-        Err(e) => ConnectionCheck::Failed {
-            message: e.to_string(),
-        },
-    }
 }
