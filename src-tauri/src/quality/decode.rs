@@ -44,6 +44,9 @@ pub enum DecodeError {
     FileTooLarge(usize),
     #[error("{0} files are not supported: use JPEG or PNG")]
     Unsupported(String),
+    /// Not a picture format the decoder knows at all.
+    #[error("These files are not supported: use JPEG or PNG")]
+    NotAnImage,
     #[error("the image has {0}×{1} pixels; the kiosk takes pictures of up to {max} megapixels", max = MAX_PIXELS / 1_000_000)]
     TooLarge(u32, u32),
     #[error("the file is damaged or not a complete image")]
@@ -68,7 +71,7 @@ pub fn decode(bytes: &[u8], limits: DecodeLimits) -> Result<(u32, u32, Vec<u8>),
         Err(_) if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") => {
             return Err(DecodeError::Unsupported("TIFF".into()))
         }
-        Err(_) => return Err(DecodeError::Unsupported("These".into())),
+        Err(_) => return Err(DecodeError::NotAnImage),
     };
     // Refuse a decompression bomb from its header, before any decoder allocates.
     if let Some((w, h)) = declared_png_size(bytes).filter(|_| format == ImageFormat::Png) {

@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-pub use decode::{decode, jpeg_is_complete, DecodeError, DecodeLimits};
+pub use decode::{decode, jpeg_is_complete, DecodeError, DecodeLimits, MAX_PIXELS};
 pub use encode::{encode_for_upload, encode_preview, EncodeError};
 
 /// An RGB frame: 8 bits per channel, interleaved, rows without padding.

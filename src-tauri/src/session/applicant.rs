@@ -6,6 +6,8 @@ use zeroize::Zeroize;
 
 use crate::verification::models::FixedInfo;
 
+use super::error::DetailsProblem;
+
 /// What the attendant entered. Never logged: `Debug` shows which fields are set only.
 #[derive(Clone, Default, Serialize, Deserialize, Type)]
 pub struct ApplicantDetails {
@@ -69,11 +71,11 @@ impl ApplicantDetails {
     }
 
     /// A clear message for the field that is wrong, or `None`.
-    pub(super) fn problem(&self) -> Option<String> {
+    pub(super) fn problem(&self) -> Option<DetailsProblem> {
         if let Some(e) = clean(&self.email) {
             let (user, domain) = e.split_once('@').unwrap_or(("", ""));
             if user.is_empty() || !domain.contains('.') || e.contains(char::is_whitespace) {
-                return Some("the email address is not valid".into());
+                return Some(DetailsProblem::Email);
             }
         }
         if let Some(p) = clean(&self.phone) {
@@ -83,12 +85,12 @@ impl ApplicantDetails {
                     .chars()
                     .all(|c| c.is_ascii_digit() || " +-()/".contains(c))
             {
-                return Some("the phone number is not valid".into());
+                return Some(DetailsProblem::Phone);
             }
         }
         if let Some(d) = clean(&self.date_of_birth) {
             if chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").is_err() {
-                return Some("the date of birth must be a date (YYYY-MM-DD)".into());
+                return Some(DetailsProblem::DateOfBirth);
             }
         }
         None

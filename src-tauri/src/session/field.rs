@@ -12,7 +12,9 @@ use crate::outbox::{self, Drained, Outbox, OutboxStatus, QueuedSession};
 use crate::review::recent::RecentStore;
 use crate::verification::Client;
 
-use super::kiosk::{EventSink, Kiosk, KioskError, KioskEvent};
+use super::error::{Invalid, KioskError, ServiceFailure};
+use super::tasks::Task;
+use super::views::{EventSink, KioskEvent};
 use crate::submission::Submission;
 
 /// After the service was found unreachable, new sessions skip it for this long
@@ -29,10 +31,11 @@ pub struct OutboxView {
     pub status: Option<OutboxStatus>,
 }
 
-/// The kiosk's outbox, if it has one, and what it knows about the network.
+/// The kiosk's outbox, if it has one, what it knows about the network, and
+/// the sender that delivers what waits.
 #[derive(Default)]
 pub struct Field {
-    outbox: Option<Arc<Outbox>>,
+    sender: Option<Sender>,
     problem: Option<String>,
     network: Network,
 }
@@ -75,63 +78,109 @@ fn view(outbox: Option<&Outbox>, problem: &Option<String>) -> OutboxView {
 }
 
 impl Field {
-    pub fn new(outbox: Result<Outbox, String>) -> Self {
+    /// With the outbox (or why there is none); sessions it sends go to
+    /// `client`'s service and into `recent`, and staff hear of it through `events`.
+    pub fn new(
+        outbox: Result<Outbox, String>,
+        client: Client,
+        recent: Arc<RecentStore>,
+        events: EventSink,
+    ) -> Self {
+        let network = Network::default();
         match outbox {
             Ok(o) => Self {
-                outbox: Some(Arc::new(o)),
-                ..Default::default()
+                sender: Some(Sender {
+                    outbox: Arc::new(o),
+                    client,
+                    recent,
+                    events,
+                    network: network.clone(),
+                }),
+                problem: None,
+                network,
             },
             Err(problem) => Self {
+                sender: None,
                 problem: Some(problem),
-                ..Default::default()
+                network,
             },
         }
     }
 
-    pub(super) fn has_outbox(&self) -> bool {
-        self.outbox.is_some()
+    pub fn has_outbox(&self) -> bool {
+        self.sender.is_some()
+    }
+
+    /// Whether a first submission goes to the outbox without trying the
+    /// service: a field kiosk that queues first, or a network known to be gone.
+    pub fn goes_offline(&self, queue_first: bool) -> bool {
+        self.has_outbox() && (queue_first || self.network.recently_offline())
     }
 
     /// The service failed to answer just now: new sessions go to the outbox for a while.
-    pub(super) fn note_unreachable(&self) {
+    pub fn note_unreachable(&self) {
         self.network.unreachable();
     }
 
-    pub(super) fn note_reachable(&self) {
+    pub fn note_reachable(&self) {
         self.network.reachable();
     }
 
-    pub(super) fn recently_offline(&self) -> bool {
-        self.network.recently_offline()
+    pub fn view(&self) -> OutboxView {
+        view(
+            self.sender.as_ref().map(|s| s.outbox.as_ref()),
+            &self.problem,
+        )
     }
 
-    pub(super) fn view(&self) -> OutboxView {
-        view(self.outbox.as_deref(), &self.problem)
-    }
-
-    /// Keeps the session for later; returns how many wait now.
-    pub(super) fn keep(
+    /// Keeps the session for later, bound to the service and account this
+    /// kiosk sends to; returns how many wait now.
+    pub fn keep(
         &self,
         submission: &Submission,
         applicant_id: Option<String>,
-        client: &Client,
     ) -> Result<u32, KioskError> {
-        let outbox = self.outbox.as_ref().ok_or_else(|| {
-            KioskError::Service(
-                self.problem
-                    .clone()
-                    .unwrap_or_else(|| "this kiosk keeps no sessions for later".into()),
-            )
+        let sender = self.sender.as_ref().ok_or_else(|| match &self.problem {
+            Some(problem) => KioskError::Service(ServiceFailure::new(problem.clone())),
+            None => Invalid::NoOutbox.into(),
         })?;
+        let outbox = &sender.outbox;
         outbox
             .enqueue(&QueuedSession {
                 submission,
                 applicant_id,
                 image_ids: vec![None; submission.images.len()],
-                destination: outbox.destination(client.base_url(), client.app_token()),
+                destination: outbox
+                    .destination(sender.client.base_url(), sender.client.app_token()),
             })
-            .map_err(|e| KioskError::Service(format!("the session could not be kept: {e}")))?;
+            .map_err(|e| {
+                KioskError::Service(ServiceFailure::new(format!(
+                    "the session could not be kept: {e}"
+                )))
+            })?;
         Ok(outbox.status().map(|s| s.waiting).unwrap_or(1))
+    }
+
+    /// Sends what waits now (staff pressed "Send now").
+    pub async fn send(&self) -> Result<Drained, KioskError> {
+        self.sender.as_ref().ok_or(Invalid::NoOutbox)?.send().await
+    }
+
+    /// Tries to send what waits every `every`, while anything waits; none
+    /// without an outbox.
+    pub fn keep_sending(&self, every: Duration) -> Option<Task> {
+        let sender = self.sender.clone()?;
+        Some(Task::spawn("outbox sender", async move {
+            loop {
+                let waiting = sender.outbox.status().map(|s| s.waiting).unwrap_or(0);
+                if waiting > 0 {
+                    if let Err(e) = sender.send().await {
+                        tracing::warn!("the outbox could not be sent: {e}");
+                    }
+                }
+                tokio::time::sleep(every).await;
+            }
+        }))
     }
 }
 
@@ -143,7 +192,6 @@ struct Sender {
     recent: Arc<RecentStore>,
     events: EventSink,
     network: Network,
-    problem: Option<String>,
 }
 
 impl Sender {
@@ -153,59 +201,15 @@ impl Sender {
             recent.record(&sent.applicant_id, &sent.external_user_id);
         })
         .await
-        .map_err(|e| KioskError::Service(e.to_string()))?;
+        .map_err(|e| KioskError::Service(ServiceFailure::new(e.to_string())))?;
         if drained.error.is_some() && drained.remaining > 0 {
             self.network.unreachable();
         } else {
             self.network.reachable();
         }
         (self.events)(KioskEvent::Outbox {
-            outbox: view(Some(&self.outbox), &self.problem),
+            outbox: view(Some(&self.outbox), &None),
         });
         Ok(drained)
-    }
-}
-
-impl Kiosk {
-    fn sender(&self) -> Option<Sender> {
-        let field = self.field();
-        Some(Sender {
-            outbox: field.outbox.clone()?,
-            client: self.client().clone(),
-            recent: self.recent_store(),
-            events: self.event_sink(),
-            network: field.network.clone(),
-            problem: field.problem.clone(),
-        })
-    }
-
-    pub fn outbox(&self) -> OutboxView {
-        self.field().view()
-    }
-
-    /// Sends what waits now (staff pressed "Send now", or `kioskctl`-like automation).
-    pub async fn send_outbox(&self) -> Result<Drained, KioskError> {
-        let sender = self
-            .sender()
-            .ok_or_else(|| KioskError::Invalid("this kiosk keeps no sessions for later".into()))?;
-        sender.send().await
-    }
-
-    /// Tries to send what waits every `every`, while anything waits.
-    pub fn keep_outbox_sending(&self, every: Duration) {
-        let Some(sender) = self.sender() else {
-            return;
-        };
-        self.own(tokio::spawn(async move {
-            loop {
-                let waiting = sender.outbox.status().map(|s| s.waiting).unwrap_or(0);
-                if waiting > 0 {
-                    if let Err(e) = sender.send().await {
-                        tracing::warn!("the outbox could not be sent: {e}");
-                    }
-                }
-                tokio::time::sleep(every).await;
-            }
-        }));
     }
 }

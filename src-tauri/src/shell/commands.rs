@@ -1,4 +1,6 @@
 //! Commands the web view calls. Each is a few lines: convert, call, convert.
+//! Each runs in a tracing span named after it, without its arguments (they
+//! may hold personal data).
 
 use std::sync::Arc;
 
@@ -67,6 +69,7 @@ pub struct AppStatus {
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn app_status(state: State<'_, KioskState>) -> Res<AppStatus> {
     Ok(app_status_of(&state))
 }
@@ -103,6 +106,7 @@ fn app_status_of(state: &KioskState) -> AppStatus {
 /// An out-of-service kiosk checks again now (the *Try again* button).
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn try_again(state: State<'_, KioskState>) -> Res<AppStatus> {
     let _ = state.service.try_again().await;
     Ok(app_status_of(&state))
@@ -110,6 +114,7 @@ pub async fn try_again(state: State<'_, KioskState>) -> Res<AppStatus> {
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn start_session(
     state: State<'_, KioskState>,
     details: ApplicantDetails,
@@ -121,6 +126,7 @@ pub async fn start_session(
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn choose_document(
     state: State<'_, KioskState>,
     choice: DocumentChoice,
@@ -130,6 +136,7 @@ pub async fn choose_document(
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn start_camera(state: State<'_, KioskState>, slot: Slot) -> Res<CameraStarted> {
     let kiosk = state.kiosk()?;
     blocking(move || Ok(kiosk.start_camera(slot)?)).await
@@ -137,6 +144,7 @@ pub async fn start_camera(state: State<'_, KioskState>, slot: Slot) -> Res<Camer
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn stop_camera(state: State<'_, KioskState>, run: u32) -> Res<()> {
     if let Ok(kiosk) = state.service.kiosk() {
         kiosk.stop_camera_run(run);
@@ -146,12 +154,14 @@ pub async fn stop_camera(state: State<'_, KioskState>, run: u32) -> Res<()> {
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn camera_stats(state: State<'_, KioskState>) -> Res<Option<LiveStats>> {
     Ok(state.service.kiosk().ok().and_then(|k| k.camera_stats()))
 }
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn cameras(state: State<'_, KioskState>) -> Res<Vec<CameraView>> {
     let kiosk = state.kiosk()?;
     blocking(move || Ok(kiosk.cameras()?)).await
@@ -159,6 +169,7 @@ pub async fn cameras(state: State<'_, KioskState>) -> Res<Vec<CameraView>> {
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn choose_camera(state: State<'_, KioskState>, id: String) -> Res<()> {
     let kiosk = state.kiosk()?;
     blocking(move || Ok(kiosk.choose_camera(&id)?)).await
@@ -192,6 +203,7 @@ pub async fn import_photo(
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn take_photo(state: State<'_, KioskState>, slot: Slot) -> Res<CaptureView> {
     let kiosk = state.kiosk()?;
     blocking(move || Ok(kiosk.take_photo(slot)?)).await
@@ -207,6 +219,7 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Res<T> + Send + 'static
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn accept_photo(
     state: State<'_, KioskState>,
     slot: Slot,
@@ -217,18 +230,21 @@ pub async fn accept_photo(
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn retake(state: State<'_, KioskState>, slot: Slot) -> Res<SessionView> {
     Ok(state.kiosk()?.retake(slot)?)
 }
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn submit(state: State<'_, KioskState>) -> Res<SessionView> {
     Ok(state.service.note(state.kiosk()?.submit().await)?)
 }
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn correct_details(
     state: State<'_, KioskState>,
     details: ApplicantDetails,
@@ -240,12 +256,14 @@ pub async fn correct_details(
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn current_session(state: State<'_, KioskState>) -> Res<Option<SessionView>> {
     Ok(state.service.kiosk().ok().and_then(|k| k.session()))
 }
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn end_session(state: State<'_, KioskState>) -> Res<()> {
     if let Ok(kiosk) = state.service.kiosk() {
         kiosk.end_session();
@@ -255,12 +273,14 @@ pub async fn end_session(state: State<'_, KioskState>) -> Res<()> {
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn set_training_outcome(state: State<'_, KioskState>, outcome: Scenario) -> Res<()> {
     Ok(state.kiosk()?.set_training_outcome(outcome)?)
 }
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn set_sample_impairment(
     state: State<'_, KioskState>,
     impairment: Impairment,
@@ -270,18 +290,21 @@ pub async fn set_sample_impairment(
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn recent_applicants(state: State<'_, KioskState>) -> Res<Vec<RecentApplicant>> {
     Ok(state.kiosk()?.recent_applicants())
 }
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn outbox_status(state: State<'_, KioskState>) -> Res<OutboxView> {
     Ok(state.kiosk()?.outbox())
 }
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn send_outbox(state: State<'_, KioskState>) -> Res<Drained> {
     Ok(state.kiosk()?.send_outbox().await?)
 }
@@ -296,18 +319,21 @@ impl KioskState {
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn admin_gate(state: State<'_, KioskState>) -> Res<AdminGate> {
     Ok(state.admin()?.gate().await?)
 }
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn admin_unlock(state: State<'_, KioskState>, pin: String) -> Res<()> {
     Ok(state.admin()?.unlock(pin).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn admin_close(state: State<'_, KioskState>) -> Res<()> {
     state.admin()?.close();
     Ok(())
@@ -315,12 +341,14 @@ pub async fn admin_close(state: State<'_, KioskState>) -> Res<()> {
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn admin_status(state: State<'_, KioskState>) -> Res<AdminStatus> {
     Ok(state.admin()?.status().await?)
 }
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn admin_set_credentials(
     state: State<'_, KioskState>,
     app_token: String,
@@ -335,6 +363,7 @@ pub async fn admin_set_credentials(
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn admin_set_webhook_secret(
     state: State<'_, KioskState>,
     secret: String,
@@ -346,6 +375,7 @@ pub async fn admin_set_webhook_secret(
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn admin_clear_credentials(state: State<'_, KioskState>) -> Res<AdminStatus> {
     let admin = state.admin()?;
     admin.clear_credentials().await?;
@@ -354,6 +384,7 @@ pub async fn admin_clear_credentials(state: State<'_, KioskState>) -> Res<AdminS
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn admin_set_pin(
     state: State<'_, KioskState>,
     current: Option<String>,
@@ -366,6 +397,7 @@ pub async fn admin_set_pin(
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn admin_save_settings(
     state: State<'_, KioskState>,
     profile: Profile,
@@ -379,6 +411,7 @@ pub async fn admin_save_settings(
 /// Training or live from the next start (staff only; training says what it means in the UI).
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn admin_set_mode(state: State<'_, KioskState>, mode: OperatingMode) -> Res<AdminStatus> {
     let admin = state.admin()?;
     admin.set_mode(mode).await?;
@@ -387,6 +420,7 @@ pub async fn admin_set_mode(state: State<'_, KioskState>, mode: OperatingMode) -
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn admin_verify_connection(state: State<'_, KioskState>) -> Res<ConnectionCheck> {
     Ok(state.admin()?.verify_connection().await?)
 }
@@ -394,6 +428,7 @@ pub async fn admin_verify_connection(state: State<'_, KioskState>) -> Res<Connec
 /// Restarts the kiosk so stored changes take effect (staff only).
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn restart_kiosk(app: tauri::AppHandle, state: State<'_, KioskState>) -> Res<()> {
     state.admin()?.ensure_open().await?;
     if let Ok(kiosk) = state.service.kiosk() {
@@ -405,6 +440,7 @@ pub async fn restart_kiosk(app: tauri::AppHandle, state: State<'_, KioskState>) 
 /// Ends the kiosk app (staff only: a self-service window cannot be closed otherwise).
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all)]
 pub async fn quit_kiosk(app: tauri::AppHandle, state: State<'_, KioskState>) -> Res<()> {
     state.admin()?.ensure_open().await?;
     if let Ok(kiosk) = state.service.kiosk() {

@@ -9,12 +9,27 @@ describe("unwrap", () => {
     await expect(unwrap(Promise.resolve({ status: "ok" as const, data: 42 }))).resolves.toBe(42);
   });
 
-  it("throws a BackendError carrying the code of an error result", async () => {
+  it("throws a BackendError carrying the code, message key and values of an error result", async () => {
     const failing = unwrap(
-      Promise.resolve({ status: "error" as const, error: { code: "internal" as const, message: "boom" } }),
+      Promise.resolve({
+        status: "error" as const,
+        error: {
+          code: "invalid" as const,
+          key: "error.file_too_large" as const,
+          params: { max_mb: "25" },
+          message: "the file is larger than 25 MB",
+          correlation_id: null,
+        },
+      }),
     );
     await expect(failing).rejects.toBeInstanceOf(BackendError);
-    await expect(failing).rejects.toMatchObject({ code: "internal", message: "boom" });
+    await expect(failing).rejects.toMatchObject({
+      code: "invalid",
+      key: "error.file_too_large",
+      params: { max_mb: "25" },
+      message: "the file is larger than 25 MB",
+      correlationId: null,
+    });
   });
 });
 

@@ -6,44 +6,44 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 
 /** Commands */
 export const commands = {
-	appStatus: () => typedError<AppStatus_Serialize, IpcError>(__TAURI_INVOKE("app_status")),
+	appStatus: () => typedError<AppStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("app_status")),
 	/**  An out-of-service kiosk checks again now (the *Try again* button). */
-	tryAgain: () => typedError<AppStatus_Serialize, IpcError>(__TAURI_INVOKE("try_again")),
-	startSession: (details: ApplicantDetails_Deserialize) => typedError<SessionView_Serialize, IpcError>(__TAURI_INVOKE("start_session", { details })),
-	chooseDocument: (choice: DocumentChoice) => typedError<SessionView_Serialize, IpcError>(__TAURI_INVOKE("choose_document", { choice })),
-	startCamera: (slot: Slot) => typedError<CameraStarted_Serialize, IpcError>(__TAURI_INVOKE("start_camera", { slot })),
-	stopCamera: (run: number) => typedError<null, IpcError>(__TAURI_INVOKE("stop_camera", { run })),
-	cameraStats: () => typedError<LiveStats | null, IpcError>(__TAURI_INVOKE("camera_stats")),
-	takePhoto: (slot: Slot) => typedError<CaptureView, IpcError>(__TAURI_INVOKE("take_photo", { slot })),
-	cameras: () => typedError<CameraView_Serialize[], IpcError>(__TAURI_INVOKE("cameras")),
-	chooseCamera: (id: string) => typedError<null, IpcError>(__TAURI_INVOKE("choose_camera", { id })),
-	acceptPhoto: (slot: Slot, overrideProblems: boolean) => typedError<SessionView_Serialize, IpcError>(__TAURI_INVOKE("accept_photo", { slot, overrideProblems })),
-	retake: (slot: Slot) => typedError<SessionView_Serialize, IpcError>(__TAURI_INVOKE("retake", { slot })),
-	submit: () => typedError<SessionView_Serialize, IpcError>(__TAURI_INVOKE("submit")),
-	correctDetails: (details: ApplicantDetails_Deserialize) => typedError<SessionView_Serialize, IpcError>(__TAURI_INVOKE("correct_details", { details })),
-	currentSession: () => typedError<SessionView_Serialize | null, IpcError>(__TAURI_INVOKE("current_session")),
-	endSession: () => typedError<null, IpcError>(__TAURI_INVOKE("end_session")),
-	setTrainingOutcome: (outcome: Scenario) => typedError<null, IpcError>(__TAURI_INVOKE("set_training_outcome", { outcome })),
-	setSampleImpairment: (impairment: Impairment) => typedError<null, IpcError>(__TAURI_INVOKE("set_sample_impairment", { impairment })),
-	recentApplicants: () => typedError<RecentApplicant_Serialize[], IpcError>(__TAURI_INVOKE("recent_applicants")),
-	outboxStatus: () => typedError<OutboxView_Serialize, IpcError>(__TAURI_INVOKE("outbox_status")),
-	sendOutbox: () => typedError<Drained_Serialize, IpcError>(__TAURI_INVOKE("send_outbox")),
-	adminGate: () => typedError<AdminGate, IpcError>(__TAURI_INVOKE("admin_gate")),
-	adminUnlock: (pin: string) => typedError<null, IpcError>(__TAURI_INVOKE("admin_unlock", { pin })),
-	adminClose: () => typedError<null, IpcError>(__TAURI_INVOKE("admin_close")),
-	adminStatus: () => typedError<AdminStatus_Serialize, IpcError>(__TAURI_INVOKE("admin_status")),
-	adminSetCredentials: (appToken: string, secretKey: string) => typedError<AdminStatus_Serialize, IpcError>(__TAURI_INVOKE("admin_set_credentials", { appToken, secretKey })),
-	adminSetWebhookSecret: (secret: string) => typedError<AdminStatus_Serialize, IpcError>(__TAURI_INVOKE("admin_set_webhook_secret", { secret })),
-	adminClearCredentials: () => typedError<AdminStatus_Serialize, IpcError>(__TAURI_INVOKE("admin_clear_credentials")),
-	adminSetPin: (current: string | null, pin: string) => typedError<AdminStatus_Serialize, IpcError>(__TAURI_INVOKE("admin_set_pin", { current, pin })),
-	adminSaveSettings: (profile: Profile, levelName: string) => typedError<AdminStatus_Serialize, IpcError>(__TAURI_INVOKE("admin_save_settings", { profile, levelName })),
+	tryAgain: () => typedError<AppStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("try_again")),
+	startSession: (details: ApplicantDetails_Deserialize) => typedError<SessionView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("start_session", { details })),
+	chooseDocument: (choice: DocumentChoice) => typedError<SessionView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("choose_document", { choice })),
+	startCamera: (slot: Slot) => typedError<CameraStarted_Serialize, IpcError_Serialize>(__TAURI_INVOKE("start_camera", { slot })),
+	stopCamera: (run: number) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("stop_camera", { run })),
+	cameraStats: () => typedError<LiveStats | null, IpcError_Serialize>(__TAURI_INVOKE("camera_stats")),
+	takePhoto: (slot: Slot) => typedError<CaptureView, IpcError_Serialize>(__TAURI_INVOKE("take_photo", { slot })),
+	cameras: () => typedError<CameraView_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("cameras")),
+	chooseCamera: (id: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("choose_camera", { id })),
+	acceptPhoto: (slot: Slot, overrideProblems: boolean) => typedError<SessionView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("accept_photo", { slot, overrideProblems })),
+	retake: (slot: Slot) => typedError<SessionView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("retake", { slot })),
+	submit: () => typedError<SessionView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("submit")),
+	correctDetails: (details: ApplicantDetails_Deserialize) => typedError<SessionView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("correct_details", { details })),
+	currentSession: () => typedError<SessionView_Serialize | null, IpcError_Serialize>(__TAURI_INVOKE("current_session")),
+	endSession: () => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("end_session")),
+	setTrainingOutcome: (outcome: Scenario) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("set_training_outcome", { outcome })),
+	setSampleImpairment: (impairment: Impairment) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("set_sample_impairment", { impairment })),
+	recentApplicants: () => typedError<RecentApplicant_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("recent_applicants")),
+	outboxStatus: () => typedError<OutboxView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("outbox_status")),
+	sendOutbox: () => typedError<Drained_Serialize, IpcError_Serialize>(__TAURI_INVOKE("send_outbox")),
+	adminGate: () => typedError<AdminGate, IpcError_Serialize>(__TAURI_INVOKE("admin_gate")),
+	adminUnlock: (pin: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("admin_unlock", { pin })),
+	adminClose: () => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("admin_close")),
+	adminStatus: () => typedError<AdminStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("admin_status")),
+	adminSetCredentials: (appToken: string, secretKey: string) => typedError<AdminStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("admin_set_credentials", { appToken, secretKey })),
+	adminSetWebhookSecret: (secret: string) => typedError<AdminStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("admin_set_webhook_secret", { secret })),
+	adminClearCredentials: () => typedError<AdminStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("admin_clear_credentials")),
+	adminSetPin: (current: string | null, pin: string) => typedError<AdminStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("admin_set_pin", { current, pin })),
+	adminSaveSettings: (profile: Profile, levelName: string) => typedError<AdminStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("admin_save_settings", { profile, levelName })),
 	/**  Training or live from the next start (staff only; training says what it means in the UI). */
-	adminSetMode: (mode: OperatingMode) => typedError<AdminStatus_Serialize, IpcError>(__TAURI_INVOKE("admin_set_mode", { mode })),
-	adminVerifyConnection: () => typedError<ConnectionCheck_Serialize, IpcError>(__TAURI_INVOKE("admin_verify_connection")),
+	adminSetMode: (mode: OperatingMode) => typedError<AdminStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("admin_set_mode", { mode })),
+	adminVerifyConnection: () => typedError<ConnectionCheck_Serialize, IpcError_Serialize>(__TAURI_INVOKE("admin_verify_connection")),
 	/**  Restarts the kiosk so stored changes take effect (staff only). */
-	restartKiosk: () => typedError<null, IpcError>(__TAURI_INVOKE("restart_kiosk")),
+	restartKiosk: () => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("restart_kiosk")),
 	/**  Ends the kiosk app (staff only: a self-service window cannot be closed otherwise). */
-	quitKiosk: () => typedError<null, IpcError>(__TAURI_INVOKE("quit_kiosk")),
+	quitKiosk: () => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("quit_kiosk")),
 };
 
 /** Events */
@@ -322,13 +322,52 @@ export type ErrorCode = "internal" | "no_session" | "invalid" | "no_camera" | "c
 /**  A self-service kiosk without an admin PIN: staff set one on the computer. */
 "pin_not_set_up";
 
+/**
+ *  The text to show, as a key of the window's catalogues (every key here
+ *  exists in every language: the front end's type check fails otherwise).
+ */
+export type ErrorKey = "error.generic" | "error.no_session" | "error.details_email" | "error.details_phone" | "error.details_date_of_birth" | "error.already_starting" | "error.country_missing" | "error.document_missing" | "error.pictures_missing" | "error.cannot_continue" | "error.not_in_session" | "error.no_picture" | "error.already_accepted" | "error.camera_stopped" | "error.camera_other_step" | "error.no_frame_yet" | "error.import_staff_only" | 
+/**  `{max_mb}` */
+"error.file_too_large" | "error.file_empty" | "error.file_unreadable" | 
+/**  `{format}` */
+"error.file_unsupported" | 
+/**  `{width}`, `{height}`, `{max_megapixels}` */
+"error.file_too_many_pixels" | "error.file_not_an_image" | "error.file_damaged" | "error.not_encodable" | "error.nothing_to_correct" | "error.training_only" | "error.outcome_for_staff" | "error.sample_camera_only" | "error.no_outbox" | "error.no_camera" | "error.camera_busy" | "error.camera" | "error.rejected" | "error.rejected_staff" | "error.service" | "error.unreachable" | "error.out_of_service" | "error.forbidden" | "error.pin_required" | "error.pin_not_set_up" | "error.pin_format" | 
+/**  `{remaining}` */
+"error.pin_wrong" | 
+/**  `{minutes}` */
+"error.pin_locked_out" | "error.keychain" | 
+/**  `{detail}`: a setting staff entered that cannot be used (English). */
+"error.admin_invalid";
+
 /**  How the sample camera spoils its picture, to show and test the live feedback. */
 export type Impairment = "none" | "blurry" | "dark" | "bright" | "glare" | "shaky";
 
-/**  `{code, message}`: the message is for people, the code for the UI's logic. */
-export type IpcError = {
+/**  What crosses into the web view when a command fails. */
+export type IpcError = IpcError_Serialize | IpcError_Deserialize;
+
+/**  What crosses into the web view when a command fails. */
+export type IpcError_Deserialize = {
 	code: ErrorCode,
+	/**  The text to show, in the person's language, with `params` filled in. */
+	key: ErrorKey,
+	params: { [key in string]: string },
+	/**  The English text: for logs, and for staff where it says more. */
 	message: string,
+	/**  The verification service's reference for its support, when it gave one. */
+	correlation_id?: string | null,
+};
+
+/**  What crosses into the web view when a command fails. */
+export type IpcError_Serialize = {
+	code: ErrorCode,
+	/**  The text to show, in the person's language, with `params` filled in. */
+	key: ErrorKey,
+	params: { [key in string]: string },
+	/**  The English text: for logs, and for staff where it says more. */
+	message: string,
+	/**  The verification service's reference for its support, when it gave one. */
+	correlation_id: string | null,
 };
 
 /**  Everything the screen hears about without asking. */

@@ -1,7 +1,7 @@
 // The one place the UI reaches the Rust side. Everything else imports from here,
 // so UI logic stays testable without Tauri.
 import { invoke } from "@tauri-apps/api/core";
-import { commands, events, type ErrorCode, type IpcError } from "./bindings";
+import { commands, events, type ErrorCode, type ErrorKey, type IpcError } from "./bindings";
 import type {
   AdminGate,
   AdminStatus_Serialize,
@@ -25,10 +25,10 @@ import type {
   Slot,
 } from "./bindings";
 
-export type { RecentApplicant, CameraView } from "./bindings";
+export type { RecentApplicant, CameraView, DocumentChoice } from "./bindings";
 export type OutboxView = OutboxView_Serialize;
 export type Drained = Drained_Serialize;
-export type { ErrorCode, IpcError, OperatingMode, OutOfService, OutOfServiceCause, Profile, Slot, DocumentType, ProblemCode, Impairment, Scenario, CaptureView, LiveFeedback, LiveStats, Phase } from "./bindings";
+export type { ErrorCode, ErrorKey, IpcError, OperatingMode, OutOfService, OutOfServiceCause, Profile, Slot, DocumentType, ProblemCode, Impairment, Scenario, CaptureView, LiveFeedback, LiveStats, Phase } from "./bindings";
 export type AppStatus = AppStatus_Serialize;
 export type SessionView = SessionView_Serialize;
 export type CameraStarted = CameraStarted_Serialize;
@@ -41,13 +41,22 @@ export type OutcomeView = NonNullable<SessionView_Serialize["outcome"]>;
 
 type CommandResult<T> = { status: "ok"; data: T } | { status: "error"; error: IpcError };
 
-/** A command that failed, with the backend's stable code for the UI to branch on. */
+/**
+ * A command that failed: the backend's stable code for the UI to branch on,
+ * and the message key and values to show it in the person's language.
+ */
 export class BackendError extends Error {
   readonly code: ErrorCode;
+  readonly key: ErrorKey;
+  readonly params: Record<string, string>;
+  readonly correlationId: string | null;
   constructor(error: IpcError) {
     super(error.message);
     this.name = "BackendError";
     this.code = error.code;
+    this.key = error.key;
+    this.params = error.params;
+    this.correlationId = error.correlation_id ?? null;
   }
 }
 
@@ -66,7 +75,7 @@ async function importPhoto(slot: Slot, bytes: Uint8Array): Promise<CaptureView> 
   try {
     return await invoke<CaptureView>("import_photo", bytes, { headers: { slot } });
   } catch (e) {
-    if (e && typeof e === "object" && "code" in e && "message" in e) throw new BackendError(e as IpcError);
+    if (e && typeof e === "object" && "code" in e && "key" in e) throw new BackendError(e as IpcError);
     throw e;
   }
 }
