@@ -378,7 +378,11 @@ mod tests {
 
     #[test]
     fn stored_choices_override_defaults_and_the_environment_overrides_both() {
-        let dir = std::env::temp_dir().join(format!("kiosk-settings-{}", std::process::id()));
+        let dir_folder = tempfile::Builder::new()
+            .prefix("kiosk-settings-")
+            .tempdir()
+            .expect("a temporary folder");
+        let dir = dir_folder.path().to_path_buf();
         let path = dir.join("settings.json");
         let stored = StoredSettings {
             profile: Some(Profile::SelfService),

@@ -3,6 +3,7 @@
 
 pub mod display;
 pub mod driver;
+pub mod flow;
 pub mod keyring;
 pub mod proc;
 

@@ -57,7 +57,11 @@ fn codes(v: &serde_json::Value) -> Vec<String> {
 
 #[test]
 fn verdicts_match_the_known_problems() {
-    let dir = std::env::temp_dir().join(format!("kiosk-check-image-{}", std::process::id()));
+    let dir_folder = tempfile::Builder::new()
+        .prefix("kiosk-check-image-")
+        .tempdir()
+        .expect("a temporary folder");
+    let dir = dir_folder.path().to_path_buf();
     std::fs::create_dir_all(&dir).unwrap();
     let with = |f: fn(&mut Scene)| {
         let mut s = Scene::new(Subject::DocumentFront, 1920, 1080);
@@ -106,7 +110,11 @@ fn verdicts_match_the_known_problems() {
 
 #[test]
 fn unusable_files_exit_2_with_one_line_quickly() {
-    let dir = std::env::temp_dir().join(format!("kiosk-check-image-bad-{}", std::process::id()));
+    let dir_folder = tempfile::Builder::new()
+        .prefix("kiosk-check-image-bad-")
+        .tempdir()
+        .expect("a temporary folder");
+    let dir = dir_folder.path().to_path_buf();
     std::fs::create_dir_all(&dir).unwrap();
     let good = {
         let rgb = Scene::new(Subject::DocumentFront, 640, 400).render(0);

@@ -15,8 +15,11 @@ fn kioskctl() -> String {
 /// Runs `script` (sh) in a fresh D-Bus session whose gnome-keyring is
 /// unlocked at the start; `$KIOSKCTL` is the command line under test.
 fn in_own_keyring(name: &str, env: &[(&str, &str)], script: &str) -> Output {
-    let root = std::env::temp_dir().join(format!("kiosk-doctor-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
+    let root_folder = tempfile::Builder::new()
+        .prefix(&format!("kiosk-doctor-{name}-"))
+        .tempdir()
+        .expect("a temporary folder");
+    let root = root_folder.path().to_path_buf();
     let (data, runtime, logs) = (root.join("data"), root.join("run"), root.join("logs"));
     for d in [&data, &runtime] {
         std::fs::create_dir_all(d).unwrap();

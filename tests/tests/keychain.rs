@@ -108,8 +108,11 @@ async fn kioskctl_stores_credentials_and_submits_without_leaking_the_secret() {
     .unwrap();
     let creds = svc.credentials();
     let secret = creds.secret_key.expose().clone();
-    let logs = std::env::temp_dir().join(format!("kioskctl-keychain-logs-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&logs);
+    let logs_folder = tempfile::Builder::new()
+        .prefix("kioskctl-keychain-logs-")
+        .tempdir()
+        .expect("a temporary folder");
+    let logs = logs_folder.path().to_path_buf();
 
     // The secret comes on stdin, never on the command line.
     let mut set = kioskctl()
@@ -149,7 +152,11 @@ async fn kioskctl_stores_credentials_and_submits_without_leaking_the_secret() {
     assert!(status_text.contains("secret-key:     set"), "{status_text}");
 
     // A submission takes the credentials from the keychain.
-    let dir = std::env::temp_dir().join(format!("kiosk-keychain-submit-{}", std::process::id()));
+    let dir_folder = tempfile::Builder::new()
+        .prefix("kiosk-keychain-submit-")
+        .tempdir()
+        .expect("a temporary folder");
+    let dir = dir_folder.path().to_path_buf();
     let files = kiosk_tests::samples::write_samples(&dir, 5);
     let submit = kioskctl()
         .args([
@@ -257,8 +264,12 @@ mod admin_area {
         profile: Profile,
     ) -> (Arc<Admin>, String, std::path::PathBuf) {
         let ns = namespace(name);
-        let dir = std::env::temp_dir().join(format!("kiosk-admin-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        // Kept after this returns: the admin area writes its files there.
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("kiosk-admin-{name}-"))
+            .tempdir()
+            .expect("a temporary folder")
+            .keep();
         let settings_path = dir.join("settings.json");
         let running = Settings {
             api_url: api_url.to_owned(),

@@ -23,6 +23,8 @@ struct LiveFeedbackSeen {
 
 struct Harness {
     kiosk: Arc<Kiosk>,
+    /// The outbox's folder, when the kiosk has one.
+    _outbox: Option<tempfile::TempDir>,
     events: Arc<Mutex<Vec<KioskEvent>>>,
     sample: SampleCamera,
     base_url: String,
@@ -36,14 +38,32 @@ async fn harness(profile: Profile) -> Harness {
 /// With `webhooks`, the training service signs and delivers review events to a
 /// receiver, twice and out of order, and polling is too slow to matter.
 async fn harness_with(profile: Profile, webhooks: bool) -> Harness {
-    harness_full(profile, webhooks, None).await
+    harness_full(profile, webhooks, None, false).await
 }
 
-/// `camera`: a camera to use instead of the sample camera itself.
+/// The outbox key in memory: these tests look at the session, not the keychain.
+#[derive(Default)]
+struct MemoryKey(Mutex<Option<String>>);
+
+impl onboard_kiosk::outbox::KeyStore for MemoryKey {
+    fn get(
+        &self,
+    ) -> Result<Option<zeroize::Zeroizing<String>>, onboard_kiosk::credentials::KeychainError> {
+        Ok(self.0.lock().unwrap().clone().map(zeroize::Zeroizing::new))
+    }
+    fn put(&self, hex: &str) -> Result<(), onboard_kiosk::credentials::KeychainError> {
+        *self.0.lock().unwrap() = Some(hex.to_owned());
+        Ok(())
+    }
+}
+
+/// `camera`: a camera to use instead of the sample camera itself; `outbox`:
+/// the kiosk keeps sessions it cannot send in an outbox of its own.
 async fn harness_full(
     profile: Profile,
     webhooks: bool,
     camera: Option<Arc<dyn onboard_kiosk::capture::Camera>>,
+    outbox: bool,
 ) -> Harness {
     let receiver = if webhooks {
         Some(
@@ -62,7 +82,10 @@ async fn harness_full(
         TrainingConfig {
             queue_delay: Duration::from_millis(50),
             review_delay: Duration::from_millis(200),
-            later_rejection_delay: Duration::from_millis(300),
+            // The later rejection's steps come a second apart: longer than the
+            // training service holds a webhook back to send it out of order
+            // (half a second), so the approval is heard before they begin.
+            later_rejection_delay: Duration::from_secs(3),
             webhooks: receiver.as_ref().map(|(r, _)| Webhooks {
                 url: format!("http://{}/webhook", r.addr),
                 secret: "hook-secret".into(),
@@ -116,6 +139,18 @@ async fn harness_full(
             NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         )))),
     );
+    let outbox_dir = outbox.then(|| tempfile::tempdir().unwrap());
+    let kiosk = match &outbox_dir {
+        Some(dir) => kiosk.with_outbox(
+            onboard_kiosk::outbox::Outbox::open(
+                &dir.path().join("outbox.sqlite3"),
+                &MemoryKey::default(),
+                7,
+            )
+            .map_err(|e| e.to_string()),
+        ),
+        None => kiosk,
+    };
     let mut webhook_receiver = None;
     if let Some((r, deliveries)) = receiver {
         kiosk.feed_webhooks(deliveries);
@@ -123,6 +158,7 @@ async fn harness_full(
     }
     Harness {
         kiosk: Arc::new(kiosk),
+        _outbox: outbox_dir,
         events,
         sample,
         base_url,
@@ -456,35 +492,54 @@ async fn a_wiped_sessions_review_never_reaches_the_next_customer() {
     assert!(recent.iter().any(|r| r.answer.is_some()), "{recent:?}");
 }
 
-/// Waits until the kiosk runs `n` background tasks.
-async fn running_settles_at(h: &Harness, n: usize) -> usize {
+/// Waits (up to 5 s) until the kiosk's running background tasks are `names`
+/// (in any order), and returns what runs then.
+async fn running_settles_at(h: &Harness, names: &[&str]) -> Vec<&'static str> {
+    let sorted = |mut v: Vec<&'static str>| {
+        v.sort_unstable();
+        v
+    };
+    let mut expected = names.to_vec();
+    expected.sort_unstable();
     let deadline = Instant::now() + Duration::from_secs(5);
-    while h.kiosk.running_tasks() != n && Instant::now() < deadline {
+    while sorted(h.kiosk.running_tasks()) != expected && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    h.kiosk.running_tasks()
+    sorted(h.kiosk.running_tasks())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wiping_stops_the_review_watch_and_shutting_down_stops_everything() {
-    let h = harness(Profile::Attendant).await;
-    assert_eq!(h.kiosk.running_tasks(), 0);
+    let h = harness_full(Profile::Attendant, false, None, true).await;
+    assert_eq!(h.kiosk.running_tasks(), Vec::<&str>::new());
+    const LOOPS: [&str; 3] = ["outbox sender", "recent applicants", "webhook deliveries"];
     h.kiosk.keep_recent_current(Duration::from_secs(60));
     let (deliveries_in, deliveries) = tokio::sync::mpsc::unbounded_channel();
     h.kiosk.feed_webhooks(deliveries);
-    assert_eq!(running_settles_at(&h, 2).await, 2, "the two loops run");
+    h.kiosk.keep_outbox_sending(Duration::from_secs(60));
+    assert_eq!(
+        running_settles_at(&h, &LOOPS).await,
+        LOOPS,
+        "the three loops run"
+    );
     // A review that takes a while: its watch runs beside the loops.
     h.run(Scenario::OnHold, DocumentType::Passport).await;
-    assert_eq!(h.kiosk.running_tasks(), 3, "the loops and the review watch");
+    let with_watch = [LOOPS.as_slice(), &["review watch"]].concat();
+    assert_eq!(
+        running_settles_at(&h, &with_watch).await.len(),
+        4,
+        "the loops and the review watch"
+    );
     h.kiosk.end_session();
     assert_eq!(
-        running_settles_at(&h, 2).await,
-        2,
+        running_settles_at(&h, &LOOPS).await,
+        LOOPS,
         "the wipe stopped the watch"
     );
-    // Shutting down (as dropping the kiosk does): nothing keeps running.
+    // Shutting down (as dropping the kiosk does): nothing keeps running,
+    // though the webhook feed's channel is still open.
     h.kiosk.shut_down();
-    assert_eq!(running_settles_at(&h, 0).await, 0);
+    assert_eq!(running_settles_at(&h, &[]).await, Vec::<&str>::new());
     drop(deliveries_in);
 }
 
@@ -799,7 +854,11 @@ async fn an_approval_turned_red_later_is_flagged_by_polling() {
     let h = harness(Profile::Attendant).await;
     h.kiosk.keep_recent_current(Duration::from_millis(200));
     let sent = h.run(Scenario::GreenThenRed, DocumentType::Passport).await;
-    assert!(matches!(h.outcome().await, OutcomeView::Approved { .. }));
+    let outcome = h.outcome().await;
+    assert!(
+        matches!(outcome, OutcomeView::Approved { .. }),
+        "{outcome:?}"
+    );
     let id = sent.applicant_id.as_deref().unwrap();
     assert_eq!(h.active_images(id).await.len(), 2, "passport and selfie");
     h.kiosk.end_session();
@@ -812,7 +871,11 @@ async fn an_approval_turned_red_later_is_flagged_by_polling() {
 async fn an_approval_turned_red_later_is_flagged_by_webhook() {
     let h = harness_with(Profile::Attendant, true).await;
     let sent = h.run(Scenario::GreenThenRed, DocumentType::Passport).await;
-    assert!(matches!(h.outcome().await, OutcomeView::Approved { .. }));
+    let outcome = h.outcome().await;
+    assert!(
+        matches!(outcome, OutcomeView::Approved { .. }),
+        "{outcome:?}"
+    );
     h.kiosk.end_session();
     let id = sent.applicant_id.as_deref().unwrap();
     // GREEN, then pending and on hold (no result), then RED: flagged.
@@ -892,7 +955,7 @@ impl onboard_kiosk::capture::Camera for BusyThenSample {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_busy_camera_can_be_swapped_for_another() {
     let camera = Arc::new(BusyThenSample(SampleCamera::new(30)));
-    let h = harness_full(Profile::Attendant, false, Some(camera)).await;
+    let h = harness_full(Profile::Attendant, false, Some(camera), false).await;
     h.begin_passport().await;
     let busy = h.kiosk.start_camera(Slot::Single).unwrap_err();
     assert!(

@@ -47,7 +47,11 @@ async fn kioskctl_with(
     env: &[(&str, &str)],
 ) -> Run {
     let bin = kiosk_tests::built_binary("KIOSKCTL_BIN", "kioskctl");
-    let log_dir = std::env::temp_dir().join(format!("kioskctl-test-logs-{}", std::process::id()));
+    let log_dir_folder = tempfile::Builder::new()
+        .prefix("kioskctl-test-logs-")
+        .tempdir()
+        .expect("a temporary folder");
+    let log_dir = log_dir_folder.path().to_path_buf();
     let out = tokio::time::timeout(
         Duration::from_secs(90),
         tokio::process::Command::new(bin)
@@ -91,7 +95,12 @@ fn id_card_args<'a>(files: &'a SampleFiles, ext: &'a str) -> Vec<&'a str> {
 }
 
 fn temp(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("kiosk-verification-{}-{name}", std::process::id()));
+    // Kept after the test: the samples are read after this returns.
+    let d = tempfile::Builder::new()
+        .prefix(&format!("kiosk-verification-{name}-"))
+        .tempdir()
+        .expect("a temporary folder")
+        .keep();
     std::fs::create_dir_all(&d).unwrap();
     d
 }

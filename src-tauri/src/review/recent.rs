@@ -168,7 +168,11 @@ mod tests {
 
     #[test]
     fn keeps_ids_and_status_across_restarts_and_flags_green_then_red() {
-        let dir = std::env::temp_dir().join(format!("kiosk-recent-{}", std::process::id()));
+        let dir_folder = tempfile::Builder::new()
+            .prefix("kiosk-recent-")
+            .tempdir()
+            .expect("a temporary folder");
+        let dir = dir_folder.path().to_path_buf();
         let path = dir.join("recent.json");
         let _ = std::fs::remove_dir_all(&dir);
         let store = RecentStore::open(&path);
@@ -203,7 +207,11 @@ mod tests {
 
     #[test]
     fn a_rejection_after_an_approval_is_flagged_across_states_without_a_result() {
-        let dir = std::env::temp_dir().join(format!("kiosk-recent-hold-{}", std::process::id()));
+        let dir_folder = tempfile::Builder::new()
+            .prefix("kiosk-recent-hold-")
+            .tempdir()
+            .expect("a temporary folder");
+        let dir = dir_folder.path().to_path_buf();
         let path = dir.join("recent.json");
         let _ = std::fs::remove_dir_all(&dir);
         let store = RecentStore::open(&path);
@@ -236,8 +244,11 @@ mod tests {
 
     #[test]
     fn a_damaged_file_is_set_aside_not_lost() {
-        let dir = std::env::temp_dir().join(format!("kiosk-recent-bad-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir_folder = tempfile::Builder::new()
+            .prefix("kiosk-recent-bad-")
+            .tempdir()
+            .expect("a temporary folder");
+        let dir = dir_folder.path().to_path_buf();
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("recent.json");
         std::fs::write(&path, b"{ not json").unwrap();
@@ -251,8 +262,11 @@ mod tests {
 
     #[test]
     fn keeps_at_most_the_newest_entries() {
-        let dir = std::env::temp_dir().join(format!("kiosk-recent-cap-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir_folder = tempfile::Builder::new()
+            .prefix("kiosk-recent-cap-")
+            .tempdir()
+            .expect("a temporary folder");
+        let dir = dir_folder.path().to_path_buf();
         let store = RecentStore::open(&dir.join("recent.json"));
         for i in 0..KEEP + 5 {
             store.record(&format!("a{i}"), "x");

@@ -1,0 +1,250 @@
+//! The onboarding journeys a person makes: approved, retried, refused, corrected, in another language, or abandoned.
+
+use super::prelude::*;
+
+#[tokio::test]
+async fn an_id_card_is_approved_from_welcome_to_result() -> Result<()> {
+    let mut f = Flow::launch("green-id-card", &[("KIOSK_PROFILE", "attendant")]).await?;
+    f.shot("welcome").await?;
+    let started = Instant::now();
+    f.run_to_submission("id_card", true).await?;
+    f.wait("[data-screen=waiting]", 10).await?;
+    f.shot("waiting").await?;
+    f.wait("[data-screen=result][data-outcome=approved]", 60)
+        .await?;
+    let elapsed = started.elapsed();
+    f.wait("[data-testid=verified]", 5).await?;
+    f.shot("approved").await?;
+    let verified = f.app.text("[data-testid=verified]").await?;
+    assert!(verified.contains("Document number"), "{verified}");
+    // A training result says so, in every language; the stand-in listens on loopback.
+    for (language, marker) in [
+        ("en", "TRAINING — NOT A REAL VERIFICATION"),
+        ("de", "ÜBUNG — KEINE ECHTE PRÜFUNG"),
+        ("es", "FORMACIÓN — NO ES UNA VERIFICACIÓN REAL"),
+    ] {
+        f.click(&format!("[data-language={language}]")).await?;
+        f.app
+            .wait_visible("[data-testid=training-marker]", Duration::from_secs(5))
+            .await?;
+        let shown = f.app.text("[data-testid=training-marker]").await?;
+        assert_eq!(shown.to_uppercase(), marker, "{language}");
+        f.shot(&format!("training-result-{language}")).await?;
+    }
+    let sentence = f.app.text("[data-testid=training-camera-sentence]").await?;
+    assert!(
+        sentence.contains("cámara son simuladas"),
+        "the sample camera is named: {sentence}"
+    );
+    assert!(
+        !f.listening_ports()?.is_empty(),
+        "the training service listens in the app's process"
+    );
+    f.click("[data-language=en]").await?;
+    f.click("[data-testid=done]").await?;
+    f.wait("[data-screen=welcome]", 10).await?;
+    println!(
+        "metric: GREEN ID card, welcome to result: {:.1} s",
+        elapsed.as_secs_f64()
+    );
+    std::fs::write(
+        artifacts_dir().join("metrics-flow.json"),
+        serde_json::to_vec_pretty(
+            &serde_json::json!({ "green_id_card_seconds": elapsed.as_secs_f64() }),
+        )?,
+    )?;
+    f.close().await
+}
+
+#[tokio::test]
+async fn a_passport_is_one_picture_and_self_service_sees_no_staff_data() -> Result<()> {
+    let mut f = Flow::launch("green-passport", &[("KIOSK_PROFILE", "self-service")]).await?;
+    f.run_to_submission("passport", false).await?;
+    f.wait("[data-screen=result][data-outcome=approved]", 60)
+        .await?;
+    f.shot("approved").await?;
+    assert!(f
+        .app
+        .client
+        .find(Locator::Css("[data-testid=verified]"))
+        .await
+        .is_err());
+    let files: Vec<_> = std::fs::read_dir(&f.shots)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("green-passport") && n.contains("still-"))
+        .collect();
+    assert_eq!(files.len(), 2, "photo page and selfie: {files:?}");
+    f.close().await
+}
+
+#[tokio::test]
+async fn a_rejected_back_side_is_retaken_alone_then_approved() -> Result<()> {
+    let mut f = Flow::launch("retry-back", &[("KIOSK_PROFILE", "attendant")]).await?;
+    f.choose_training_outcome("retry-back").await?;
+    f.run_to_submission("id_card", true).await?;
+    f.wait("[data-screen=result][data-outcome=retry]", 60)
+        .await?;
+    f.shot("retry").await?;
+    let items = f
+        .app
+        .client
+        .find_all(Locator::Css("[data-testid=retry-items] li"))
+        .await?;
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].attr("data-slot").await?.as_deref(), Some("back"));
+    f.click("[data-testid=retake-rejected]").await?;
+    f.wait("[data-screen=capture][data-slot=back]", 10).await?;
+    let retaken = f.capture_all().await?;
+    assert_eq!(retaken, 1, "only the back is taken again");
+    f.wait("[data-screen=submit]", 10).await?;
+    let to_send = f
+        .app
+        .client
+        .find_all(Locator::Css("[data-screen=submit] .image"))
+        .await?;
+    assert_eq!(to_send.len(), 1, "only the back is sent again");
+    f.click("[data-testid=send]").await?;
+    f.wait("[data-screen=result][data-outcome=approved]", 60)
+        .await?;
+    f.shot("approved").await?;
+    f.close().await
+}
+
+#[tokio::test]
+async fn a_final_rejection_sends_the_person_to_support() -> Result<()> {
+    let mut f = Flow::launch("final", &[("KIOSK_PROFILE", "attendant")]).await?;
+    f.choose_training_outcome("final").await?;
+    f.run_to_submission("passport", true).await?;
+    f.wait("[data-screen=result][data-outcome=final]", 60)
+        .await?;
+    f.shot("final").await?;
+    assert!(f
+        .app
+        .text("#result-title")
+        .await?
+        .contains("cannot continue"));
+    assert!(f
+        .app
+        .client
+        .find(Locator::Css("[data-testid=retake-rejected]"))
+        .await
+        .is_err());
+    f.click("[data-testid=done]").await?;
+    f.wait("[data-screen=welcome]", 10).await?;
+    f.close().await
+}
+
+#[tokio::test]
+async fn staff_correct_mismatched_details_and_the_check_runs_again() -> Result<()> {
+    let mut f = Flow::launch("mismatch", &[("KIOSK_PROFILE", "attendant")]).await?;
+    f.choose_training_outcome("data-mismatch").await?;
+    f.run_to_submission("passport", true).await?;
+    f.wait("[data-screen=result][data-outcome=data_mismatch]", 60)
+        .await?;
+    f.shot("mismatch").await?;
+    f.click("[data-testid=correct-details]").await?;
+    f.wait("[data-screen=correct]", 10).await?;
+    f.type_into("input[name=first_name]", "Anna").await?;
+    f.type_into("input[name=last_name]", "Weber").await?;
+    f.shot("correct").await?;
+    f.click("[data-testid=details-continue]").await?;
+    f.wait("[data-screen=result][data-outcome=approved]", 60)
+        .await?;
+    f.shot("corrected-approved").await?;
+    f.close().await
+}
+
+#[tokio::test]
+async fn idle_timeout_wipes_the_session() -> Result<()> {
+    let mut f = Flow::launch(
+        "idle",
+        &[
+            ("KIOSK_PROFILE", "attendant"),
+            ("KIOSK_IDLE_TIMEOUT_SECS", "10"),
+        ],
+    )
+    .await?;
+    f.click("[data-testid=start]").await?;
+    f.type_into("input[name=email]", "idle.person@example.com")
+        .await?;
+    f.click("[data-testid=details-continue]").await?;
+    f.wait("[data-screen=document]", 20).await?;
+    assert!(
+        f.invoke("current_session").await?.is_object(),
+        "a session is open"
+    );
+    f.wait("[data-testid=idle-warning]", 20).await?;
+    f.shot("warning").await?;
+    let warning = f.app.text("[data-testid=idle-warning]").await?;
+    assert!(warning.contains("seconds"), "{warning}");
+    f.wait("[data-screen=welcome]", 30).await?;
+    f.shot("wiped").await?;
+    let html: String = f
+        .app
+        .client
+        .execute("return document.documentElement.outerHTML;", vec![])
+        .await?
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        !html.contains("idle.person"),
+        "entered data left in the DOM"
+    );
+    assert!(
+        f.invoke("current_session").await?.is_null(),
+        "the session was wiped"
+    );
+    f.close().await
+}
+
+#[tokio::test]
+async fn the_language_switch_changes_the_whole_screen() -> Result<()> {
+    let mut f = Flow::launch("language", &[("KIOSK_PROFILE", "attendant")]).await?;
+    f.click("[data-testid=start]").await?;
+    f.wait("[data-screen=details]", 10).await?;
+    let english = f.body_text().await?;
+    f.click("[data-language=es]").await?;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !f.app.text("h1").await?.contains("Datos de la persona") {
+        assert!(Instant::now() < deadline, "the title did not switch");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    f.shot("details-es").await?;
+    let spanish = f.body_text().await?;
+    for line in english.lines().map(str::trim).filter(|l| l.len() > 3) {
+        // Proper names and the product name stay; every other line changes.
+        if ["Onboard Kiosk", "English", "Deutsch", "Español"].contains(&line) {
+            continue;
+        }
+        assert!(
+            !spanish.lines().any(|s| s.trim() == line),
+            "still in English: {line:?}"
+        );
+    }
+    f.close().await
+}
+
+#[tokio::test]
+async fn staff_see_a_later_rejection_in_recent_applicants() -> Result<()> {
+    let mut f = Flow::launch("recent", &[("KIOSK_PROFILE", "attendant")]).await?;
+    f.choose_training_outcome("green-then-red").await?;
+    f.run_to_submission("passport", true).await?;
+    f.wait("[data-screen=result][data-outcome=approved]", 60)
+        .await?;
+    f.click("[data-testid=done]").await?;
+    f.click("[data-testid=open-recent]").await?;
+    f.wait("[data-screen=recent] tbody tr", 10).await?;
+    f.shot("approved").await?;
+    // The training service rejects this applicant 20 s after approving it.
+    f.wait("tr[data-turned-red=true]", 60).await?;
+    f.wait("[data-testid=recent-alert]", 5).await?;
+    f.shot("turned-red").await?;
+    let text = f.body_text().await?;
+    assert!(
+        !text.contains("anna.weber"),
+        "no personal data in the staff list"
+    );
+    f.close().await
+}
