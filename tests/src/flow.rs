@@ -320,6 +320,19 @@ impl Flow {
         self.click("[data-testid=document-continue]").await
     }
 
+    /// The admin PIN form: a wrong PIN first, then the right one. Returns
+    /// what the refusal of the wrong one said.
+    pub async fn unlock_admin_after_a_wrong_pin(&self, wrong: &str, right: &str) -> Result<String> {
+        self.wait("[data-testid=admin-pin-form]", 10).await?;
+        self.type_into("input[name=admin-pin]", wrong).await?;
+        self.click("[data-testid=admin-unlock]").await?;
+        self.wait("[data-testid=admin-error]", 10).await?;
+        let refused = self.app.text("[data-testid=admin-error]").await?;
+        self.type_into("input[name=admin-pin]", right).await?;
+        self.click("[data-testid=admin-unlock]").await?;
+        Ok(refused)
+    }
+
     /// Waits until nothing matches `css` (a screen closed), up to `secs`.
     pub async fn wait_gone(&self, css: &str, secs: u64) -> Result<()> {
         let deadline = Instant::now() + Duration::from_secs(secs);

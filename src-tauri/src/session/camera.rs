@@ -13,6 +13,7 @@ use crate::capture::{
 use crate::quality::Thresholds;
 
 use super::error::{Invalid, KioskError};
+use super::lock;
 use super::views::{CameraStarted, CameraView, EventSink, KioskEvent, Slot};
 
 /// Where the kiosk's pictures come from.
@@ -44,10 +45,6 @@ pub struct Cameras {
     runs: AtomicU32,
     /// The camera staff or the person picked; the first one otherwise.
     chosen: Mutex<Option<String>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Cameras {

@@ -30,6 +30,7 @@ use super::camera::Cameras;
 pub use super::error::{DetailsProblem, ImportProblem, Invalid, KioskError, ServiceFailure};
 use super::field::Field;
 pub use super::field::OutboxView;
+use super::lock;
 pub use super::options::{KioskOptions, MAX_IMPORT_BYTES};
 use super::pictures;
 use super::recent_feed;
@@ -69,10 +70,6 @@ impl Drop for Kiosk {
     fn drop(&mut self) {
         self.shut_down();
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Kiosk {

@@ -25,3 +25,9 @@ mod steps;
 mod tasks;
 pub mod views;
 mod watch;
+
+/// A mutex's guard, also after a panic elsewhere held it: what it guards
+/// (a session, a camera run) stays usable.
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}

@@ -17,6 +17,7 @@ use specta::Type;
 use crate::config::{OperatingMode, Settings};
 
 use super::kiosk::{EventSink, Kiosk, KioskError, KioskEvent};
+use super::lock;
 use super::startup::{self, Started};
 
 /// How often an out-of-service kiosk checks by itself whether the cause went away.
@@ -84,10 +85,6 @@ impl Drop for Service {
             task.abort();
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Service {

@@ -316,9 +316,7 @@ impl Session {
 
 /// Whether the session of `generation` is still the open one.
 pub(super) fn is_current(session: &Mutex<Option<Session>>, generation: u64) -> bool {
-    session
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
+    super::lock(session)
         .as_ref()
         .is_some_and(|s| s.generation == generation)
 }

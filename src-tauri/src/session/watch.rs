@@ -73,9 +73,7 @@ impl Watch {
                     .unwrap_or_default();
                 let images: Vec<ImageRef> = refs.iter().map(|(_, r)| r.clone()).collect();
                 let outcome = interpret(&state, &steps, &images);
-                let attempt = session
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
+                let attempt = super::lock(&session)
                     .as_ref()
                     .map(|s| s.attempt)
                     .unwrap_or(1);
@@ -115,7 +113,7 @@ impl Watch {
             }
         };
         {
-            let mut guard = session.lock().unwrap_or_else(|p| p.into_inner());
+            let mut guard = super::lock(&session);
             let Some(s) = guard.as_mut().filter(|s| s.generation == generation) else {
                 return;
             };

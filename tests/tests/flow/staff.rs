@@ -169,13 +169,8 @@ async fn credentials_set_in_the_admin_area_go_live_and_the_secret_never_comes_ou
     f.click("[data-testid=open-admin]").await?;
     f.wait("[data-testid=admin-pin-form]", 10).await?;
     f.shot("admin-pin").await?;
-    f.type_into("input[name=admin-pin]", "000000").await?;
-    f.click("[data-testid=admin-unlock]").await?;
-    f.wait("[data-testid=admin-error]", 10).await?;
-    let refused = f.app.text("[data-testid=admin-error]").await?;
+    let refused = f.unlock_admin_after_a_wrong_pin("000000", "482913").await?;
     assert!(refused.contains("4 tries left"), "{refused}");
-    f.type_into("input[name=admin-pin]", "482913").await?;
-    f.click("[data-testid=admin-unlock]").await?;
     f.wait("[data-testid=admin-status]", 10).await?;
     f.click("[data-testid=admin-close]").await?;
     f.wait("[data-screen=welcome]", 10).await?;
@@ -472,14 +467,8 @@ async fn a_live_kiosk_that_cannot_read_its_credentials_is_out_of_service_never_t
 
     // Staff reach the admin area with the PIN although the keychain is locked.
     f.click("[data-testid=oos-admin]").await?;
-    f.wait("[data-testid=admin-pin-form]", 10).await?;
-    f.type_into("input[name=admin-pin]", "000000").await?;
-    f.click("[data-testid=admin-unlock]").await?;
-    f.wait("[data-testid=admin-error]", 10).await?;
-    let wrong = f.app.text("[data-testid=admin-error]").await?;
+    let wrong = f.unlock_admin_after_a_wrong_pin("000000", "482913").await?;
     assert!(wrong.contains("4 tries left"), "{wrong}");
-    f.type_into("input[name=admin-pin]", "482913").await?;
-    f.click("[data-testid=admin-unlock]").await?;
     f.wait("[data-testid=admin-oos]", 10).await?;
     f.shot("out-of-service-admin").await?;
     f.click("[data-testid=admin-close]").await?;

@@ -229,15 +229,7 @@ impl Store {
         let completed = a.status == ReviewStatus::Completed;
         let mut out = RequiredDocsStatus::new();
         for (set, types) in &config.levels[&a.level].steps {
-            let in_step: Vec<&&StoredImage> = images
-                .iter()
-                .filter(|i| {
-                    i.def
-                        .id_doc_type
-                        .as_ref()
-                        .is_some_and(|t| types.contains(t))
-                })
-                .collect();
+            let in_step = in_step(&images, types);
             if in_step.is_empty() {
                 out.insert(set.to_string(), None);
                 continue;
@@ -301,4 +293,18 @@ impl Store {
             failed_on_purpose: 0,
         }
     }
+}
+
+/// The images among `images` whose document type is one of the step's `types`.
+fn in_step<'a>(images: &[&'a StoredImage], types: &[IdDocType]) -> Vec<&'a StoredImage> {
+    images
+        .iter()
+        .copied()
+        .filter(|i| {
+            i.def
+                .id_doc_type
+                .as_ref()
+                .is_some_and(|t| types.contains(t))
+        })
+        .collect()
 }

@@ -184,11 +184,11 @@ mod tests {
             .expect("upload accepted");
     }
 
-    /// An applicant with the scenario, and every document the level needs.
-    fn ready(store: &mut Store, config: &TrainingConfig, scenario: Scenario) -> String {
+    /// A new applicant whose reviews decide as `scenario` says; its id.
+    fn created(store: &mut Store, config: &TrainingConfig, scenario: Scenario) -> String {
         let external = format!("unit-{}", store.applicants.len());
         store.scenarios.insert(external.clone(), scenario);
-        let id = store
+        store
             .create_applicant(
                 config,
                 LEVEL,
@@ -199,7 +199,12 @@ mod tests {
             )
             .unwrap()
             .id
-            .clone();
+            .clone()
+    }
+
+    /// An applicant with the scenario, and every document the level needs.
+    fn ready(store: &mut Store, config: &TrainingConfig, scenario: Scenario) -> String {
+        let id = created(store, config, scenario);
         upload(
             store,
             config,
@@ -245,18 +250,7 @@ mod tests {
     fn a_check_needs_every_document_of_the_level() {
         let config = TrainingConfig::default();
         let mut store = Store::default();
-        let id = store
-            .create_applicant(
-                &config,
-                LEVEL,
-                NewApplicant {
-                    external_user_id: "unit-missing".into(),
-                    ..Default::default()
-                },
-            )
-            .unwrap()
-            .id
-            .clone();
+        let id = created(&mut store, &config, Scenario::Green);
         upload(
             &mut store,
             &config,

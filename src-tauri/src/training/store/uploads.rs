@@ -149,15 +149,7 @@ impl Store {
         let images = self.active_images(applicant_id);
         let mut missing = Vec::new();
         for (set, types) in &config.levels[&applicant.level].steps {
-            let in_step: Vec<&&StoredImage> = images
-                .iter()
-                .filter(|i| {
-                    i.def
-                        .id_doc_type
-                        .as_ref()
-                        .is_some_and(|t| types.contains(t))
-                })
-                .collect();
+            let in_step = super::in_step(&images, types);
             let Some(latest) = in_step.iter().max_by_key(|i| i.added) else {
                 missing.push(format!("{set}"));
                 continue;
