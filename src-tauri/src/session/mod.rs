@@ -1,10 +1,12 @@
 //! The onboarding session: one person at the kiosk, and the kiosk around it.
 //!
-//! - [`kiosk::Kiosk`]: one person at the kiosk, from details to the review's outcome
-//!   (what is sent, and how, is [`crate::submission`]). Beside it: the session
-//!   in memory (`state`), what it asks for (`steps`, pure), the camera
-//!   (`camera`), sending or keeping for later (`sending`), the review watch (`watch`), recent applicants kept current
-//!   (`recent_feed`), and the background tasks they run as (`tasks`).
+//! - [`kiosk::Kiosk`]: one person at the kiosk, from details to the review's
+//!   outcome (what is sent, and how, is [`crate::submission`]). Beside it:
+//!   the session in memory (`state`), what it asks for (`steps`, pure), the
+//!   camera (`camera`), a picture before it is kept (`pictures`), sending or
+//!   keeping for later (`sending`), the review watch (`watch`), recent
+//!   applicants kept current (`recent_feed`), and the background tasks they
+//!   run as (`tasks`).
 //! - [`field`]: the kiosk without a network: finished sessions to the outbox, and sending them later.
 //! - [`service::Service`]: in service or out of service (a live kiosk never falls back to training).
 
