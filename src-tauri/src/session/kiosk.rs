@@ -35,7 +35,7 @@ pub use super::options::{KioskOptions, MAX_IMPORT_BYTES};
 use super::pictures;
 use super::recent_feed;
 use super::sending::{self, Sending, Sent};
-use super::state::{is_current, Outgoing, Session};
+use super::state::{if_current, is_current, Outgoing, Session};
 use super::steps::{level_steps, new_applicant, DEFAULT_LEVEL_STEPS};
 use super::tasks::{Task, Tasks};
 pub use super::views::*;
@@ -477,12 +477,7 @@ impl Kiosk {
         let receipt = match sent {
             Ok(Sent::Received(receipt)) => receipt,
             Ok(Sent::Queued(waiting)) => {
-                if let Some(s) = lock(&self.session)
-                    .as_mut()
-                    .filter(|s| s.generation == generation)
-                {
-                    s.queued(waiting);
-                }
+                if_current(&self.session, generation, |s| s.queued(waiting));
                 tracing::info!(waiting, "session kept in the outbox");
                 (self.events)(KioskEvent::Outbox {
                     outbox: self.outbox(),
@@ -490,12 +485,7 @@ impl Kiosk {
                 return self.view();
             }
             Err(e) => {
-                if let Some(s) = lock(&self.session)
-                    .as_mut()
-                    .filter(|s| s.generation == generation)
-                {
-                    s.phase = Phase::Capturing;
-                }
+                if_current(&self.session, generation, |s| s.phase = Phase::Capturing);
                 return Err(e);
             }
         };
@@ -503,13 +493,9 @@ impl Kiosk {
         // applicants even if the session was wiped while it was being sent.
         self.recent
             .record(&receipt.applicant_id, &receipt.external_user_id);
-        let refs = {
-            let mut guard = lock(&self.session);
-            let Some(s) = guard.as_mut().filter(|s| s.generation == generation) else {
-                tracing::info!(applicant = %receipt.applicant_id, "sent after the session was wiped; it is followed in recent applicants");
-                return Err(KioskError::NoSession);
-            };
-            s.sent(&slots, &receipt)
+        let Some(refs) = if_current(&self.session, generation, |s| s.sent(&slots, &receipt)) else {
+            tracing::info!(applicant = %receipt.applicant_id, "sent after the session was wiped; it is followed in recent applicants");
+            return Err(KioskError::NoSession);
         };
         self.watch(receipt.applicant_id, refs, generation);
         self.view()
@@ -556,15 +542,14 @@ impl Kiosk {
         let info = details.fixed_info().unwrap_or_default();
         self.client.patch_fixed_info(&applicant_id, &info).await?;
         self.client.request_check(&applicant_id).await?;
-        {
-            let mut guard = lock(&self.session);
-            let Some(s) = guard.as_mut().filter(|s| s.generation == generation) else {
-                // Wiped meanwhile: the check goes on in recent applicants.
-                return Err(KioskError::NoSession);
-            };
+        let asked_again = if_current(&self.session, generation, |s| {
             s.phase = Phase::Waiting;
             s.outcome = None;
             s.attempt += 1;
+        });
+        if asked_again.is_none() {
+            // Wiped meanwhile: the check goes on in recent applicants.
+            return Err(KioskError::NoSession);
         }
         self.watch(applicant_id, refs, generation);
         self.view()

@@ -314,11 +314,22 @@ impl Session {
     }
 }
 
+/// Changes the session of `generation` with `change`, if it is still the
+/// open one (a wiped session's late answers change nothing); `None` otherwise.
+pub(super) fn if_current<R>(
+    session: &Mutex<Option<Session>>,
+    generation: u64,
+    change: impl FnOnce(&mut Session) -> R,
+) -> Option<R> {
+    super::lock(session)
+        .as_mut()
+        .filter(|s| s.generation == generation)
+        .map(change)
+}
+
 /// Whether the session of `generation` is still the open one.
 pub(super) fn is_current(session: &Mutex<Option<Session>>, generation: u64) -> bool {
-    super::lock(session)
-        .as_ref()
-        .is_some_and(|s| s.generation == generation)
+    if_current(session, generation, |_| ()).is_some()
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use crate::verification::Client;
 
 use super::outcome_view::{for_customer, outcome_name, view_outcome};
 use super::recent_feed;
-use super::state::{is_current, Session};
+use super::state::{if_current, is_current, Session};
 use super::tasks::Task;
 use super::views::{EventSink, KioskEvent, OutcomeView, Slot};
 
@@ -112,12 +112,8 @@ impl Watch {
                 return;
             }
         };
-        {
-            let mut guard = super::lock(&session);
-            let Some(s) = guard.as_mut().filter(|s| s.generation == generation) else {
-                return;
-            };
-            s.decided(&outcome);
+        if if_current(&session, generation, |s| s.decided(&outcome)).is_none() {
+            return;
         }
         tracing::info!(applicant = %applicant_id, outcome = outcome_name(&outcome), "review decided");
         events(KioskEvent::Outcome { outcome });
