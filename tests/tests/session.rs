@@ -147,7 +147,7 @@ async fn harness_full(
                 &MemoryKey::default(),
                 7,
             )
-            .map_err(|e| e.to_string()),
+            .map_err(|e| onboard_kiosk::session::field::NoOutbox::from(&e)),
         ),
         None => kiosk,
     };

@@ -44,9 +44,27 @@ pub enum AdminError {
     #[error(transparent)]
     Keychain(#[from] KeychainError),
     #[error("{0}")]
-    Invalid(String),
+    Invalid(#[from] AdminInvalid),
     #[error("the settings could not be saved: {0}")]
     Storage(String),
+}
+
+/// A setting staff entered that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AdminInvalid {
+    #[error("enter both the app token and the secret key")]
+    CredentialsMissing,
+    #[error("this app token is for {token}, but this kiosk is set up for {kiosk}")]
+    TokenForOtherEnvironment {
+        token: &'static str,
+        kiosk: &'static str,
+    },
+    #[error("enter the webhook secret")]
+    WebhookSecretMissing,
+    #[error("KIOSK_MODE is set on this computer and decides the mode: change it there")]
+    ModeFromEnvironment,
+    #[error("the level name is the one set up at the verification service: letters, digits, '-', '_', '.' and spaces")]
+    LevelName,
 }
 
 /// What the admin area shows. Never a secret: the token is masked.
@@ -250,17 +268,15 @@ impl Admin {
             this.require_open_keychain()?;
             let token = app_token.trim().to_owned();
             if token.is_empty() || secret_key.expose().trim().is_empty() {
-                return Err(AdminError::Invalid(
-                    "enter both the app token and the secret key".into(),
-                ));
+                return Err(AdminInvalid::CredentialsMissing.into());
             }
             let env = Environment::of_token(&token);
             if env != this.keychain.environment {
-                return Err(AdminError::Invalid(format!(
-                    "this app token is for {}, but this kiosk is set up for {}",
-                    env.as_str(),
-                    this.keychain.environment.as_str()
-                )));
+                return Err(AdminInvalid::TokenForOtherEnvironment {
+                    token: env.as_str(),
+                    kiosk: this.keychain.environment.as_str(),
+                }
+                .into());
             }
             this.keychain.set(Item::AppToken, &token)?;
             this.keychain
@@ -287,7 +303,7 @@ impl Admin {
             // Secrets go to the keychain of a valid environment only.
             this.require_open_keychain()?;
             if secret.expose().trim().is_empty() {
-                return Err(AdminError::Invalid("enter the webhook secret".into()));
+                return Err(AdminInvalid::WebhookSecretMissing.into());
             }
             this.keychain
                 .set(Item::WebhookSecret, secret.expose().trim())?;
@@ -329,10 +345,7 @@ impl Admin {
         blocking(move || {
             this.require_open_keychain()?;
             if std::env::var("KIOSK_MODE").is_ok_and(|m| !m.trim().is_empty()) {
-                return Err(AdminError::Invalid(
-                    "KIOSK_MODE is set on this computer and decides the mode: change it there"
-                        .into(),
-                ));
+                return Err(AdminInvalid::ModeFromEnvironment.into());
             }
             let mut stored = StoredSettings::read(&this.settings_path);
             stored.mode = Some(mode);
@@ -365,9 +378,7 @@ impl Admin {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "-_ .".contains(c))
             {
-                return Err(AdminError::Invalid(
-                    "the level name is the one set up at the verification service: letters, digits, '-', '_', '.' and spaces".into(),
-                ));
+                return Err(AdminInvalid::LevelName.into());
             }
             let mut stored = StoredSettings::read(&this.settings_path);
             stored.profile = Some(profile);

@@ -412,6 +412,13 @@ impl Outbox {
         Ok(count)
     }
 
+    /// How many sessions wait, without reading them.
+    pub fn waiting(&self) -> Result<u32, OutboxError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT COUNT(*) FROM entries", [], |r| r.get(0))?)
+    }
+
     pub fn status(&self) -> Result<OutboxStatus, OutboxError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(

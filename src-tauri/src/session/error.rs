@@ -4,6 +4,7 @@
 
 use crate::capture::file::ImportError;
 use crate::capture::CameraError;
+use crate::outbox::OutboxError;
 use crate::submission::SubmitError;
 use crate::verification::ApiError;
 
@@ -23,6 +24,12 @@ pub enum KioskError {
     Service(ServiceFailure),
     #[error("the verification service cannot be reached: {0}")]
     Unreachable(String),
+    /// The outbox could not keep a session for later.
+    #[error("the session could not be kept for later: {0}")]
+    NotKept(OutboxError),
+    /// What waits in the outbox could not be sent (staff pressed "Send now").
+    #[error("the outbox could not be sent: {0}")]
+    OutboxFailed(OutboxError),
     /// The service refused the credentials or the clock: the kiosk goes out of service.
     #[error("{0}")]
     Refused(String),

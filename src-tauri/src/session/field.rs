@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use specta::Type;
 
-use crate::outbox::{self, Drained, Outbox, OutboxStatus, QueuedSession};
+use crate::outbox::{self, Drained, Outbox, OutboxError, OutboxStatus, QueuedSession};
 use crate::review::recent::RecentStore;
 use crate::verification::Client;
 
-use super::error::{Invalid, KioskError, ServiceFailure};
+use super::error::{Invalid, KioskError};
 use super::tasks::Task;
 use super::views::{EventSink, KioskEvent};
 use crate::submission::Submission;
@@ -26,9 +26,68 @@ const OFFLINE_MEMORY: Duration = Duration::from_secs(60);
 pub struct OutboxView {
     /// Whether sessions can be kept for later on this kiosk.
     pub available: bool,
-    /// Why not, in plain words (a missing keychain, a key that does not fit).
-    pub problem: Option<String>,
+    /// Why not (a missing keychain, a key that does not fit), or why what
+    /// waits cannot be read now.
+    pub problem: Option<NoOutbox>,
     pub status: Option<OutboxStatus>,
+}
+
+/// Why sessions cannot be kept for later on this kiosk, for the window to say
+/// in the person's language (the detail is in the log).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type, thiserror::Error)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum NoOutbox {
+    /// A self-service kiosk: nobody would be there to see sessions waiting.
+    #[error("a self-service kiosk keeps no sessions for later")]
+    SelfService,
+    /// A training kiosk, with sessions from live mode waiting that it never sends.
+    #[error("sessions from live mode wait in the outbox ({}); a training kiosk never sends them", waiting_list(.waiting))]
+    LiveSessionsWaiting { waiting: Vec<Waiting> },
+    /// The system keychain that holds the outbox's key cannot be used.
+    #[error("the system keychain cannot be used")]
+    Keychain,
+    /// The outbox's key is gone from the keychain; what waits is kept, unread.
+    #[error(
+        "the outbox key is missing from the system keychain; {waiting} session(s) wait unread"
+    )]
+    KeyMissing { waiting: u32 },
+    /// The key in the keychain belongs to another outbox.
+    #[error("the outbox key in the system keychain does not open this outbox")]
+    WrongKey,
+    /// Written by a newer version of the kiosk.
+    #[error("the outbox was written by a newer version of the kiosk")]
+    Newer,
+    /// The file cannot be opened or read.
+    #[error("the outbox cannot be read")]
+    Unreadable,
+}
+
+/// Sessions from live mode waiting for one service and account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct Waiting {
+    pub count: u32,
+    /// The environment, address and account they will be sent to.
+    pub destination: String,
+}
+
+fn waiting_list(waiting: &[Waiting]) -> String {
+    let listed: Vec<String> = waiting
+        .iter()
+        .map(|w| format!("{} for {}", w.count, w.destination))
+        .collect();
+    listed.join("; ")
+}
+
+impl From<&OutboxError> for NoOutbox {
+    fn from(e: &OutboxError) -> Self {
+        match e {
+            OutboxError::KeyMissing { waiting, .. } => Self::KeyMissing { waiting: *waiting },
+            OutboxError::WrongKey { .. } => Self::WrongKey,
+            OutboxError::Keychain(_) => Self::Keychain,
+            OutboxError::Newer { .. } => Self::Newer,
+            _ => Self::Unreadable,
+        }
+    }
 }
 
 /// The kiosk's outbox, if it has one, what it knows about the network, and
@@ -36,7 +95,7 @@ pub struct OutboxView {
 #[derive(Default)]
 pub struct Field {
     sender: Option<Sender>,
-    problem: Option<String>,
+    problem: Option<NoOutbox>,
     network: Network,
 }
 
@@ -64,10 +123,13 @@ impl Network {
 }
 
 /// The outbox's state for staff; a status that cannot be read becomes the problem shown.
-fn view(outbox: Option<&Outbox>, problem: &Option<String>) -> OutboxView {
+fn view(outbox: Option<&Outbox>, problem: &Option<NoOutbox>) -> OutboxView {
     let (status, problem) = match outbox.map(Outbox::status) {
         Some(Ok(s)) => (Some(s), problem.clone()),
-        Some(Err(e)) => (None, Some(e.to_string())),
+        Some(Err(e)) => {
+            tracing::warn!("the outbox cannot be read: {e}");
+            (None, Some(NoOutbox::from(&e)))
+        }
         None => (None, problem.clone()),
     };
     OutboxView {
@@ -81,7 +143,7 @@ impl Field {
     /// With the outbox (or why there is none); sessions it sends go to
     /// `client`'s service and into `recent`, and staff hear of it through `events`.
     pub fn new(
-        outbox: Result<Outbox, String>,
+        outbox: Result<Outbox, NoOutbox>,
         client: Client,
         recent: Arc<RecentStore>,
         events: EventSink,
@@ -140,10 +202,7 @@ impl Field {
         submission: &Submission,
         applicant_id: Option<String>,
     ) -> Result<u32, KioskError> {
-        let sender = self.sender.as_ref().ok_or_else(|| match &self.problem {
-            Some(problem) => KioskError::Service(ServiceFailure::new(problem.clone())),
-            None => Invalid::NoOutbox.into(),
-        })?;
+        let sender = self.sender.as_ref().ok_or(Invalid::NoOutbox)?;
         let outbox = &sender.outbox;
         outbox
             .enqueue(&QueuedSession {
@@ -153,12 +212,8 @@ impl Field {
                 destination: outbox
                     .destination(sender.client.base_url(), sender.client.app_token()),
             })
-            .map_err(|e| {
-                KioskError::Service(ServiceFailure::new(format!(
-                    "the session could not be kept: {e}"
-                )))
-            })?;
-        Ok(outbox.status().map(|s| s.waiting).unwrap_or(1))
+            .map_err(KioskError::NotKept)?;
+        Ok(outbox.waiting().unwrap_or(1))
     }
 
     /// Sends what waits now (staff pressed "Send now").
@@ -172,7 +227,7 @@ impl Field {
         let sender = self.sender.clone()?;
         Some(Task::spawn("outbox sender", async move {
             loop {
-                let waiting = sender.outbox.status().map(|s| s.waiting).unwrap_or(0);
+                let waiting = sender.outbox.waiting().unwrap_or(0);
                 if waiting > 0 {
                     if let Err(e) = sender.send().await {
                         tracing::warn!("the outbox could not be sent: {e}");
@@ -201,7 +256,7 @@ impl Sender {
             recent.record(&sent.applicant_id, &sent.external_user_id);
         })
         .await
-        .map_err(|e| KioskError::Service(ServiceFailure::new(e.to_string())))?;
+        .map_err(KioskError::OutboxFailed)?;
         if drained.error.is_some() && drained.remaining > 0 {
             self.network.unreachable();
         } else {
@@ -211,5 +266,43 @@ impl Sender {
             outbox: view(Some(&self.outbox), &None),
         });
         Ok(drained)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_window_gets_the_reason_and_its_values_never_the_outboxs_path() {
+        let missing = OutboxError::KeyMissing {
+            waiting: 3,
+            path: "/home/kiosk/.local/share/onboard-kiosk/outbox.sqlite3".into(),
+        };
+        let json = serde_json::to_value(NoOutbox::from(&missing)).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"reason": "key_missing", "waiting": 3})
+        );
+        let other = OutboxError::WrongKey {
+            path: "/somewhere".into(),
+        };
+        assert_eq!(NoOutbox::from(&other), NoOutbox::WrongKey);
+        assert_eq!(
+            NoOutbox::from(&OutboxError::Store("disk I/O error".into())),
+            NoOutbox::Unreadable
+        );
+        let training = NoOutbox::LiveSessionsWaiting {
+            waiting: vec![Waiting {
+                count: 2,
+                destination: "sandbox at https://api.example".into(),
+            }],
+        };
+        assert_eq!(
+            serde_json::to_value(&training).unwrap(),
+            serde_json::json!({"reason": "live_sessions_waiting",
+                "waiting": [{"count": 2, "destination": "sandbox at https://api.example"}]})
+        );
+        assert!(training.to_string().contains("2 for sandbox"), "{training}");
     }
 }

@@ -29,7 +29,7 @@ pub use super::camera::CameraSource;
 use super::camera::Cameras;
 pub use super::error::{DetailsProblem, ImportProblem, Invalid, KioskError, ServiceFailure};
 use super::field::Field;
-pub use super::field::OutboxView;
+pub use super::field::{NoOutbox, OutboxView, Waiting};
 use super::lock;
 pub use super::options::{KioskOptions, MAX_IMPORT_BYTES};
 use super::pictures;
@@ -132,7 +132,7 @@ impl Kiosk {
     }
 
     /// Gives the kiosk an outbox for sessions that cannot be sent at once (or why it has none).
-    pub fn with_outbox(mut self, outbox: Result<Outbox, String>) -> Self {
+    pub fn with_outbox(mut self, outbox: Result<Outbox, NoOutbox>) -> Self {
         self.field = Field::new(
             outbox,
             self.client.clone(),

@@ -14,6 +14,7 @@ use crate::review::webhook::WebhookReceiver;
 use crate::training::{TrainingConfig, TrainingService};
 use crate::verification::Client;
 
+use super::field::{NoOutbox, Waiting};
 use super::kiosk::{CameraSource, EventSink, Kiosk, KioskOptions};
 use super::service::{OutOfService, OutOfServiceCause};
 
@@ -200,20 +201,19 @@ pub async fn start_training(settings: &Settings, events: EventSink) -> Result<St
 
 /// What a training kiosk tells staff about the outbox: live sessions that
 /// wait there (never sent from training), if any.
-fn live_sessions_waiting() -> Option<String> {
+fn live_sessions_waiting() -> Option<NoOutbox> {
     match crate::outbox::waiting_for(&crate::outbox::default_path()) {
-        Ok(groups) if !groups.is_empty() => {
-            let listed: Vec<String> = groups
-                .iter()
-                .map(|(n, to)| format!("{n} for {to}"))
-                .collect();
-            Some(format!(
-                "sessions from live mode wait in the outbox ({}). A training kiosk never sends them: they wait, unchanged, until the kiosk is live again with that account",
-                listed.join("; ")
-            ))
-        }
+        Ok(groups) if !groups.is_empty() => Some(NoOutbox::LiveSessionsWaiting {
+            waiting: groups
+                .into_iter()
+                .map(|(count, destination)| Waiting { count, destination })
+                .collect(),
+        }),
         Ok(_) => None,
-        Err(e) => Some(format!("the outbox cannot be read: {e}")),
+        Err(e) => {
+            tracing::warn!("the outbox cannot be read: {e}");
+            Some(NoOutbox::from(&e))
+        }
     }
 }
 
@@ -235,20 +235,23 @@ fn recent_store() -> Arc<RecentStore> {
 
 /// Staffed kiosks keep sessions for later when the service cannot be reached.
 /// A self-service kiosk does not: nobody would be there to see them waiting.
-async fn open_outbox(settings: &Settings) -> Result<Outbox, String> {
+async fn open_outbox(settings: &Settings) -> Result<Outbox, NoOutbox> {
     if settings.profile == Profile::SelfService {
-        return Err("a self-service kiosk keeps no sessions for later".into());
+        return Err(NoOutbox::SelfService);
     }
     let days = settings.outbox_retention_days;
     tokio::task::spawn_blocking(move || {
-        let keychain = Keychain::new(Environment::configured().map_err(|e| e.to_string())?);
-        Outbox::open_default(&keychain, days).map_err(|e| {
+        let environment = Environment::configured().map_err(|e| {
             tracing::warn!("the outbox cannot be used: {e}");
-            e.to_string()
+            NoOutbox::Keychain
+        })?;
+        Outbox::open_default(&Keychain::new(environment), days).map_err(|e| {
+            tracing::warn!("the outbox cannot be used: {e}");
+            NoOutbox::from(&e)
         })
     })
     .await
-    .map_err(|e| e.to_string())?
+    .unwrap_or(Err(NoOutbox::Unreadable))
 }
 
 /// The background work every kiosk runs, and the webhooks where configured.

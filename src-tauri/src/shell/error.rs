@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use specta::Type;
 
-use crate::admin::AdminError;
+use crate::admin::{AdminError, AdminInvalid};
 use crate::capture::CameraError;
 use crate::credentials::pin::PinError;
 use crate::session::kiosk::{DetailsProblem, ImportProblem, Invalid, KioskError};
@@ -110,6 +110,10 @@ pub enum ErrorKey {
     SampleCameraOnly,
     #[serde(rename = "error.no_outbox")]
     NoOutbox,
+    #[serde(rename = "error.not_kept")]
+    NotKept,
+    #[serde(rename = "error.outbox_failed")]
+    OutboxFailed,
     #[serde(rename = "error.no_camera")]
     NoCamera,
     #[serde(rename = "error.camera_busy")]
@@ -142,9 +146,17 @@ pub enum ErrorKey {
     PinLockedOut,
     #[serde(rename = "error.keychain")]
     Keychain,
-    /// `{detail}`: a setting staff entered that cannot be used (English).
-    #[serde(rename = "error.admin_invalid")]
-    AdminInvalid,
+    #[serde(rename = "error.admin_credentials_missing")]
+    AdminCredentialsMissing,
+    /// `{token}`, `{kiosk}`: the service's environment names.
+    #[serde(rename = "error.admin_token_environment")]
+    AdminTokenForOtherEnvironment,
+    #[serde(rename = "error.admin_webhook_secret_missing")]
+    AdminWebhookSecretMissing,
+    #[serde(rename = "error.admin_mode_from_environment")]
+    AdminModeFromEnvironment,
+    #[serde(rename = "error.admin_level_name")]
+    AdminLevelName,
 }
 
 /// What crosses into the web view when a command fails.
@@ -270,6 +282,8 @@ impl From<KioskError> for IpcError {
                 return error;
             }
             KioskError::Unreachable(_) => (ErrorCode::Unreachable, ErrorKey::Unreachable),
+            KioskError::NotKept(_) => (ErrorCode::Internal, ErrorKey::NotKept),
+            KioskError::OutboxFailed(_) => (ErrorCode::Internal, ErrorKey::OutboxFailed),
             KioskError::Refused(_) => (ErrorCode::OutOfService, ErrorKey::OutOfService),
         };
         Self::new(code, key, message)
@@ -297,9 +311,23 @@ impl From<AdminError> for IpcError {
             AdminError::Pin(PinError::Invalid) => {
                 Self::new(ErrorCode::Invalid, ErrorKey::PinFormat, message)
             }
-            AdminError::Invalid(detail) => {
-                Self::new(ErrorCode::Invalid, ErrorKey::AdminInvalid, message.clone())
-                    .with("detail", detail)
+            AdminError::Invalid(invalid) => {
+                let key = match invalid {
+                    AdminInvalid::CredentialsMissing => ErrorKey::AdminCredentialsMissing,
+                    AdminInvalid::TokenForOtherEnvironment { token, kiosk } => {
+                        return Self::new(
+                            ErrorCode::Invalid,
+                            ErrorKey::AdminTokenForOtherEnvironment,
+                            message,
+                        )
+                        .with("token", token)
+                        .with("kiosk", kiosk)
+                    }
+                    AdminInvalid::WebhookSecretMissing => ErrorKey::AdminWebhookSecretMissing,
+                    AdminInvalid::ModeFromEnvironment => ErrorKey::AdminModeFromEnvironment,
+                    AdminInvalid::LevelName => ErrorKey::AdminLevelName,
+                };
+                Self::new(ErrorCode::Invalid, key, message)
             }
             AdminError::Keychain(_) => Self::new(ErrorCode::Keychain, ErrorKey::Keychain, message),
             AdminError::Storage(_) => Self::new(ErrorCode::Internal, ErrorKey::Generic, message),

@@ -115,7 +115,7 @@ async fn without_a_network_a_field_session_waits_in_the_outbox_and_goes_out_late
     let told = f.app.text("[data-testid=outbox]").await?;
     assert!(
         told.contains(
-            "sessions from live mode wait in the outbox (1 for sandbox at http://127.0.0.1"
+            "Sessions from live mode wait in the outbox (1 for sandbox at http://127.0.0.1"
         ) && told.contains("never sends them"),
         "{told}"
     );

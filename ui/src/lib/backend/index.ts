@@ -27,6 +27,8 @@ import type {
 
 export type { RecentApplicant, CameraView, DocumentChoice } from "./bindings";
 export type OutboxView = OutboxView_Serialize;
+/** Why sessions cannot be kept for later on this kiosk. */
+export type NoOutbox = NonNullable<OutboxView["problem"]>;
 export type Drained = Drained_Serialize;
 export type { ErrorCode, ErrorKey, IpcError, OperatingMode, OutOfService, OutOfServiceCause, Profile, Slot, DocumentType, ProblemCode, Impairment, Scenario, CaptureView, LiveFeedback, LiveStats, Phase } from "./bindings";
 export type AppStatus = AppStatus_Serialize;

@@ -50,7 +50,7 @@ describe("errorText", () => {
       "error.file_too_many_pixels": ["width", "height", "max_megapixels"],
       "error.pin_wrong": ["remaining"],
       "error.pin_locked_out": ["minutes"],
-      "error.admin_invalid": ["detail"],
+      "error.admin_token_environment": ["token", "kiosk"],
       "error.reference": ["id"],
     };
     for (const language of languages) {
