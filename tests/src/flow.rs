@@ -176,7 +176,8 @@ impl Flow {
         }
         self.wait("[data-screen=document]", 20).await?;
         self.click(&format!("[data-document={document}]")).await?;
-        self.type_into("[data-testid=country-search]", "germ")
+        // The code finds the country whatever the screen's language.
+        self.type_into("[data-testid=country-search]", "deu")
             .await?;
         self.click("[data-country=DEU]").await?;
         self.shot("document").await?;

@@ -801,6 +801,60 @@ async fn invalid_details_are_refused_and_ending_wipes_the_session() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_writes_its_reasons_in_the_language_the_person_reads() {
+    let h = harness(Profile::Attendant).await;
+    h.kiosk.set_language(Language::De).await;
+    h.run(Scenario::RetryBack, DocumentType::IdCard).await;
+    let OutcomeView::Retry { items, .. } = h.outcome().await else {
+        panic!("expected a retry")
+    };
+    assert_eq!(
+        items[0].comment.as_deref(),
+        Some("Der Text auf der Rückseite ist nicht lesbar. Bitte fotografieren Sie die Rückseite noch einmal.")
+    );
+    assert_eq!(items[0].labels, ["UNSATISFACTORY_PHOTOS"]);
+    assert_eq!(items[0].instruction, "photo");
+    let rejected = h
+        .kiosk
+        .rejected_still(Slot::Back)
+        .expect("kept to be shown");
+    assert_eq!(&rejected[..2], &[0xFF, 0xD8], "the rejected JPEG");
+    h.kiosk.end_session();
+    assert!(
+        h.kiosk.rejected_still(Slot::Back).is_none(),
+        "wiped with the session"
+    );
+
+    // The next person starts in English and switches to Spanish before sending:
+    // the applicant, created in English, follows.
+    h.kiosk.set_language(Language::En).await;
+    h.kiosk.set_training_outcome(Scenario::RetrySelfie).unwrap();
+    h.kiosk
+        .start_session(ApplicantDetails::default())
+        .await
+        .unwrap();
+    h.kiosk.set_language(Language::Es).await;
+    let view = h
+        .kiosk
+        .choose_document(DocumentChoice {
+            document_type: DocumentType::Passport,
+            country: "ESP".into(),
+        })
+        .unwrap();
+    for slot in view.to_capture.clone() {
+        h.capture(slot).await;
+    }
+    h.kiosk.submit().await.unwrap();
+    let OutcomeView::Retry { items, .. } = h.outcome().await else {
+        panic!("expected a retry")
+    };
+    assert_eq!(
+        items[0].comment.as_deref(),
+        Some("Su cara no se ve con claridad en el selfie. Por favor, haga un selfie nuevo sosteniendo el documento.")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhooks_bring_the_outcome_and_a_retry_round_trip_works_through_them() {
     let h = harness_with(Profile::Attendant, true).await;
     h.run(Scenario::RetryBack, DocumentType::IdCard).await;

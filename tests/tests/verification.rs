@@ -8,7 +8,7 @@ use onboard_kiosk::credentials::ApiCredentials;
 use onboard_kiosk::training::{Scenario, TrainingConfig, TrainingService};
 use onboard_kiosk::verification::models::*;
 use onboard_kiosk::verification::{ApiError, Client, ServiceErrorCode};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 fn any_port() -> SocketAddr {
     "127.0.0.1:0".parse().unwrap()
@@ -187,6 +187,52 @@ async fn retry_names_only_the_rejected_side_with_its_comment() {
         assert!(
             !json.to_string().contains("threshold")
                 && !json.to_string().contains("Resubmission requested")
+        );
+        assert_eq!(retry[0]["labels"].as_array().map(Vec::len), Some(1));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn labels_without_comments_give_the_labels_instruction() {
+    for (scenario, label, instruction) in [
+        (
+            Scenario::RetryBackLabels,
+            "UNSATISFACTORY_PHOTOS",
+            "Please take the photo again: hold the document still and flat in good light",
+        ),
+        (
+            Scenario::RetrySelfieLabels,
+            "BAD_SELFIE",
+            "Please take the selfie again: look at the camera with your whole face visible",
+        ),
+    ] {
+        let ext = format!("ext-{}", scenario.name());
+        let (svc, json) = submit_with(scenario, &ext).await;
+        let o = outcome(&json);
+        assert_eq!(
+            (&o["answer"], &o["reject_type"]),
+            (&json!("RED"), &json!("RETRY"))
+        );
+        assert_eq!(o["moderation_comment"], Value::Null, "{o}");
+        let retry = o["retry"].as_array().unwrap();
+        assert_eq!(retry.len(), 1, "{retry:?}");
+        assert_eq!(retry[0]["comment"], Value::Null);
+        assert_eq!(retry[0]["labels"], json!([label]));
+        assert!(
+            retry[0]["instruction"]
+                .as_str()
+                .unwrap()
+                .starts_with(instruction),
+            "{}",
+            retry[0]["instruction"]
+        );
+        // Said in words to a person reading the terminal, not as a code.
+        let id = json["applicant_id"].as_str().unwrap();
+        let human = kioskctl(&svc, &svc.credentials(), &["watch", id]).await;
+        assert!(
+            human.stdout.contains(instruction) && !human.stdout.contains(label),
+            "{}",
+            human.stdout
         );
     }
 }

@@ -265,10 +265,29 @@ pub(super) async fn outcome(
 
 pub(super) fn human_outcome(o: &serde_json::Value) -> String {
     let s = |k: &str| o.get(k).and_then(|v| v.as_str()).unwrap_or("");
+    // The service's words, else the instruction for its labels (never the codes).
+    let why = |fallback: &str| -> String {
+        let comment = s("moderation_comment").trim().to_owned();
+        if !comment.is_empty() {
+            return comment;
+        }
+        o["retry"][0]["instruction"]
+            .as_str()
+            .unwrap_or(fallback)
+            .to_owned()
+    };
     match (s("answer"), s("reject_type")) {
         ("GREEN", _) => "approved".into(),
-        ("RED", "FINAL") => format!("rejected, final: {}", s("moderation_comment")),
-        ("RED", _) => format!("please retake: {}", s("moderation_comment")),
+        ("RED", "FINAL") => format!(
+            "rejected, final: {}",
+            why(crate::review::labels::instruction_text("support"))
+        ),
+        ("RED", _) => format!(
+            "please retake: {}",
+            why(crate::review::labels::instruction_text(
+                crate::review::labels::GENERIC
+            ))
+        ),
         _ => format!("status {}", s("review_status")),
     }
 }

@@ -5,7 +5,9 @@
 //! - [`wait_for_decision`]: polling and webhooks as one stream.
 //! - [`webhook::WebhookReceiver`]: verified, ordered webhook deliveries.
 //! - [`recent::RecentStore`]: the applicants this kiosk submitted, for staff.
+//! - [`labels`]: what each reject label asks of the person, and tells staff.
 
+pub mod labels;
 mod outcome;
 mod poller;
 pub mod recent;
@@ -13,7 +15,8 @@ mod watch;
 pub mod webhook;
 
 pub use outcome::{
-    interpret, report, verified_data, ImageRef, Outcome, OutcomeReport, RetryItem, VerifiedData,
+    interpret, report, verified_data, ImageRef, Outcome, OutcomeReport, RetryItem, RetryReport,
+    VerifiedData,
 };
 pub use poller::{wait_for_review, PollPolicy, Waited};
 pub use watch::{wait_for_decision, Deliveries, LearnedBy, NoDeliveries};

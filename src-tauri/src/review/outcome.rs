@@ -22,6 +22,16 @@ pub struct RetryItem {
     pub image_id: String,
     /// The moderation comment (meant for the applicant); never the client comment.
     pub comment: Option<String>,
+    /// The image's reject labels, or its step's where the image has none.
+    pub labels: Vec<String>,
+}
+
+/// A retry item as `kioskctl` prints it: with the English instruction for its labels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RetryReport {
+    #[serde(flatten)]
+    pub item: RetryItem,
+    pub instruction: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -108,27 +118,37 @@ fn retry_items(steps: &RequiredDocsStatus, images: &[ImageRef]) -> Vec<RetryItem
         if step_result.review_answer != Some(ReviewAnswer::Red) {
             continue;
         }
-        let step_comment = step_result.moderation_comment.clone();
-        let rejected: Vec<(&String, Option<String>)> = if step.image_review_results.is_empty() {
-            step.image_ids
-                .iter()
-                .map(|id| (id, step_comment.clone()))
-                .collect()
-        } else {
-            step.image_review_results
-                .iter()
-                .filter(|(_, r)| r.review_answer == Some(ReviewAnswer::Red))
-                .map(|(id, r)| {
-                    (
-                        id,
-                        r.moderation_comment
+        let step_comment = step_result
+            .moderation_comment
+            .clone()
+            .filter(|c| !c.trim().is_empty());
+        let step_labels = &step_result.reject_labels;
+        let rejected: Vec<(&String, Option<String>, Vec<String>)> =
+            if step.image_review_results.is_empty() {
+                step.image_ids
+                    .iter()
+                    .map(|id| (id, step_comment.clone(), step_labels.clone()))
+                    .collect()
+            } else {
+                step.image_review_results
+                    .iter()
+                    .filter(|(_, r)| r.review_answer == Some(ReviewAnswer::Red))
+                    .map(|(id, r)| {
+                        let comment = r
+                            .moderation_comment
                             .clone()
-                            .or_else(|| step_comment.clone()),
-                    )
-                })
-                .collect()
-        };
-        for (id, comment) in rejected {
+                            .filter(|c| !c.trim().is_empty())
+                            .or_else(|| step_comment.clone());
+                        let labels = if r.reject_labels.is_empty() {
+                            step_labels.clone()
+                        } else {
+                            r.reject_labels.clone()
+                        };
+                        (id, comment, labels)
+                    })
+                    .collect()
+            };
+        for (id, comment, labels) in rejected {
             let (doc_type, side) = match by_id.get(id.as_str()) {
                 Some(i) => (i.doc_type.clone(), i.side.clone()),
                 None => (
@@ -143,6 +163,7 @@ fn retry_items(steps: &RequiredDocsStatus, images: &[ImageRef]) -> Vec<RetryItem
                 side,
                 image_id: id.clone(),
                 comment,
+                labels,
             });
         }
     }
@@ -195,7 +216,7 @@ pub struct OutcomeReport {
     pub reject_type: Option<String>,
     pub labels: Vec<String>,
     pub moderation_comment: Option<String>,
-    pub retry: Vec<RetryItem>,
+    pub retry: Vec<RetryReport>,
 }
 
 pub fn report(state: &ReviewState, outcome: &Outcome) -> OutcomeReport {
@@ -211,7 +232,15 @@ pub fn report(state: &ReviewState, outcome: &Outcome) -> OutcomeReport {
         labels: result.reject_labels,
         moderation_comment: result.moderation_comment,
         retry: match outcome {
-            Outcome::Retry { items, .. } => items.clone(),
+            Outcome::Retry { items, .. } => items
+                .iter()
+                .map(|item| RetryReport {
+                    instruction: super::labels::instruction_text(super::labels::instruction_for(
+                        &item.labels,
+                    )),
+                    item: item.clone(),
+                })
+                .collect(),
             _ => Vec::new(),
         },
     }
@@ -289,7 +318,7 @@ mod tests {
             r#"{"reviewStatus":"completed","reviewResult":{"reviewAnswer":"RED","reviewRejectType":"RETRY","moderationComment":"Please retake a photo.","clientComment":"internal"}}"#,
         );
         let steps: RequiredDocsStatus = serde_json::from_str(r#"{
-          "IDENTITY": {"reviewResult": {"reviewAnswer":"RED","reviewRejectType":"RETRY","moderationComment":"Step comment","clientComment":"never shown"},
+          "IDENTITY": {"reviewResult": {"reviewAnswer":"RED","reviewRejectType":"RETRY","rejectLabels":["UNSATISFACTORY_PHOTOS"],"moderationComment":"Step comment","clientComment":"never shown"},
                        "idDocType":"ID_CARD","imageIds":[11,12],
                        "imageReviewResults":{"11":{"reviewAnswer":"GREEN"},"12":{"reviewAnswer":"RED","moderationComment":"The text is not readable."}}},
           "SELFIE": {"reviewResult": {"reviewAnswer":"GREEN"}, "imageIds":[13], "imageReviewResults":{"13":{"reviewAnswer":"GREEN"}}}
@@ -305,11 +334,49 @@ mod tests {
                 doc_type: IdDocType::IdCard,
                 side: Some(DocSide::BackSide),
                 image_id: "12".into(),
-                comment: Some("The text is not readable.".into())
+                comment: Some("The text is not readable.".into()),
+                labels: vec!["UNSATISFACTORY_PHOTOS".into()],
             }]
         );
         let json = serde_json::to_string(&items).unwrap();
         assert!(!json.contains("never shown") && !json.contains("internal"));
+    }
+
+    #[test]
+    fn labels_without_comments_give_the_labels_instruction_in_the_report() {
+        let st = state(
+            r#"{"reviewStatus":"completed","reviewResult":{"reviewAnswer":"RED","reviewRejectType":"RETRY","rejectLabels":["UNSATISFACTORY_PHOTOS","BAD_FACE_MATCHING"]}}"#,
+        );
+        let steps: RequiredDocsStatus = serde_json::from_str(r#"{
+          "IDENTITY": {"reviewResult": {"reviewAnswer":"RED","reviewRejectType":"RETRY","rejectLabels":["UNSATISFACTORY_PHOTOS"]},
+                       "idDocType":"ID_CARD","imageIds":[11,12],
+                       "imageReviewResults":{"11":{"reviewAnswer":"GREEN"},"12":{"reviewAnswer":"RED","moderationComment":" "}}},
+          "SELFIE": {"reviewResult": {"reviewAnswer":"RED","rejectLabels":["BAD_FACE_MATCHING"]}, "idDocType":"SELFIE", "imageIds":[13],
+                     "imageReviewResults":{"13":{"reviewAnswer":"RED","rejectLabels":["BAD_FACE_MATCHING"]}}}
+        }"#).unwrap();
+        let out = interpret(&st, &steps, &images());
+        let r = report(&st, &out);
+        let json = serde_json::to_value(&r.retry).unwrap();
+        assert_eq!(json[0]["image_id"], "12");
+        assert_eq!(
+            json[0]["comment"],
+            serde_json::Value::Null,
+            "a blank comment is none"
+        );
+        assert_eq!(
+            json[0]["labels"],
+            serde_json::json!(["UNSATISFACTORY_PHOTOS"])
+        );
+        assert_eq!(
+            json[0]["instruction"],
+            super::super::labels::instruction_text("photo")
+        );
+        assert_eq!(json[1]["image_id"], "13");
+        assert_eq!(
+            json[1]["instruction"],
+            super::super::labels::instruction_text("face_match")
+        );
+        assert_ne!(json[0]["instruction"], json[1]["instruction"]);
     }
 
     #[test]

@@ -64,6 +64,8 @@ pub struct Kiosk {
     /// The open session's review watch: stopped when the session is wiped
     /// (recent applicants follows the review from then on).
     watching: Mutex<Option<Task>>,
+    /// The language the window shows: new applicants are created in it.
+    language: Mutex<Language>,
 }
 
 impl Drop for Kiosk {
@@ -102,6 +104,7 @@ impl Kiosk {
             known_steps: Mutex::default(),
             tasks: Tasks::default(),
             watching: Mutex::default(),
+            language: Mutex::default(),
         }
     }
 
@@ -250,7 +253,8 @@ impl Kiosk {
         if let Some(t) = &self.training {
             t.set_scenario(&external_user_id, *lock(&self.scenario));
         }
-        let applicant = new_applicant(&external_user_id, &details);
+        let language = *lock(&self.language);
+        let applicant = new_applicant(&external_user_id, &details, language);
         // Offline (or queueing first), the session goes on without the service:
         // the applicant is created when the outbox sends it.
         let created = if self.field.goes_offline(self.options.queue_first) {
@@ -296,6 +300,7 @@ impl Kiosk {
             level_steps,
             applicant_id,
             generation,
+            language,
         ));
         self.view()
     }
@@ -387,6 +392,43 @@ impl Kiosk {
             .captures
             .get(&slot)
             .map(|c| Zeroizing::new(c.jpeg.to_vec()))
+    }
+
+    /// The window shows `language` now. The open session's applicant follows
+    /// while no submission or review is under way, so the service writes its
+    /// comments in the language the person reads; a service that cannot be
+    /// reached keeps the earlier one (logged, nothing else fails).
+    pub async fn set_language(&self, language: Language) {
+        *lock(&self.language) = language;
+        let applicant = {
+            let mut session = lock(&self.session);
+            match session.as_mut() {
+                Some(s) if s.language != language && s.language_may_change() => {
+                    s.language = language;
+                    s.applicant_id.clone()
+                }
+                _ => None,
+            }
+        };
+        if let Some(id) = applicant {
+            match self.client.set_language(&id, language.code()).await {
+                Ok(()) => {
+                    tracing::info!(applicant = %id, language = language.code(), "applicant's language changed")
+                }
+                Err(e) => {
+                    tracing::warn!(applicant = %id, "the applicant's language could not be changed: {e}")
+                }
+            }
+        }
+    }
+
+    /// The picture of `slot` the service rejected, while its retake is not accepted yet.
+    pub fn rejected_still(&self, slot: Slot) -> Option<Zeroizing<Vec<u8>>> {
+        lock(&self.session)
+            .as_ref()?
+            .rejected
+            .get(&slot)
+            .map(|jpeg| Zeroizing::new(jpeg.to_vec()))
     }
 
     /// Keeps the picture. One with problems is kept only when staff override

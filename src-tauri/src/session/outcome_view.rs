@@ -1,6 +1,6 @@
 //! A review's outcome as the screen shows it: pure mappings, no I/O.
 
-use crate::review::{ImageRef, Outcome};
+use crate::review::{labels, ImageRef, Outcome};
 
 use super::views::{OutcomeView, RetryView, Slot, VerifiedView};
 
@@ -17,10 +17,26 @@ pub(super) fn outcome_name(o: &OutcomeView) -> &'static str {
 }
 
 /// What a customer alone at a self-service kiosk may read: the service's
-/// reasons for a final rejection and the fields that did not match are for
-/// staff (they can name a suspected forgery or another person's data).
+/// reasons for a final rejection, the fields that did not match and the
+/// reject labels are for staff (they can name a suspected forgery or another
+/// person's data).
 pub(super) fn for_customer(view: OutcomeView) -> OutcomeView {
     match view {
+        OutcomeView::Retry {
+            items,
+            message,
+            attempts_left,
+        } => OutcomeView::Retry {
+            items: items
+                .into_iter()
+                .map(|item| RetryView {
+                    labels: Vec::new(),
+                    ..item
+                })
+                .collect(),
+            message,
+            attempts_left,
+        },
         OutcomeView::Final { .. } => OutcomeView::Final { message: None },
         OutcomeView::DataMismatch { .. } => OutcomeView::DataMismatch {
             fields: Vec::new(),
@@ -62,7 +78,9 @@ pub(super) fn view_outcome(
                         .map(|(s, _)| *s)?;
                     Some(RetryView {
                         slot,
+                        instruction: labels::instruction_for(&item.labels).to_owned(),
                         comment: item.comment,
+                        labels: item.labels,
                     })
                 })
                 .collect();
@@ -119,6 +137,7 @@ mod tests {
                     side: None,
                     image_id: (*id).into(),
                     comment: Some(format!("{id} unreadable")),
+                    labels: vec!["UNSATISFACTORY_PHOTOS".into()],
                 })
                 .collect(),
             message: Some("Please retake".into()),
@@ -183,5 +202,12 @@ mod tests {
         let approved = OutcomeView::Approved { verified: None };
         assert_eq!(for_customer(approved.clone()), approved);
         assert_eq!(outcome_name(&final_), "final");
+        let retry = view_outcome(retry(&["img-back"]), &refs(), 1, 3, None);
+        let OutcomeView::Retry { items, .. } = for_customer(retry.clone()) else {
+            panic!("{retry:?}")
+        };
+        assert!(items[0].labels.is_empty(), "labels are for staff");
+        assert_eq!(items[0].instruction, "photo", "the instruction stays");
+        assert_eq!(items[0].comment.as_deref(), Some("img-back unreadable"));
     }
 }

@@ -15,7 +15,7 @@ use crate::submission::{DocumentImage, Receipt, Submission};
 use super::applicant::ApplicantDetails;
 use super::error::{Invalid, KioskError};
 use super::steps::{doc_type_of, new_applicant, slots_for};
-use super::views::{CaptureView, DocumentChoice, OutcomeView, Phase, SessionView, Slot};
+use super::views::{CaptureView, DocumentChoice, Language, OutcomeView, Phase, SessionView, Slot};
 
 /// A picture the person took, kept until the session ends.
 pub(super) struct Capture {
@@ -62,8 +62,13 @@ pub(super) struct Session {
     pub outcome: Option<OutcomeView>,
     /// Images the service rejected, set aside when their retakes are sent.
     pub rejected_image_ids: Vec<String>,
+    /// The pictures the service rejected, shown beside the reason until
+    /// their retake is accepted (wiped like every picture).
+    pub rejected: BTreeMap<Slot, Zeroizing<Vec<u8>>>,
     /// Bumped on every wipe, so a review watcher of an old session stays silent.
     pub generation: u64,
+    /// The language the applicant has (or is created in) at the service.
+    pub language: Language,
 }
 
 impl Session {
@@ -73,6 +78,7 @@ impl Session {
         level_steps: Vec<DocSetType>,
         applicant_id: Option<String>,
         generation: u64,
+        language: Language,
     ) -> Self {
         Self {
             external_user_id,
@@ -87,7 +93,9 @@ impl Session {
             phase: Phase::Capturing,
             outcome: None,
             rejected_image_ids: Vec::new(),
+            rejected: BTreeMap::new(),
             generation,
+            language,
         }
     }
 
@@ -161,6 +169,9 @@ impl Session {
         }
         c.accepted = true;
         self.to_capture.retain(|x| *x != slot);
+        if let Some(mut old) = self.rejected.remove(&slot) {
+            old.zeroize();
+        }
         Ok(())
     }
 
@@ -232,7 +243,10 @@ impl Session {
             for item in items {
                 if let Some(mut c) = self.captures.remove(&item.slot) {
                     self.rejected_image_ids.extend(c.image_id.take());
-                    c.jpeg.zeroize();
+                    let jpeg = std::mem::take(&mut c.jpeg);
+                    if let Some(mut older) = self.rejected.insert(item.slot, jpeg) {
+                        older.zeroize();
+                    }
                 }
             }
             self.to_capture = self
@@ -246,10 +260,19 @@ impl Session {
         self.outcome = Some(outcome.clone());
     }
 
+    /// Whether the applicant's language may still change: not while a
+    /// submission or a review is under way (its comments are being written).
+    pub fn language_may_change(&self) -> bool {
+        matches!(self.phase, Phase::Capturing | Phase::Decided)
+    }
+
     /// Overwrites the pictures and the entered data in memory.
     pub fn wipe(&mut self) {
         for c in self.captures.values_mut() {
             c.jpeg.zeroize();
+        }
+        for jpeg in self.rejected.values_mut() {
+            jpeg.zeroize();
         }
         self.details.wipe();
     }
@@ -298,7 +321,7 @@ impl Session {
         Ok(Outgoing {
             submission: Submission {
                 level_name: level_name.to_owned(),
-                applicant: new_applicant(&self.external_user_id, &self.details),
+                applicant: new_applicant(&self.external_user_id, &self.details, self.language),
                 images,
             },
             slots,
@@ -345,6 +368,7 @@ mod tests {
             vec![DocSetType::Identity, DocSetType::Selfie],
             Some("applicant-1".into()),
             7,
+            Language::En,
         );
         s.choose_document(DocumentChoice {
             document_type: DocumentType::IdCard,
@@ -447,6 +471,8 @@ mod tests {
             items: vec![RetryView {
                 slot: Slot::Back,
                 comment: None,
+                labels: vec!["UNSATISFACTORY_PHOTOS".into()],
+                instruction: "photo".into(),
             }],
             message: None,
             attempts_left: 2,
@@ -454,8 +480,18 @@ mod tests {
         assert_eq!((s.phase, s.attempt), (Phase::Decided, 2));
         assert_eq!(s.to_capture, [Slot::Back]);
         assert_eq!(s.rejected_image_ids, ["b1"]);
+        assert_eq!(
+            s.rejected.get(&Slot::Back).map(|j| j.to_vec()),
+            Some(vec![0xFF, 0xD8, 1, 2]),
+            "the rejected picture is kept to be shown beside the reason"
+        );
         s.keep(Slot::Back, picture(Vec::new())).unwrap();
+        assert!(
+            s.rejected.contains_key(&Slot::Back),
+            "until the retake is accepted"
+        );
         s.accept(Slot::Back, false, true).unwrap();
+        assert!(s.rejected.is_empty());
         let retry = s.outgoing("level").unwrap();
         assert_eq!(retry.slots, [Slot::Back]);
         assert_eq!(

@@ -5,7 +5,7 @@
 use crate::verification::models::{Applicant, DocSetType, IdDocType, NewApplicant};
 
 use super::applicant::{clean, ApplicantDetails};
-use super::views::{DocumentType, Slot};
+use super::views::{DocumentType, Language, Slot};
 
 /// What a level asks for when the service has not said (offline, or no
 /// applicant created yet): an identity document and a selfie.
@@ -52,12 +52,16 @@ pub fn doc_type_of(slot: Slot, document: DocumentType) -> IdDocType {
 
 /// The applicant as the service is given it: a random reference and what
 /// the person entered, blank fields left out.
-pub fn new_applicant(external_user_id: &str, details: &ApplicantDetails) -> NewApplicant {
+pub fn new_applicant(
+    external_user_id: &str,
+    details: &ApplicantDetails,
+    language: Language,
+) -> NewApplicant {
     NewApplicant {
         external_user_id: external_user_id.to_owned(),
         email: clean(&details.email),
         phone: clean(&details.phone),
-        lang: None,
+        lang: Some(language.code().to_owned()),
         fixed_info: details.fixed_info(),
     }
 }
@@ -181,8 +185,13 @@ mod tests {
             phone: Some(" +49 30 1234 ".into()),
             ..Default::default()
         };
-        let applicant = new_applicant("kiosk-1", &details);
+        let applicant = new_applicant("kiosk-1", &details, Language::De);
         assert_eq!(applicant.external_user_id, "kiosk-1");
+        assert_eq!(
+            applicant.lang.as_deref(),
+            Some("de"),
+            "the kiosk's language"
+        );
         assert_eq!(applicant.email, None);
         assert_eq!(applicant.phone.as_deref(), Some("+49 30 1234"));
         assert!(

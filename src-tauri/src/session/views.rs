@@ -57,6 +57,28 @@ impl Slot {
     }
 }
 
+/// The languages the kiosk speaks. The applicant is created in the one shown
+/// at the time, so the service writes its comments in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Type)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    #[default]
+    En,
+    De,
+    Es,
+}
+
+impl Language {
+    /// The service's code for it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::De => "de",
+            Self::Es => "es",
+        }
+    }
+}
+
 /// The identity documents the kiosk captures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "snake_case")]
@@ -129,7 +151,13 @@ pub struct SessionView {
 #[derive(Debug, Clone, PartialEq, Serialize, Type)]
 pub struct RetryView {
     pub slot: Slot,
+    /// The service's own words for the person, in the applicant's language, if it wrote any.
     pub comment: Option<String>,
+    /// The service's reject labels, explained to staff (never shown as codes to the person).
+    pub labels: Vec<String>,
+    /// What the person is asked to do: a group of the reject label catalogue
+    /// (`ui/src/lib/i18n/reject-labels.json`), for when there is no comment.
+    pub instruction: String,
 }
 
 /// What the service extracted and verified; shown to staff only.

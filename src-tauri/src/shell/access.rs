@@ -39,6 +39,8 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("submit", Access::Anyone),
     ("current_session", Access::Anyone),
     ("end_session", Access::Anyone),
+    // The language on the screen: the person chooses it.
+    ("set_language", Access::Anyone),
     ("set_sample_impairment", Access::Anyone),
     ("import_photo", Access::Staff),
     ("correct_details", Access::Staff),

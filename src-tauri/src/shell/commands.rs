@@ -16,8 +16,8 @@ use crate::outbox::Drained;
 use crate::review::recent::RecentApplicant;
 use crate::session::field::OutboxView;
 use crate::session::kiosk::{
-    ApplicantDetails, CameraStarted, CameraView, CaptureView, DocumentChoice, Kiosk, SessionView,
-    Slot,
+    ApplicantDetails, CameraStarted, CameraView, CaptureView, DocumentChoice, Kiosk, Language,
+    SessionView, Slot,
 };
 use crate::session::service::{OutOfService, Service};
 use crate::training::Scenario;
@@ -259,6 +259,17 @@ pub async fn correct_details(
 #[tracing::instrument(skip_all)]
 pub async fn current_session(state: State<'_, KioskState>) -> Res<Option<SessionView>> {
     Ok(state.service.kiosk().ok().and_then(|k| k.session()))
+}
+
+/// The language the window shows now (at start and whenever the person switches).
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn set_language(state: State<'_, KioskState>, language: Language) -> Res<()> {
+    if let Ok(kiosk) = state.service.kiosk() {
+        kiosk.set_language(language).await;
+    }
+    Ok(())
 }
 
 #[tauri::command]

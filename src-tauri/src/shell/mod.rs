@@ -48,6 +48,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::correct_details,
             commands::current_session,
             commands::end_session,
+            commands::set_language,
             commands::set_training_outcome,
             commands::set_sample_impairment,
             commands::recent_applicants,

@@ -5,6 +5,7 @@
 //!   for one (204 if none came). The screen asks for the next
 //!   frame when it has drawn the last, so a slow screen skips frames.
 //! - `still/SLOT`: the picture taken for a step, for the review screen.
+//! - `rejected/SLOT`: the picture the service rejected, beside its reason.
 //!
 //! Only this window's web view can reach the scheme: no port is opened.
 
@@ -55,13 +56,18 @@ pub fn respond(kiosk: &Kiosk, uri: &Uri) -> Response<Vec<u8>> {
             None => empty(StatusCode::NO_CONTENT),
         };
     }
-    if let Some(slot) = path.strip_prefix("still/") {
-        let slot: Option<Slot> =
-            serde_json::from_value(serde_json::Value::String(slot.into())).ok();
-        return match slot.and_then(|s| kiosk.still(s)) {
-            Some(bytes) => jpeg(bytes.to_vec(), None),
-            None => empty(StatusCode::NOT_FOUND),
-        };
+    let slot_of = |name: &str| -> Option<Slot> {
+        serde_json::from_value(serde_json::Value::String(name.into())).ok()
+    };
+    let picture = if let Some(slot) = path.strip_prefix("still/") {
+        slot_of(slot).and_then(|s| kiosk.still(s))
+    } else if let Some(slot) = path.strip_prefix("rejected/") {
+        slot_of(slot).and_then(|s| kiosk.rejected_still(s))
+    } else {
+        return empty(StatusCode::NOT_FOUND);
+    };
+    match picture {
+        Some(bytes) => jpeg(bytes.to_vec(), None),
+        None => empty(StatusCode::NOT_FOUND),
     }
-    empty(StatusCode::NOT_FOUND)
 }

@@ -37,10 +37,15 @@ pub enum Scenario {
     OnHold,
     /// Approved, then found on a block list a little later: RED/FINAL.
     GreenThenRed,
+    /// The back side is asked for again with reject labels but no comment:
+    /// the kiosk's own instruction for the labels is what the person reads.
+    RetryBackLabels,
+    /// The selfie likewise.
+    RetrySelfieLabels,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 8] = [
+    pub const ALL: [Scenario; 10] = [
         Self::Green,
         Self::RetryFront,
         Self::RetryBack,
@@ -49,15 +54,22 @@ impl Scenario {
         Self::DataMismatch,
         Self::OnHold,
         Self::GreenThenRed,
+        Self::RetryBackLabels,
+        Self::RetrySelfieLabels,
     ];
+
+    /// Whether the reviewer writes comments (every scenario but the labels-only ones).
+    pub fn writes_comments(self) -> bool {
+        !matches!(self, Self::RetryBackLabels | Self::RetrySelfieLabels)
+    }
 
     /// The decision for review number `round` (0 for the first).
     pub fn decision(self, round: u32) -> Decision {
         let first = match self {
             Self::Green | Self::GreenThenRed => Decision::Green,
             Self::RetryFront => Decision::RetryFront,
-            Self::RetryBack => Decision::RetryBack,
-            Self::RetrySelfie => Decision::RetrySelfie,
+            Self::RetryBack | Self::RetryBackLabels => Decision::RetryBack,
+            Self::RetrySelfie | Self::RetrySelfieLabels => Decision::RetrySelfie,
             Self::Final => Decision::Final,
             Self::DataMismatch => Decision::DataMismatch,
             Self::OnHold => Decision::OnHold,
@@ -80,6 +92,8 @@ impl Scenario {
             Self::DataMismatch => "data-mismatch",
             Self::OnHold => "on-hold",
             Self::GreenThenRed => "green-then-red",
+            Self::RetryBackLabels => "retry-back-labels",
+            Self::RetrySelfieLabels => "retry-selfie-labels",
         }
     }
 }

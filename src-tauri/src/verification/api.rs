@@ -82,6 +82,10 @@ pub mod path {
             encode(applicant_id)
         )
     }
+    /// Profile data (language, email, phone): `PATCH` with the applicant's id in the body.
+    pub fn applicants() -> String {
+        "/resources/applicants".to_owned()
+    }
     pub fn fixed_info(applicant_id: &str) -> String {
         format!("/resources/applicants/{}/fixedInfo", encode(applicant_id))
     }

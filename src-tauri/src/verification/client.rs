@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use reqwest::header::{HeaderMap, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, DATE, RETRY_AFTER};
+use reqwest::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE, DATE, RETRY_AFTER};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 
@@ -14,6 +14,7 @@ use super::models::*;
 use super::multipart::{self, Part};
 use super::retry::{decide, Decision, Failure, RetryPolicy};
 use super::signing::sign;
+use super::transport::{body_with_progress, classify, header_value};
 use crate::credentials::ApiCredentials;
 
 /// Reports bytes sent and the total, as the upload goes.
@@ -346,6 +347,20 @@ impl Client {
             .await
     }
 
+    /// The language the service writes the applicant's moderation comments in
+    /// (`en`, `de`, `es`, …).
+    pub async fn set_language(&self, applicant_id: &str, lang: &str) -> Result<(), ApiError> {
+        let patch = ApplicantPatch {
+            id: applicant_id.to_owned(),
+            lang: Some(lang.to_owned()),
+        };
+        let body =
+            serde_json::to_vec(&patch).map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
+        self.send(Request::json(Method::PATCH, path::applicants(), &body).repeatable())
+            .await
+            .map(|_| ())
+    }
+
     /// Sandbox only: completes the review with the given result.
     pub async fn simulate_review(
         &self,
@@ -509,37 +524,6 @@ impl Client {
             body,
         })
     }
-}
-
-fn header_value(token: &str) -> Result<HeaderValue, TransportFailure> {
-    // A token with characters a header cannot carry can never be sent; report it as unreachable-by-config.
-    HeaderValue::from_str(token).map_err(|_| TransportFailure::Connect)
-}
-
-fn classify(e: reqwest::Error) -> TransportFailure {
-    if e.is_connect() {
-        TransportFailure::Connect
-    } else if e.is_timeout() {
-        TransportFailure::Timeout
-    } else {
-        TransportFailure::Reset
-    }
-}
-
-/// The exact bytes, in chunks, reporting progress as the transport takes them.
-fn body_with_progress(bytes: Vec<u8>, progress: Option<Progress>) -> reqwest::Body {
-    let Some(progress) = progress else {
-        return reqwest::Body::from(bytes);
-    };
-    const CHUNK: usize = 64 * 1024;
-    let total = bytes.len() as u64;
-    let bytes = bytes::Bytes::from(bytes);
-    let chunks = (0..bytes.len().div_ceil(CHUNK)).map(move |i| {
-        let end = ((i + 1) * CHUNK).min(bytes.len());
-        progress(end as u64, total);
-        Ok::<_, std::io::Error>(bytes.slice(i * CHUNK..end))
-    });
-    reqwest::Body::wrap_stream(futures_util::stream::iter(chunks))
 }
 
 impl<'a> Request<'a> {

@@ -16,6 +16,7 @@ pub mod models;
 pub mod multipart;
 pub mod retry;
 pub mod signing;
+mod transport;
 
 pub use client::{system_clock, Client, Clock, Progress};
 pub use error::{ApiError, ServiceErrorCode, TransportFailure};

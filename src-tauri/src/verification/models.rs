@@ -246,10 +246,21 @@ pub struct Applicant {
     pub level_name: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
+    /// The language the service writes its moderation comments in.
+    pub lang: Option<String>,
     pub fixed_info: Option<FixedInfo>,
     pub info: Option<ApplicantInfo>,
     pub required_id_docs: Option<RequiredIdDocs>,
     pub review: Option<ReviewState>,
+}
+
+/// A change of an applicant's profile data: only the fields given change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicantPatch {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
 }
 
 /// Metadata part of an image upload.

@@ -111,6 +111,89 @@ async fn a_rejected_back_side_is_retaken_alone_then_approved() -> Result<()> {
     f.close().await
 }
 
+/// Waits until the rejected photo has loaded from the kiosk; its width in pixels.
+async fn rejected_photo_width(f: &Flow) -> Result<f64> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let width = f
+            .app
+            .client
+            .execute(
+                "const i = document.querySelector('[data-testid=rejected-photo]'); return i && i.complete ? i.naturalWidth : 0;",
+                vec![],
+            )
+            .await?
+            .as_f64()
+            .unwrap_or(0.0);
+        if width > 0.0 || std::time::Instant::now() > deadline {
+            return Ok(width);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_german_retake_gives_the_reason_in_german_beside_the_rejected_photo() -> Result<()> {
+    let mut f = Flow::launch("retry-german", &[("KIOSK_PROFILE", "attendant")]).await?;
+    f.click("[data-language=de]").await?;
+    f.choose_training_outcome("retry-back").await?;
+    f.run_to_submission("id_card", true).await?;
+    f.wait("[data-screen=result][data-outcome=retry]", 60)
+        .await?;
+    let comment = "Der Text auf der Rückseite ist nicht lesbar. Bitte fotografieren Sie die Rückseite noch einmal.";
+    // The service's own words, in the language the applicant was created in.
+    assert_eq!(
+        f.app
+            .text("[data-slot=back] [data-testid=retry-reason]")
+            .await?,
+        comment
+    );
+    assert!(
+        rejected_photo_width(&f).await? >= 640.0,
+        "the rejected back side is shown from the session's memory"
+    );
+    // Staff also read what the label means.
+    assert_eq!(
+        f.app
+            .text("[data-slot=back] [data-testid=retry-label]")
+            .await?,
+        "Die Fotoqualität reichte nicht aus (unscharf, spiegelnd oder zu klein)."
+    );
+    f.shot("retry-de").await?;
+    f.click("[data-testid=retake-rejected]").await?;
+    f.wait("[data-screen=capture][data-slot=back]", 10).await?;
+    assert_eq!(
+        f.app.text("[data-testid=retake-reason] p").await?,
+        comment,
+        "the retake opens with the reason above the live view"
+    );
+    f.shot("retake-de").await?;
+    f.close().await?;
+
+    // Labels and no comment: the kiosk's own German instruction for the label.
+    let mut f = Flow::launch("retry-german-labels", &[("KIOSK_PROFILE", "attendant")]).await?;
+    f.click("[data-language=de]").await?;
+    f.choose_training_outcome("retry-back-labels").await?;
+    f.run_to_submission("id_card", true).await?;
+    f.wait("[data-screen=result][data-outcome=retry]", 60)
+        .await?;
+    let reason = f
+        .app
+        .text("[data-slot=back] [data-testid=retry-reason]")
+        .await?;
+    assert!(
+        reason.starts_with("Bitte machen Sie das Foto noch einmal: Halten Sie das Dokument ruhig"),
+        "{reason}"
+    );
+    assert!(
+        !f.body_text().await?.contains("UNSATISFACTORY_PHOTOS"),
+        "no label code on the screen"
+    );
+    assert!(rejected_photo_width(&f).await? >= 640.0);
+    f.shot("retry-de-labels").await?;
+    f.close().await
+}
+
 #[tokio::test]
 async fn a_final_rejection_sends_the_person_to_support() -> Result<()> {
     let mut f = Flow::launch("final", &[("KIOSK_PROFILE", "attendant")]).await?;

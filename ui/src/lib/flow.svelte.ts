@@ -9,6 +9,7 @@ import type {
   KioskEvent,
   LiveFeedback,
   OutcomeView,
+  RetryView,
   SessionView,
   Slot,
 } from "./backend";
@@ -64,6 +65,12 @@ export class KioskFlow {
   readonly slot: Slot | null = $derived(this.session?.to_capture[0] ?? null);
   /** Its place among the session's pictures (1-based; 0 when none). */
   readonly stepNumber: number = $derived(this.session && this.slot ? this.session.steps.indexOf(this.slot) + 1 : 0);
+  /** Why the picture to take now is a retake: the review's item for it, if the review asked for it. */
+  readonly retake: RetryView | null = $derived.by(() => {
+    const outcome = this.session?.outcome;
+    if (outcome?.kind !== "retry" || !this.slot) return null;
+    return outcome.items.find((i) => i.slot === this.slot) ?? null;
+  });
 
   constructor(
     private readonly backend: FlowBackend,

@@ -206,4 +206,22 @@ describe("the flow store", () => {
     expect(fake.calls.slice(-2)).toEqual(["adminClose", "endSession"]);
     expect([flow.screen, flow.session, flow.error, flow.outcome]).toEqual(["welcome", null, null, null]);
   });
+
+  it("a retake knows why the review asked for it, and a first capture does not", async () => {
+    const fake = new FakeBackend();
+    const flow = await loaded(fake);
+    await flow.chooseDocument("id_card", "DEU");
+    expect(flow.retake).toBeNull();
+    const retry: OutcomeView = {
+      kind: "retry",
+      items: [{ slot: "back", comment: null, labels: ["UNSATISFACTORY_PHOTOS"], instruction: "photo" }],
+      message: null,
+      attempts_left: 2,
+    };
+    flow.session = session(["back"], { phase: "decided", attempt: 2, outcome: retry });
+    flow.nextCapture();
+    expect([flow.screen, flow.slot, flow.retake?.instruction]).toEqual(["capture", "back", "photo"]);
+    flow.session = session(["selfie"], { phase: "decided", attempt: 2, outcome: retry });
+    expect(flow.retake).toBeNull();
+  });
 });

@@ -33,7 +33,10 @@ type Shared_ = State<Arc<Shared>>;
 
 pub fn router(shared: Arc<Shared>) -> Router {
     let resources = Router::new()
-        .route("/resources/applicants", post(create_applicant))
+        .route(
+            "/resources/applicants",
+            post(create_applicant).patch(patch_applicant),
+        )
         .route("/resources/applicants/{key}/one", get(get_applicant))
         .route("/resources/applicants/{id}/info/idDoc", post(add_id_doc))
         .route(
@@ -248,6 +251,24 @@ async fn review_status(State(s): Shared_, Path(id): Path<String>) -> Response {
         Ok(a) => ok_json(a.review_state()),
         Err(r) => refusal(r),
     }
+}
+
+/// Profile data by the applicant's id in the body; only the language is kept here.
+async fn patch_applicant(State(s): Shared_, body: Bytes) -> Response {
+    let Ok(patch) = serde_json::from_slice::<ApplicantPatch>(&body) else {
+        return refusal(Refusal::new(400, "Invalid JSON body"));
+    };
+    let mut store = s.store.lock().expect("store lock");
+    match store.applicant_mut(&patch.id) {
+        Ok(a) => {
+            if patch.lang.is_some() {
+                a.lang = patch.lang;
+            }
+        }
+        Err(r) => return refusal(r),
+    }
+    let a = store.applicant(&patch.id).expect("exists");
+    ok_json(a.to_model(&s.config))
 }
 
 async fn patch_fixed_info(State(s): Shared_, Path(id): Path<String>, body: Bytes) -> Response {

@@ -40,6 +40,8 @@ pub struct StoredApplicant {
     pub created: DateTime<Utc>,
     pub email: Option<String>,
     pub phone: Option<String>,
+    /// The language its moderation comments are written in (`en` unless set).
+    pub lang: Option<String>,
     pub fixed_info: FixedInfo,
     pub status: ReviewStatus,
     pub result: Option<ReviewResult>,
@@ -98,6 +100,7 @@ impl StoredApplicant {
             level_name: Some(self.level.clone()),
             email: self.email.clone(),
             phone: self.phone.clone(),
+            lang: self.lang.clone(),
             fixed_info: Some(self.fixed_info.clone()),
             info: self.info.clone(),
             required_id_docs: level.map(|l| RequiredIdDocs {
@@ -181,6 +184,7 @@ impl Store {
             created: Utc::now(),
             email: new.email,
             phone: new.phone,
+            lang: new.lang,
             fixed_info: new.fixed_info.unwrap_or_default(),
             status: ReviewStatus::Init,
             result: None,

@@ -149,7 +149,8 @@ impl Store {
             review_reject_type: Some(RejectType::Final),
             reject_labels: vec!["BLACKLIST".into()],
             moderation_comment: Some(
-                "We cannot continue with this application. Please contact support.".into(),
+                super::verdicts::said(super::verdicts::Said::CannotContinue, a.lang.as_deref())
+                    .into(),
             ),
             client_comment: Some("Applicant found on a block list after approval.".into()),
             button_ids: Vec::new(),
@@ -335,6 +336,60 @@ mod tests {
         run_review(&mut store, &config, &id);
         assert_eq!(answer(&store, &id).1, Some(ReviewAnswer::Green));
         assert_eq!(store.applicant(&id).unwrap().attempt_cnt, 2);
+    }
+
+    /// The rejected back side's result: its labels and comment.
+    fn back_result(store: &Store, config: &TrainingConfig, id: &str) -> ReviewResult {
+        let steps = store.required_docs_status(config, id).unwrap();
+        let identity = steps["IDENTITY"].clone().unwrap();
+        identity
+            .image_review_results
+            .into_values()
+            .find(|r| r.review_answer == Some(ReviewAnswer::Red))
+            .expect("one image rejected")
+    }
+
+    #[test]
+    fn comments_come_in_the_applicants_language_and_labels_only_scenarios_write_none() {
+        let config = TrainingConfig::default();
+        let mut store = Store::default();
+        let id = ready(&mut store, &config, Scenario::RetryBack);
+        store.applicant_mut(&id).unwrap().lang = Some("de".into());
+        run_review(&mut store, &config, &id);
+        let r = back_result(&store, &config, &id);
+        assert_eq!(
+            r.moderation_comment.as_deref(),
+            Some("Der Text auf der Rückseite ist nicht lesbar. Bitte fotografieren Sie die Rückseite noch einmal.")
+        );
+        assert_eq!(r.reject_labels, ["UNSATISFACTORY_PHOTOS"]);
+
+        let id = ready(&mut store, &config, Scenario::RetryBackLabels);
+        store.applicant_mut(&id).unwrap().lang = Some("es".into());
+        run_review(&mut store, &config, &id);
+        let r = back_result(&store, &config, &id);
+        assert_eq!(r.moderation_comment, None);
+        assert_eq!(r.reject_labels, ["UNSATISFACTORY_PHOTOS"]);
+        let overall = store
+            .applicant(&id)
+            .unwrap()
+            .review_state()
+            .review_result
+            .unwrap();
+        assert_eq!(
+            (overall.moderation_comment, overall.reject_labels.len()),
+            (None, 1)
+        );
+        // The retake is approved, as in every retry scenario.
+        upload(
+            &mut store,
+            &config,
+            &id,
+            IdDocType::IdCard,
+            Some(DocSide::BackSide),
+            9,
+        );
+        run_review(&mut store, &config, &id);
+        assert_eq!(answer(&store, &id).1, Some(ReviewAnswer::Green));
     }
 
     #[test]

@@ -23,6 +23,8 @@ export const commands = {
 	correctDetails: (details: ApplicantDetails_Deserialize) => typedError<SessionView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("correct_details", { details })),
 	currentSession: () => typedError<SessionView_Serialize | null, IpcError_Serialize>(__TAURI_INVOKE("current_session")),
 	endSession: () => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("end_session")),
+	/**  The language the window shows now (at start and whenever the person switches). */
+	setLanguage: (language: Language) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("set_language", { language })),
 	setTrainingOutcome: (outcome: Scenario) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("set_training_outcome", { outcome })),
 	setSampleImpairment: (impairment: Impairment) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("set_sample_impairment", { impairment })),
 	recentApplicants: () => typedError<RecentApplicant_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("recent_applicants")),
@@ -332,13 +334,13 @@ export type ErrorKey = "error.generic" | "error.no_session" | "error.details_ema
 /**  `{format}` */
 "error.file_unsupported" | 
 /**  `{width}`, `{height}`, `{max_megapixels}` */
-"error.file_too_many_pixels" | "error.file_not_an_image" | "error.file_damaged" | "error.not_encodable" | "error.nothing_to_correct" | "error.training_only" | "error.outcome_for_staff" | "error.sample_camera_only" | "error.no_outbox" | "error.no_camera" | "error.camera_busy" | "error.camera" | "error.rejected" | "error.rejected_staff" | "error.service" | "error.unreachable" | "error.out_of_service" | "error.forbidden" | "error.pin_required" | "error.pin_not_set_up" | "error.pin_format" | 
+"error.file_too_many_pixels" | "error.file_not_an_image" | "error.file_damaged" | "error.not_encodable" | "error.nothing_to_correct" | "error.training_only" | "error.outcome_for_staff" | "error.sample_camera_only" | "error.no_outbox" | "error.not_kept" | "error.outbox_failed" | "error.no_camera" | "error.camera_busy" | "error.camera" | "error.rejected" | "error.rejected_staff" | "error.service" | "error.unreachable" | "error.out_of_service" | "error.forbidden" | "error.pin_required" | "error.pin_not_set_up" | "error.pin_format" | 
 /**  `{remaining}` */
 "error.pin_wrong" | 
 /**  `{minutes}` */
-"error.pin_locked_out" | "error.keychain" | 
-/**  `{detail}`: a setting staff entered that cannot be used (English). */
-"error.admin_invalid";
+"error.pin_locked_out" | "error.keychain" | "error.admin_credentials_missing" | 
+/**  `{token}`, `{kiosk}`: the service's environment names. */
+"error.admin_token_environment" | "error.admin_webhook_secret_missing" | "error.admin_mode_from_environment" | "error.admin_level_name";
 
 /**  How the sample camera spoils its picture, to show and test the live feedback. */
 export type Impairment = "none" | "blurry" | "dark" | "bright" | "glare" | "shaky";
@@ -400,6 +402,12 @@ export type KioskEvent_Serialize = { kind: "feedback"; slot: Slot; feedback: Liv
 /**  The kiosk went out of service, or came back. */
 { kind: "availability"; in_service: boolean };
 
+/**
+ *  The languages the kiosk speaks. The applicant is created in the one shown
+ *  at the time, so the service writes its comments in it.
+ */
+export type Language = "en" | "de" | "es";
+
 /**  What the person should hear about the picture right now. */
 export type LiveFeedback = {
 	problems: ProblemCode[],
@@ -418,6 +426,26 @@ export type LiveStats = {
 	checks_per_second: number | null,
 	previews_per_second: number | null,
 };
+
+/**
+ *  Why sessions cannot be kept for later on this kiosk, for the window to say
+ *  in the person's language (the detail is in the log).
+ */
+export type NoOutbox = 
+/**  A self-service kiosk: nobody would be there to see sessions waiting. */
+{ reason: "self_service" } | 
+/**  A training kiosk, with sessions from live mode waiting that it never sends. */
+{ reason: "live_sessions_waiting"; waiting: Waiting[] } | 
+/**  The system keychain that holds the outbox's key cannot be used. */
+{ reason: "keychain" } | 
+/**  The outbox's key is gone from the keychain; what waits is kept, unread. */
+{ reason: "key_missing"; waiting: number } | 
+/**  The key in the keychain belongs to another outbox. */
+{ reason: "wrong_key" } | 
+/**  Written by a newer version of the kiosk. */
+{ reason: "newer" } | 
+/**  The file cannot be opened or read. */
+{ reason: "unreadable" };
 
 /**
  *  Whether the kiosk verifies real people or trains staff with a local stand-in.
@@ -495,8 +523,11 @@ export type OutboxView = OutboxView_Serialize | OutboxView_Deserialize;
 export type OutboxView_Deserialize = {
 	/**  Whether sessions can be kept for later on this kiosk. */
 	available: boolean,
-	/**  Why not, in plain words (a missing keychain, a key that does not fit). */
-	problem?: string | null,
+	/**
+	 *  Why not (a missing keychain, a key that does not fit), or why what
+	 *  waits cannot be read now.
+	 */
+	problem?: NoOutbox | null,
 	status?: OutboxStatus_Deserialize | null,
 };
 
@@ -504,8 +535,11 @@ export type OutboxView_Deserialize = {
 export type OutboxView_Serialize = {
 	/**  Whether sessions can be kept for later on this kiosk. */
 	available: boolean,
-	/**  Why not, in plain words (a missing keychain, a key that does not fit). */
-	problem: string | null,
+	/**
+	 *  Why not (a missing keychain, a key that does not fit), or why what
+	 *  waits cannot be read now.
+	 */
+	problem: NoOutbox | null,
 	status: OutboxStatus_Serialize | null,
 };
 
@@ -602,19 +636,42 @@ export type RetryView = RetryView_Serialize | RetryView_Deserialize;
 /**  A picture the service rejected, with its words for why. */
 export type RetryView_Deserialize = {
 	slot: Slot,
+	/**  The service's own words for the person, in the applicant's language, if it wrote any. */
 	comment?: string | null,
+	/**  The service's reject labels, explained to staff (never shown as codes to the person). */
+	labels: string[],
+	/**
+	 *  What the person is asked to do: a group of the reject label catalogue
+	 *  (`ui/src/lib/i18n/reject-labels.json`), for when there is no comment.
+	 */
+	instruction: string,
 };
 
 /**  A picture the service rejected, with its words for why. */
 export type RetryView_Serialize = {
 	slot: Slot,
+	/**  The service's own words for the person, in the applicant's language, if it wrote any. */
 	comment: string | null,
+	/**  The service's reject labels, explained to staff (never shown as codes to the person). */
+	labels: string[],
+	/**
+	 *  What the person is asked to do: a group of the reject label catalogue
+	 *  (`ui/src/lib/i18n/reject-labels.json`), for when there is no comment.
+	 */
+	instruction: string,
 };
 
 /**  The named scenarios staff and tests choose from. */
 export type Scenario = "green" | "retry-front" | "retry-back" | "retry-selfie" | "final" | "data-mismatch" | "on-hold" | 
 /**  Approved, then found on a block list a little later: RED/FINAL. */
-"green-then-red";
+"green-then-red" | 
+/**
+ *  The back side is asked for again with reject labels but no comment:
+ *  the kiosk's own instruction for the labels is what the person reads.
+ */
+"retry-back-labels" | 
+/**  The selfie likewise. */
+"retry-selfie-labels";
 
 /**  The session as the screen sees it. No images and no entered data. */
 export type SessionView = SessionView_Serialize | SessionView_Deserialize;
@@ -685,6 +742,13 @@ export type VerifiedView_Serialize = {
 	nationality: string | null,
 	document_number: string | null,
 	document_expiry: string | null,
+};
+
+/**  Sessions from live mode waiting for one service and account. */
+export type Waiting = {
+	count: number,
+	/**  The environment, address and account they will be sent to. */
+	destination: string,
 };
 
 /* Tauri Specta runtime */

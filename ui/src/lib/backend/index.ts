@@ -15,6 +15,7 @@ import type {
   DocumentChoice,
   Impairment,
   KioskEvent_Serialize,
+  Language,
   OperatingMode,
   LiveStats,
   RecentApplicant,
@@ -40,6 +41,8 @@ export type ConnectionCheck = ConnectionCheck_Serialize;
 export type { AdminGate } from "./bindings";
 export type ApplicantDetails = ApplicantDetails_Deserialize;
 export type OutcomeView = NonNullable<SessionView_Serialize["outcome"]>;
+/** A picture the review asked to take again, with why. */
+export type RetryView = Extract<OutcomeView, { kind: "retry" }>["items"][number];
 
 type CommandResult<T> = { status: "ok"; data: T } | { status: "error"; error: IpcError };
 
@@ -99,6 +102,9 @@ export async function nextPreviewFrame(after: number, width: number): Promise<{ 
 
 export const stillUrl = (slot: Slot, version: number): string => `${base}/still/${slot}?v=${version}`;
 
+/** The picture of `slot` the service rejected (kept in memory until its retake is accepted). */
+export const rejectedUrl = (slot: Slot, version: number): string => `${base}/rejected/${slot}?v=${version}`;
+
 export const backend = {
   appStatus: (): Promise<AppStatus> => unwrap(commands.appStatus()),
   /** An out-of-service kiosk checks again; the status says whether it is back. */
@@ -118,6 +124,8 @@ export const backend = {
   correctDetails: (details: ApplicantDetails): Promise<SessionView> => unwrap(commands.correctDetails(details)),
   currentSession: (): Promise<SessionView | null> => unwrap(commands.currentSession()),
   endSession: (): Promise<null> => unwrap(commands.endSession()),
+  /** The language shown now: the service writes its comments for the applicant in it. */
+  setLanguage: (language: Language): Promise<null> => unwrap(commands.setLanguage(language)),
   setTrainingOutcome: (outcome: Scenario): Promise<null> => unwrap(commands.setTrainingOutcome(outcome)),
   setSampleImpairment: (impairment: Impairment): Promise<null> => unwrap(commands.setSampleImpairment(impairment)),
   recentApplicants: (): Promise<RecentApplicant[]> => unwrap(commands.recentApplicants()),
