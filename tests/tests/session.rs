@@ -735,7 +735,7 @@ async fn staff_import_photos_from_files_checked_like_camera_pictures() {
     let good = photo_file(onboard_kiosk::capture::Subject::DocumentFront);
     let view = h.kiosk.import_photo(Slot::Single, &good).unwrap();
     assert!(view.problems.is_empty(), "{:?}", view.problems);
-    assert!(h.kiosk.still(Slot::Single).is_some());
+    assert!(h.kiosk.still(Slot::Single, false).is_some());
     h.kiosk.accept_photo(Slot::Single, false).unwrap();
 
     let e = h
@@ -790,10 +790,10 @@ async fn invalid_details_are_refused_and_ending_wipes_the_session() {
     h.kiosk.start_camera(Slot::Single).unwrap();
     h.first_feedback().await;
     h.kiosk.take_photo(Slot::Single).unwrap();
-    assert!(h.kiosk.still(Slot::Single).is_some());
+    assert!(h.kiosk.still(Slot::Single, false).is_some());
     h.kiosk.end_session();
     assert!(h.kiosk.session().is_none());
-    assert!(h.kiosk.still(Slot::Single).is_none());
+    assert!(h.kiosk.still(Slot::Single, false).is_none());
     assert!(
         h.kiosk.preview(0, Duration::from_millis(100), 0).is_none(),
         "camera stopped"
@@ -814,14 +814,11 @@ async fn the_service_writes_its_reasons_in_the_language_the_person_reads() {
     );
     assert_eq!(items[0].labels, ["UNSATISFACTORY_PHOTOS"]);
     assert_eq!(items[0].instruction, "photo");
-    let rejected = h
-        .kiosk
-        .rejected_still(Slot::Back)
-        .expect("kept to be shown");
+    let rejected = h.kiosk.still(Slot::Back, true).expect("kept to be shown");
     assert_eq!(&rejected[..2], &[0xFF, 0xD8], "the rejected JPEG");
     h.kiosk.end_session();
     assert!(
-        h.kiosk.rejected_still(Slot::Back).is_none(),
+        h.kiosk.still(Slot::Back, true).is_none(),
         "wiped with the session"
     );
 

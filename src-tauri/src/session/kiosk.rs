@@ -251,7 +251,9 @@ impl Kiosk {
         // A random id: unique per kiosk and session, no personal data.
         let external_user_id = format!("kiosk-{}", uuid::Uuid::new_v4());
         if let Some(t) = &self.training {
-            t.set_scenario(&external_user_id, *lock(&self.scenario));
+            // The outcome staff chose is this person's; the next one's is approved.
+            let chosen = std::mem::take(&mut *lock(&self.scenario));
+            t.set_scenario(&external_user_id, chosen);
         }
         let language = *lock(&self.language);
         let applicant = new_applicant(&external_user_id, &details, language);
@@ -385,50 +387,32 @@ impl Kiosk {
         })
     }
 
-    /// The still picture of `slot` for the review screen.
-    pub fn still(&self, slot: Slot) -> Option<Zeroizing<Vec<u8>>> {
-        lock(&self.session)
-            .as_ref()?
-            .captures
-            .get(&slot)
-            .map(|c| Zeroizing::new(c.jpeg.to_vec()))
+    /// The picture taken for `slot` (the review screen), or with `rejected`
+    /// the one the service rejected, while its retake is not accepted yet.
+    pub fn still(&self, slot: Slot, rejected: bool) -> Option<Zeroizing<Vec<u8>>> {
+        let session = lock(&self.session);
+        let s = session.as_ref()?;
+        let jpeg = match rejected {
+            true => s.rejected.get(&slot)?,
+            false => &s.captures.get(&slot)?.jpeg,
+        };
+        Some(Zeroizing::new(jpeg.to_vec()))
     }
 
-    /// The window shows `language` now. The open session's applicant follows
-    /// while no submission or review is under way, so the service writes its
-    /// comments in the language the person reads; a service that cannot be
-    /// reached keeps the earlier one (logged, nothing else fails).
+    /// The window shows `language` now: new applicants are created in it, and
+    /// the open one follows while it may (so the service writes its comments in
+    /// the language the person reads). A service that cannot be reached keeps
+    /// the earlier one: logged, nothing else fails.
     pub async fn set_language(&self, language: Language) {
         *lock(&self.language) = language;
-        let applicant = {
-            let mut session = lock(&self.session);
-            match session.as_mut() {
-                Some(s) if s.language != language && s.language_may_change() => {
-                    s.language = language;
-                    s.applicant_id.clone()
-                }
-                _ => None,
-            }
-        };
+        let applicant = lock(&self.session)
+            .as_mut()
+            .and_then(|s| s.follow_language(language));
         if let Some(id) = applicant {
-            match self.client.set_language(&id, language.code()).await {
-                Ok(()) => {
-                    tracing::info!(applicant = %id, language = language.code(), "applicant's language changed")
-                }
-                Err(e) => {
-                    tracing::warn!(applicant = %id, "the applicant's language could not be changed: {e}")
-                }
+            if let Err(e) = self.client.set_language(&id, language.code()).await {
+                tracing::warn!(applicant = %id, "the applicant's language could not be changed: {e}");
             }
         }
-    }
-
-    /// The picture of `slot` the service rejected, while its retake is not accepted yet.
-    pub fn rejected_still(&self, slot: Slot) -> Option<Zeroizing<Vec<u8>>> {
-        lock(&self.session)
-            .as_ref()?
-            .rejected
-            .get(&slot)
-            .map(|jpeg| Zeroizing::new(jpeg.to_vec()))
     }
 
     /// Keeps the picture. One with problems is kept only when staff override

@@ -260,10 +260,15 @@ impl Session {
         self.outcome = Some(outcome.clone());
     }
 
-    /// Whether the applicant's language may still change: not while a
+    /// The window shows `language` now: the applicant follows unless a
     /// submission or a review is under way (its comments are being written).
-    pub fn language_may_change(&self) -> bool {
-        matches!(self.phase, Phase::Capturing | Phase::Decided)
+    /// Returns the applicant the service must be told about, if any.
+    pub fn follow_language(&mut self, language: Language) -> Option<String> {
+        if self.language == language || !matches!(self.phase, Phase::Capturing | Phase::Decided) {
+            return None;
+        }
+        self.language = language;
+        self.applicant_id.clone()
     }
 
     /// Overwrites the pictures and the entered data in memory.

@@ -60,9 +60,9 @@ pub fn respond(kiosk: &Kiosk, uri: &Uri) -> Response<Vec<u8>> {
         serde_json::from_value(serde_json::Value::String(name.into())).ok()
     };
     let picture = if let Some(slot) = path.strip_prefix("still/") {
-        slot_of(slot).and_then(|s| kiosk.still(s))
+        slot_of(slot).and_then(|s| kiosk.still(s, false))
     } else if let Some(slot) = path.strip_prefix("rejected/") {
-        slot_of(slot).and_then(|s| kiosk.rejected_still(s))
+        slot_of(slot).and_then(|s| kiosk.still(s, true))
     } else {
         return empty(StatusCode::NOT_FOUND);
     };

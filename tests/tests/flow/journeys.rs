@@ -18,10 +18,11 @@ async fn an_id_card_is_approved_from_welcome_to_result() -> Result<()> {
     let verified = f.app.text("[data-testid=verified]").await?;
     assert!(verified.contains("Document number"), "{verified}");
     // A training result says so, in every language; the stand-in listens on loopback.
-    for (language, marker) in [
-        ("en", "TRAINING — NOT A REAL VERIFICATION"),
-        ("de", "ÜBUNG — KEINE ECHTE PRÜFUNG"),
-        ("es", "FORMACIÓN — NO ES UNA VERIFICACIÓN REAL"),
+    // The nationality is named, in the screen's language, not given as a code.
+    for (language, marker, nationality) in [
+        ("en", "TRAINING — NOT A REAL VERIFICATION", "Germany"),
+        ("de", "ÜBUNG — KEINE ECHTE PRÜFUNG", "Deutschland"),
+        ("es", "FORMACIÓN — NO ES UNA VERIFICACIÓN REAL", "Alemania"),
     ] {
         f.click(&format!("[data-language={language}]")).await?;
         f.app
@@ -29,8 +30,33 @@ async fn an_id_card_is_approved_from_welcome_to_result() -> Result<()> {
             .await?;
         let shown = f.app.text("[data-testid=training-marker]").await?;
         assert_eq!(shown.to_uppercase(), marker, "{language}");
+        assert_eq!(
+            f.app.text("[data-field=nationality]").await?,
+            nationality,
+            "{language}"
+        );
         f.shot(&format!("training-result-{language}")).await?;
     }
+    // The training bar is one line; its explanation opens when tapped.
+    let bar_height = |f: &Flow| {
+        let client = f.app.client.clone();
+        async move {
+            anyhow::Ok(
+                client
+                    .execute("return document.querySelector('[data-testid=training-banner]').getBoundingClientRect().height", vec![])
+                    .await?
+                    .as_f64()
+                    .unwrap_or(0.0),
+            )
+        }
+    };
+    let one_line = bar_height(&f).await?;
+    assert!(one_line < 80.0, "the training bar is {one_line} px high");
+    assert!(f.absent("[data-testid=training-camera-sentence]").await);
+    f.click("[data-testid=training-about]").await?;
+    f.wait("[data-testid=training-camera-sentence]", 5).await?;
+    assert!(bar_height(&f).await? > one_line, "the explanation opens");
+    f.shot("training-bar-open").await?;
     let sentence = f.app.text("[data-testid=training-camera-sentence]").await?;
     assert!(
         sentence.contains("cámara son simuladas"),
@@ -108,6 +134,77 @@ async fn a_rejected_back_side_is_retaken_alone_then_approved() -> Result<()> {
     f.wait("[data-screen=result][data-outcome=approved]", 60)
         .await?;
     f.shot("approved").await?;
+    f.close().await
+}
+
+#[tokio::test]
+async fn a_german_date_of_birth_is_written_and_read_the_german_way() -> Result<()> {
+    let mut f = Flow::launch("details-german", &[("KIOSK_PROFILE", "attendant")]).await?;
+    f.click("[data-language=de]").await?;
+    f.click("[data-testid=start]").await?;
+    f.wait("[data-screen=details]", 10).await?;
+    // Nothing looks filled in: the format is said beside the empty field.
+    assert_eq!(
+        f.app.text("[data-testid=dob-format]").await?,
+        "Tag, Monat, Jahr: TT.MM.JJJJ"
+    );
+    let dob = "input[name=date_of_birth]";
+    assert_eq!(
+        f.app
+            .client
+            .find(Locator::Css(dob))
+            .await?
+            .prop("value")
+            .await?
+            .as_deref(),
+        Some("")
+    );
+    f.type_into(dob, "31.02.1990").await?;
+    f.click("[data-testid=details-continue]").await?;
+    f.wait("[data-testid=dob-format].invalid", 5).await?;
+    assert!(f
+        .app
+        .text("[data-testid=dob-format]")
+        .await?
+        .starts_with("Das ist kein Geburtsdatum."));
+    f.shot("dob-invalid-de").await?;
+    f.app.client.find(Locator::Css(dob)).await?.clear().await?;
+    f.type_into(dob, "31.1.1990").await?;
+    f.click("[data-testid=details-continue]").await?;
+    f.wait("[data-screen=document]", 20).await?;
+    // Back is one step back: the details as entered, the same session.
+    let session = f.invoke("current_session").await?["external_user_id"].clone();
+    f.click("[data-testid=document-back]").await?;
+    f.wait("[data-screen=details]", 10).await?;
+    assert_eq!(
+        f.app
+            .client
+            .find(Locator::Css(dob))
+            .await?
+            .prop("value")
+            .await?
+            .as_deref(),
+        Some("31.01.1990")
+    );
+    f.click("[data-testid=details-continue]").await?;
+    f.wait("[data-screen=document]", 20).await?;
+    assert_eq!(
+        f.invoke("current_session").await?["external_user_id"],
+        session,
+        "on again, the same session"
+    );
+    f.choose_document(Some("passport"), "deu", "DEU").await?;
+    f.capture_all().await?;
+    f.wait("[data-screen=submit]", 10).await?;
+    f.click("[data-testid=send]").await?;
+    f.wait("[data-screen=result][data-outcome=approved]", 60)
+        .await?;
+    assert_eq!(
+        f.app.text("[data-field=date_of_birth]").await?,
+        "31.01.1990"
+    );
+    assert_eq!(f.app.text("[data-field=nationality]").await?, "Deutschland");
+    f.shot("approved-de").await?;
     f.close().await
 }
 

@@ -10,6 +10,7 @@ import type {
   LiveFeedback,
   OutcomeView,
   RetryView,
+  Scenario,
   SessionView,
   Slot,
 } from "./backend";
@@ -56,6 +57,10 @@ export class KioskFlow {
   uploads = $state<Record<number, number>>({});
   reviewStatuses = $state<string[]>([]);
   outcome = $state<OutcomeView | null>(null);
+  /** What the person entered, kept while the session lasts so *Back* shows it again. */
+  details = $state<ApplicantDetails | null>(null);
+  /** Training: the review outcome chosen for the next person (each choice is one person's). */
+  trainingOutcome = $state<Scenario>("green");
   /** Bumped for every capture screen, so each starts afresh. */
   captureKey = $state(0);
   recentVersion = $state(0);
@@ -130,6 +135,17 @@ export class KioskFlow {
     }
   }
 
+  /**
+   * *Back* from the document screen: the details again, as entered (a staffed
+   * kiosk); a self-service kiosk asked none, so it goes back to the start.
+   */
+  back(): Promise<void> {
+    if (this.status?.profile === "self_service" || !this.details) return this.wipe();
+    this.error = null;
+    this.screen = "details";
+    return Promise.resolve();
+  }
+
   /** Opens the admin area or the recent applicants (staff), or back to the start. */
   go(screen: "admin" | "recent" | "welcome" | "correct" | "result"): void {
     this.screen = screen;
@@ -143,8 +159,21 @@ export class KioskFlow {
   }
 
   beginSession(details: ApplicantDetails): Promise<void> {
+    // Back from the document screen and on again, unchanged: the session goes on.
+    const unchanged =
+      this.session?.phase === "capturing" &&
+      this.session.captures.length === 0 &&
+      this.details !== null &&
+      JSON.stringify(this.details) === JSON.stringify(details);
+    if (unchanged) {
+      this.screen = "document";
+      return Promise.resolve();
+    }
     return this.run(async () => {
       this.session = await this.backend.startSession(details);
+      this.details = details;
+      // The kiosk gave the chosen outcome to this person; the next one's is approved.
+      this.trainingOutcome = "green";
       this.screen = "document";
     });
   }
@@ -207,6 +236,7 @@ export class KioskFlow {
     if (this.screen === "admin") await this.backend.adminClose().catch(() => undefined);
     await this.backend.endSession().catch(() => undefined);
     this.session = null;
+    this.details = null;
     this.outcome = null;
     this.feedback = null;
     this.uploads = {};

@@ -224,4 +224,39 @@ describe("the flow store", () => {
     flow.session = session(["selfie"], { phase: "decided", attempt: 2, outcome: retry });
     expect(flow.retake).toBeNull();
   });
+
+  it("Back from the document screen shows the details as entered, and on again keeps the session", async () => {
+    const fake = new FakeBackend();
+    const flow = await loaded(fake);
+    flow.start();
+    const anna: ApplicantDetails = { email: "anna@example.com", phone: null, first_name: "Anna", last_name: null, date_of_birth: "1990-01-31" };
+    await flow.beginSession(anna);
+    expect(flow.screen).toBe("document");
+    await flow.back();
+    expect([flow.screen, flow.details]).toEqual(["details", anna]);
+    expect(fake.calls).not.toContain("endSession");
+    await flow.beginSession({ ...anna });
+    expect(flow.screen).toBe("document");
+    expect(fake.calls.filter((c) => c.startsWith("startSession"))).toHaveLength(1);
+    // Changed details start afresh.
+    await flow.back();
+    await flow.beginSession({ ...anna, email: "anna.weber@example.com" });
+    expect(fake.calls.filter((c) => c.startsWith("startSession"))).toEqual([
+      "startSession:anna@example.com",
+      "startSession:anna.weber@example.com",
+    ]);
+    await flow.wipe();
+    expect(flow.details).toBeNull();
+  });
+
+  it("Back at a self-service kiosk (no details asked) goes back to the start", async () => {
+    const fake = new FakeBackend();
+    fake.app = status({ profile: "self_service" });
+    const flow = await loaded(fake);
+    flow.start();
+    await settle();
+    expect(flow.screen).toBe("document");
+    await flow.back();
+    expect([flow.screen, fake.calls.at(-1)]).toEqual(["welcome", "endSession"]);
+  });
 });
