@@ -52,7 +52,9 @@ pub async fn run(args: Args) -> Result<(), Failure> {
     let policy = PollPolicy::default();
     let (waited, learned_by, _receiver) = match args.webhook_listen {
         Some(addr) => {
-            let (receiver, deliveries) = start_webhooks(addr).await.map_err(Failure::Failed)?;
+            let (receiver, deliveries) = start_webhooks(addr)
+                .await
+                .map_err(|e| Failure::Failed(e.to_string()))?;
             if !quiet {
                 eprintln!("taking webhooks at http://{}/webhook", receiver.addr);
             }

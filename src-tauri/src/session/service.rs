@@ -89,7 +89,10 @@ impl Drop for Service {
 
 impl Service {
     /// Starts the kiosk in `settings.mode` (resolved by the caller).
-    pub async fn start(settings: Settings, events: EventSink) -> Result<Arc<Self>, String> {
+    pub async fn start(
+        settings: Settings,
+        events: EventSink,
+    ) -> Result<Arc<Self>, startup::StartError> {
         let mode = settings.mode.unwrap_or(OperatingMode::Training);
         let first = match mode {
             OperatingMode::Training => State::InService(Arc::new(
@@ -137,7 +140,7 @@ impl Service {
     }
 
     /// Something to tell staff about how the kiosk started (webhooks off, …).
-    pub fn notice(&self) -> Option<String> {
+    pub fn notice(&self) -> Option<startup::WebhooksOff> {
         self.started().ok().and_then(|s| s.notice.clone())
     }
 

@@ -3,6 +3,9 @@
 
 use std::sync::Arc;
 
+use serde::Serialize;
+use specta::Type;
+
 use crate::admin::ConnectionCheck;
 use crate::capture::webcam::Webcam;
 use crate::capture::{Camera, SampleCamera};
@@ -20,10 +23,33 @@ use super::service::{OutOfService, OutOfServiceCause};
 
 pub struct Started {
     pub kiosk: Arc<Kiosk>,
-    /// Something staff should know about how the kiosk started (webhooks off, …).
-    pub notice: Option<String>,
+    /// Webhooks were configured but are off: staff should know why.
+    pub notice: Option<WebhooksOff>,
     /// Listening while kept; dropping it stops the receiver.
     pub webhooks: Option<WebhookReceiver>,
+}
+
+/// Why webhooks are off although an address to take them on is configured
+/// (reviews are then followed by polling).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type, thiserror::Error)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum WebhooksOff {
+    #[error("no webhook secret is stored (kioskctl credentials set-webhook-secret)")]
+    NoSecret,
+    #[error("the webhook secret cannot be read from the system keychain: {detail}")]
+    Keychain { detail: String },
+    #[error("cannot listen on {addr}: {detail}")]
+    CannotListen { addr: String, detail: String },
+}
+
+/// The kiosk could not start at all (a training kiosk whose local service
+/// cannot run); a live kiosk that cannot verify is out of service instead.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("the training service could not start: {0}")]
+    TrainingService(std::io::Error),
+    #[error("the training service's address is not usable: {0}")]
+    TrainingClient(crate::verification::ApiError),
 }
 
 /// The webhook secret from `KIOSK_WEBHOOK_SECRET`, else the keychain, then the receiver.
@@ -34,26 +60,29 @@ pub async fn start_webhooks(
         WebhookReceiver,
         tokio::sync::mpsc::UnboundedReceiver<crate::review::webhook::WebhookEvent>,
     ),
-    String,
+    WebhooksOff,
 > {
+    let keychain = |e: &dyn std::fmt::Display| WebhooksOff::Keychain {
+        detail: e.to_string(),
+    };
     let secret = match crate::credentials::webhook_secret_from_env() {
         Some(s) => s,
-        None => tokio::task::spawn_blocking(|| {
-            let env = Environment::configured().map_err(|e| e.to_string())?;
+        None => tokio::task::spawn_blocking(move || {
+            let env = Environment::configured().map_err(|e| keychain(&e))?;
             Keychain::new(env)
                 .get(Item::WebhookSecret)
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| {
-                    "no webhook secret is stored (kioskctl credentials set-webhook-secret)"
-                        .to_owned()
-                })
+                .map_err(|e| keychain(&e))?
+                .ok_or(WebhooksOff::NoSecret)
         })
         .await
-        .map_err(|e| e.to_string())??,
+        .map_err(|e| keychain(&e))??,
     };
     WebhookReceiver::start(addr, secret)
         .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))
+        .map_err(|e| WebhooksOff::CannotListen {
+            addr: addr.to_string(),
+            detail: e.to_string(),
+        })
 }
 
 /// Credentials from `KIOSK_APP_TOKEN`/`KIOSK_SECRET_KEY`, else from the keychain;
@@ -162,14 +191,15 @@ pub async fn start_live(settings: &Settings, events: EventSink) -> Result<Starte
 /// A training kiosk: the local stand-in for the service, the sample camera
 /// unless a webcam is connected, and no outbox (what waits there belongs to
 /// the live service and is never sent from training).
-pub async fn start_training(settings: &Settings, events: EventSink) -> Result<Started, String> {
+pub async fn start_training(settings: &Settings, events: EventSink) -> Result<Started, StartError> {
     let svc = TrainingService::start(
         "127.0.0.1:0".parse().expect("loopback address"),
         TrainingConfig::default(),
     )
     .await
-    .map_err(|e| format!("the training service could not start: {e}"))?;
-    let client = Client::new(&svc.base_url, svc.credentials()).map_err(|e| e.to_string())?;
+    .map_err(StartError::TrainingService)?;
+    let client =
+        Client::new(&svc.base_url, svc.credentials()).map_err(StartError::TrainingClient)?;
     let camera = match settings.camera {
         CameraChoice::Sample => CameraSource::Sample(SampleCamera::default()),
         CameraChoice::Webcam => CameraSource::Device(Arc::new(Webcam)),
@@ -271,10 +301,9 @@ async fn finish(settings: &Settings, kiosk: Kiosk, live: bool) -> Started {
                 kiosk.feed_webhooks(deliveries);
                 webhooks = Some(receiver);
             }
-            Err(reason) => {
-                notice = Some(format!(
-                    "Webhooks are off: {reason}. Reviews are followed by polling."
-                ))
+            Err(off) => {
+                tracing::warn!("webhooks are off, reviews are followed by polling: {off}");
+                notice = Some(off);
             }
         }
     }

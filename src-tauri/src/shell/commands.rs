@@ -20,6 +20,7 @@ use crate::session::kiosk::{
     SessionView, Slot,
 };
 use crate::session::service::{OutOfService, Service};
+use crate::session::startup::WebhooksOff;
 use crate::training::Scenario;
 
 use super::IpcError;
@@ -57,7 +58,8 @@ pub struct AppStatus {
     pub mode: OperatingMode,
     pub profile: Profile,
     pub idle_timeout_secs: u32,
-    pub notice: Option<String>,
+    /// Webhooks were configured but are off (reviews are followed by polling): why.
+    pub notice: Option<WebhooksOff>,
     /// A live kiosk that cannot verify: why (customers see only that it is unavailable).
     pub out_of_service: Option<OutOfService>,
     /// The sample camera (training) rather than a real one.

@@ -429,7 +429,12 @@ impl Client {
             let ms = started.elapsed().as_millis() as u64;
             let failure = match outcome {
                 Ok(answer) if (200..300).contains(&answer.status) => {
-                    tracing::info!(method = %req.method, path = %template, status = answer.status, duration_ms = ms, attempt, "verification call");
+                    // A read that worked changes nothing (polls repeat it all day): DEBUG.
+                    if req.method == Method::GET {
+                        tracing::debug!(method = %req.method, path = %template, status = answer.status, duration_ms = ms, attempt, "verification call");
+                    } else {
+                        tracing::info!(method = %req.method, path = %template, status = answer.status, duration_ms = ms, attempt, "verification call");
+                    }
                     return Ok(answer);
                 }
                 Ok(answer) => {

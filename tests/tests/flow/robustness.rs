@@ -3,6 +3,31 @@
 use super::prelude::*;
 
 #[tokio::test]
+async fn staff_are_told_in_their_language_why_webhooks_are_off() -> Result<()> {
+    // The address is taken by someone else.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let listen = taken.local_addr()?.to_string();
+    let f = Flow::launch(
+        "webhooks-off",
+        &[
+            ("KIOSK_PROFILE", "attendant"),
+            ("KIOSK_WEBHOOK_LISTEN", &listen),
+            ("KIOSK_WEBHOOK_SECRET", "a-secret"),
+        ],
+    )
+    .await?;
+    f.wait("[data-testid=webhooks-off]", 10).await?;
+    f.click("[data-language=de]").await?;
+    let told = f.app.text("[data-testid=webhooks-off]").await?;
+    assert_eq!(
+        told,
+        format!("Webhooks sind aus, Prüfungen werden daher beim Dienst abgefragt: Das Terminal kann sie nicht unter {listen} empfangen (die Adresse ist belegt oder gehört nicht zu diesem Computer).")
+    );
+    drop(taken);
+    f.close().await
+}
+
+#[tokio::test]
 async fn a_flood_at_the_webhook_port_leaves_the_kiosk_working_and_deliveries_arriving() -> Result<()>
 {
     use onboard_kiosk::training::DigestAlg;
@@ -22,6 +47,10 @@ async fn a_flood_at_the_webhook_port_leaves_the_kiosk_working_and_deliveries_arr
         ],
     )
     .await?;
+    assert!(
+        f.absent("[data-testid=webhooks-off]").await,
+        "webhooks are on: staff are told nothing"
+    );
     let pid = f.app_pid()?;
     let descriptors = move || std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count());
     let before = descriptors();

@@ -124,7 +124,8 @@ export type AppStatus_Deserialize = {
 	mode: OperatingMode,
 	profile: Profile,
 	idle_timeout_secs: number,
-	notice?: string | null,
+	/**  Webhooks were configured but are off (reviews are followed by polling): why. */
+	notice?: WebhooksOff | null,
 	/**  A live kiosk that cannot verify: why (customers see only that it is unavailable). */
 	out_of_service?: OutOfService | null,
 	/**  The sample camera (training) rather than a real one. */
@@ -141,7 +142,8 @@ export type AppStatus_Serialize = {
 	mode: OperatingMode,
 	profile: Profile,
 	idle_timeout_secs: number,
-	notice: string | null,
+	/**  Webhooks were configured but are off (reviews are followed by polling): why. */
+	notice: WebhooksOff | null,
 	/**  A live kiosk that cannot verify: why (customers see only that it is unavailable). */
 	out_of_service: OutOfService | null,
 	/**  The sample camera (training) rather than a real one. */
@@ -750,6 +752,12 @@ export type Waiting = {
 	/**  The environment, address and account they will be sent to. */
 	destination: string,
 };
+
+/**
+ *  Why webhooks are off although an address to take them on is configured
+ *  (reviews are then followed by polling).
+ */
+export type WebhooksOff = { reason: "no_secret" } | { reason: "keychain"; detail: string } | { reason: "cannot_listen"; addr: string; detail: string };
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {
