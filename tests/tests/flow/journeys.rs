@@ -149,16 +149,32 @@ async fn a_german_date_of_birth_is_written_and_read_the_german_way() -> Result<(
         "Tag, Monat, Jahr: TT.MM.JJJJ"
     );
     let dob = "input[name=date_of_birth]";
-    assert_eq!(
-        f.app
-            .client
-            .find(Locator::Css(dob))
-            .await?
-            .prop("value")
-            .await?
-            .as_deref(),
-        Some("")
-    );
+    let entered = |f: &Flow| {
+        let client = f.app.client.clone();
+        async move {
+            anyhow::Ok(
+                client
+                    .find(Locator::Css(dob))
+                    .await?
+                    .prop("value")
+                    .await?
+                    .unwrap_or_default(),
+            )
+        }
+    };
+    assert_eq!(entered(&f).await?, "");
+    // Continue and Back are in view without scrolling (1280×800, German).
+    let in_view = f
+        .app
+        .client
+        .execute(
+            "return ['details-continue', 'details-back'].every((id) => { \
+               const r = document.querySelector(`[data-testid=${id}]`).getBoundingClientRect(); \
+               return r.top >= 0 && r.bottom <= window.innerHeight; });",
+            vec![],
+        )
+        .await?;
+    assert_eq!(in_view, serde_json::json!(true), "the actions are in view");
     f.type_into(dob, "31.02.1990").await?;
     f.click("[data-testid=details-continue]").await?;
     f.wait("[data-testid=dob-format].invalid", 5).await?;
@@ -176,16 +192,7 @@ async fn a_german_date_of_birth_is_written_and_read_the_german_way() -> Result<(
     let session = f.invoke("current_session").await?["external_user_id"].clone();
     f.click("[data-testid=document-back]").await?;
     f.wait("[data-screen=details]", 10).await?;
-    assert_eq!(
-        f.app
-            .client
-            .find(Locator::Css(dob))
-            .await?
-            .prop("value")
-            .await?
-            .as_deref(),
-        Some("31.01.1990")
-    );
+    assert_eq!(entered(&f).await?, "31.01.1990");
     f.click("[data-testid=details-continue]").await?;
     f.wait("[data-screen=document]", 20).await?;
     assert_eq!(
