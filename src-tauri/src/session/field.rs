@@ -90,6 +90,14 @@ impl From<&OutboxError> for NoOutbox {
     }
 }
 
+impl NoOutbox {
+    /// The reason for `e`, with its detail (a path, the database's words) in the log only.
+    pub fn logged(e: &OutboxError) -> Self {
+        tracing::warn!("the outbox cannot be used: {e}");
+        Self::from(e)
+    }
+}
+
 /// The kiosk's outbox, if it has one, what it knows about the network, and
 /// the sender that delivers what waits.
 #[derive(Default)]
@@ -126,10 +134,7 @@ impl Network {
 fn view(outbox: Option<&Outbox>, problem: &Option<NoOutbox>) -> OutboxView {
     let (status, problem) = match outbox.map(Outbox::status) {
         Some(Ok(s)) => (Some(s), problem.clone()),
-        Some(Err(e)) => {
-            tracing::warn!("the outbox cannot be read: {e}");
-            (None, Some(NoOutbox::from(&e)))
-        }
+        Some(Err(e)) => (None, Some(NoOutbox::logged(&e))),
         None => (None, problem.clone()),
     };
     OutboxView {

@@ -240,10 +240,7 @@ fn live_sessions_waiting() -> Option<NoOutbox> {
                 .collect(),
         }),
         Ok(_) => None,
-        Err(e) => {
-            tracing::warn!("the outbox cannot be read: {e}");
-            Some(NoOutbox::from(&e))
-        }
+        Err(e) => Some(NoOutbox::logged(&e)),
     }
 }
 
@@ -275,10 +272,7 @@ async fn open_outbox(settings: &Settings) -> Result<Outbox, NoOutbox> {
             tracing::warn!("the outbox cannot be used: {e}");
             NoOutbox::Keychain
         })?;
-        Outbox::open_default(&Keychain::new(environment), days).map_err(|e| {
-            tracing::warn!("the outbox cannot be used: {e}");
-            NoOutbox::from(&e)
-        })
+        Outbox::open_default(&Keychain::new(environment), days).map_err(|e| NoOutbox::logged(&e))
     })
     .await
     .unwrap_or(Err(NoOutbox::Unreadable))

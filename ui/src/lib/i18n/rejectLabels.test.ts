@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { languages } from "./catalogues";
 import catalogue from "./reject-labels.json";
-import { instructionText, staffExplanation } from "./rejectLabels";
+import { instructionText, retryReason, staffExplanation } from "./rejectLabels";
 
 describe("reject labels", () => {
   it("give every instruction in every language, never naming a label code", () => {
@@ -20,5 +20,10 @@ describe("reject labels", () => {
     expect(instructionText("es", "no-such-group")).toBe(instructionText("es", "generic"));
     expect(staffExplanation("de", "BACK_SIDE_MISSING")).toBe("Die Rückseite des Dokuments fehlt.");
     expect(staffExplanation("en", "SOMETHING_NEW")).toBe("SOMETHING_NEW");
+  });
+
+  it("give the service's own words first, the label's instruction without them", () => {
+    expect(retryReason("de", { comment: "Text nicht lesbar.", instruction: "photo" })).toBe("Text nicht lesbar.");
+    expect(retryReason("de", { comment: null, instruction: "photo" })).toBe(instructionText("de", "photo"));
   });
 });

@@ -16,3 +16,8 @@ export function instructionText(language: Language, group: string): string {
 export function staffExplanation(language: Language, label: string): string {
   return labels[label]?.staff[language] ?? label;
 }
+
+/** What the person reads about a rejected picture: the service's own words, else the instruction for its labels. */
+export function retryReason(language: Language, item: { comment: string | null; instruction: string }): string {
+  return item.comment ?? instructionText(language, item.instruction);
+}
