@@ -237,6 +237,9 @@ pub struct Settings {
     pub queue_first: bool,
     /// Days a session may wait in the outbox before it is deleted unsent.
     pub outbox_retention_days: u32,
+    /// Training: seconds the stand-in's review takes once queued (3 unless
+    /// set), so trainees can see the waiting screen as long as a real review.
+    pub training_review_secs: Option<u32>,
 }
 
 impl Default for Settings {
@@ -252,6 +255,7 @@ impl Default for Settings {
             camera_resolution: None,
             queue_first: false,
             outbox_retention_days: DEFAULT_RETENTION_DAYS,
+            training_review_secs: None,
         }
     }
 }
@@ -353,6 +357,14 @@ impl Settings {
                 Ok(v) if (1..=90).contains(&v) => s.outbox_retention_days = v,
                 _ => tracing::warn!(
                     "KIOSK_OUTBOX_RETENTION_DAYS ignored: expected whole days from 1 to 90"
+                ),
+            }
+        }
+        if let Some(t) = get("KIOSK_TRAINING_REVIEW_SECS").filter(|t| !t.trim().is_empty()) {
+            match t.trim().parse::<u32>() {
+                Ok(v) if (1..=900).contains(&v) => s.training_review_secs = Some(v),
+                _ => tracing::warn!(
+                    "KIOSK_TRAINING_REVIEW_SECS ignored: expected whole seconds from 1 to 900"
                 ),
             }
         }
@@ -464,5 +476,12 @@ mod tests {
         assert_eq!(bad.camera_resolution, None);
         let bad = Settings::from_lookup(lookup(&[("KIOSK_PROFILE", "admin")]));
         assert_eq!(bad.profile, Profile::Attendant);
+        let review = |v: &str| {
+            Settings::from_lookup(lookup(&[("KIOSK_TRAINING_REVIEW_SECS", v)])).training_review_secs
+        };
+        assert_eq!(review("120"), Some(120));
+        assert_eq!(review("0"), None, "a review takes at least a second");
+        assert_eq!(review("901"), None, "at most 15 minutes");
+        assert_eq!(review("soon"), None);
     }
 }

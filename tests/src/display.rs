@@ -14,6 +14,12 @@ pub struct PrivateDisplay {
 
 impl PrivateDisplay {
     pub fn start() -> Result<Self> {
+        Self::start_sized(1600, 900)
+    }
+
+    /// A display of `width` × `height` pixels (big enough for every window
+    /// size a test sets).
+    pub fn start_sized(width: u32, height: u32) -> Result<Self> {
         // `-displayfd 1`: the server picks a free display number and prints it
         // once it accepts connections.
         let mut server = Command::new("Xvfb")
@@ -22,7 +28,7 @@ impl PrivateDisplay {
                 "1",
                 "-screen",
                 "0",
-                "1600x900x24",
+                &format!("{width}x{height}x24"),
                 "-nolisten",
                 "tcp",
             ])

@@ -30,7 +30,15 @@ impl Flow {
     /// open meanwhile cannot take the keyboard focus (and with it `:focus`
     /// styles) away from this one.
     pub async fn launch_alone(name: &'static str, env: &[(&str, &str)]) -> Result<Self> {
-        let display = crate::display::PrivateDisplay::start()?;
+        Self::launch_alone_on(name, env, crate::display::PrivateDisplay::start()?).await
+    }
+
+    /// As [`Flow::launch_alone`], on `display`.
+    pub async fn launch_alone_on(
+        name: &'static str,
+        env: &[(&str, &str)],
+        display: crate::display::PrivateDisplay,
+    ) -> Result<Self> {
         let mut env = env.to_vec();
         env.push(display.env());
         let mut flow = Self::launch_with_output(name, &env, None).await?;
@@ -201,7 +209,8 @@ impl Flow {
                     .find(Locator::Css("[data-screen=capture]"))
                     .await
                 {
-                    if let Some(slot) = el.attr("data-slot").await? {
+                    // The screen may be replaced between finding and reading it.
+                    if let Ok(Some(slot)) = el.attr("data-slot").await {
                         break Some(slot);
                     }
                 }

@@ -5,6 +5,7 @@ pub mod display;
 pub mod driver;
 pub mod flow;
 pub mod keyring;
+pub mod layout;
 pub mod proc;
 
 use std::path::PathBuf;

@@ -192,12 +192,13 @@ pub async fn start_live(settings: &Settings, events: EventSink) -> Result<Starte
 /// unless a webcam is connected, and no outbox (what waits there belongs to
 /// the live service and is never sent from training).
 pub async fn start_training(settings: &Settings, events: EventSink) -> Result<Started, StartError> {
-    let svc = TrainingService::start(
-        "127.0.0.1:0".parse().expect("loopback address"),
-        TrainingConfig::default(),
-    )
-    .await
-    .map_err(StartError::TrainingService)?;
+    let mut config = TrainingConfig::default();
+    if let Some(secs) = settings.training_review_secs {
+        config.review_delay = std::time::Duration::from_secs(secs.into());
+    }
+    let svc = TrainingService::start("127.0.0.1:0".parse().expect("loopback address"), config)
+        .await
+        .map_err(StartError::TrainingService)?;
     let client =
         Client::new(&svc.base_url, svc.credentials()).map_err(StartError::TrainingClient)?;
     let camera = match settings.camera {

@@ -386,6 +386,68 @@ async fn idle_timeout_wipes_the_session() -> Result<()> {
     f.close().await
 }
 
+/// *Back* from a filled-in details form asks before it deletes what was
+/// typed; a person waiting for the review is not wiped as idle, and the
+/// waiting screen says what happens if they leave.
+#[tokio::test]
+async fn cancel_asks_first_and_waiting_for_the_review_is_not_idleness() -> Result<()> {
+    let mut f = Flow::launch(
+        "cancel-and-wait",
+        &[
+            ("KIOSK_PROFILE", "attendant"),
+            ("KIOSK_IDLE_TIMEOUT_SECS", "10"),
+            ("KIOSK_TRAINING_REVIEW_SECS", "45"),
+        ],
+    )
+    .await?;
+    f.click("[data-testid=start]").await?;
+    f.type_into("input[name=email]", "typed.then.cancelled@example.com")
+        .await?;
+    f.click("[data-testid=details-back]").await?;
+    f.wait("[data-testid=cancel-confirm]", 5).await?;
+    f.shot("cancel-question").await?;
+    assert_eq!(
+        f.app.text("#cancel-title").await?,
+        "Cancel and delete what was entered?"
+    );
+    f.click("[data-testid=cancel-wipe]").await?;
+    f.wait("[data-screen=welcome]", 10).await?;
+    f.click("[data-testid=start]").await?;
+    f.wait("[data-screen=details]", 10).await?;
+    let email: String = f
+        .app
+        .client
+        .execute(
+            "return document.querySelector('input[name=email]').value;",
+            vec![],
+        )
+        .await?
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(email, "", "what was typed was deleted");
+    // Nothing typed: Back goes straight to the start.
+    f.click("[data-testid=details-back]").await?;
+    f.wait("[data-screen=welcome]", 10).await?;
+    assert!(f.absent("[data-testid=cancel-confirm]").await);
+
+    f.run_to_submission("id_card", true).await?;
+    f.wait("[data-screen=waiting]", 20).await?;
+    let stay = f.app.text("[data-testid=waiting-stay]").await?;
+    assert!(stay.contains("Recent applicants"), "{stay}");
+    // Three times the quiet time plus the warning: still waiting, unasked.
+    tokio::time::sleep(Duration::from_secs(32)).await;
+    assert!(
+        !f.absent("[data-screen=waiting]").await,
+        "the waiting screen stays while the review goes on"
+    );
+    assert!(f.absent("[data-testid=idle-warning]").await);
+    f.shot("still-waiting").await?;
+    f.wait("[data-screen=result][data-outcome=approved]", 60)
+        .await?;
+    f.close().await
+}
+
 #[tokio::test]
 async fn the_language_switch_changes_the_whole_screen() -> Result<()> {
     let mut f = Flow::launch("language", &[("KIOSK_PROFILE", "attendant")]).await?;

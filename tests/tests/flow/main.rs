@@ -4,6 +4,7 @@
 
 mod field;
 mod journeys;
+mod layout;
 mod photos;
 mod robustness;
 mod staff;

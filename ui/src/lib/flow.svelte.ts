@@ -65,6 +65,8 @@ export class KioskFlow {
   captureKey = $state(0);
   recentVersion = $state(0);
   outboxVersion = $state(0);
+  /** *Cancel* was pressed with something entered: the kiosk asks before it deletes it. */
+  confirmingCancel = $state(false);
 
   /** The picture to take now, if any. */
   readonly slot: Slot | null = $derived(this.session?.to_capture[0] ?? null);
@@ -230,6 +232,27 @@ export class KioskFlow {
     return !this.status.out_of_service;
   }
 
+  /**
+   * *Cancel* (or *Back* from the first step): ends the session at once when
+   * nothing was entered yet, else asks first. `entered`: the screen holds
+   * input the flow has not seen yet (a form being filled in).
+   */
+  cancel(entered = false): Promise<void> {
+    const details = this.details !== null && Object.values(this.details).some((v) => v !== null);
+    const photos = (this.session?.captures.length ?? 0) > 0;
+    if (entered || details || photos) {
+      this.confirmingCancel = true;
+      return Promise.resolve();
+    }
+    return this.wipe();
+  }
+
+  /** The answer to the cancel question. */
+  confirmCancel(wipe: boolean): Promise<void> {
+    this.confirmingCancel = false;
+    return wipe ? this.wipe() : Promise.resolve();
+  }
+
   /** Ends the session: camera off, pictures and entered data dropped, back to the start. */
   async wipe(): Promise<void> {
     // Leaving the admin area (or walking away from it) closes it: the PIN is asked again.
@@ -243,6 +266,7 @@ export class KioskFlow {
     this.reviewStatuses = [];
     this.error = null;
     this.cameraLost = null;
+    this.confirmingCancel = false;
     this.screen = "welcome";
   }
 

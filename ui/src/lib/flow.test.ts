@@ -259,4 +259,49 @@ describe("the flow store", () => {
     await flow.back();
     expect([flow.screen, fake.calls.at(-1)]).toEqual(["welcome", "endSession"]);
   });
+
+  it("Cancel ends at once when nothing was entered, and asks first once something was", async () => {
+    const fake = new FakeBackend();
+    fake.app = status({ profile: "self_service" });
+    const flow = await loaded(fake);
+    flow.start();
+    await settle();
+    await flow.chooseDocument("id_card", "DEU");
+    await flow.cancel();
+    expect([flow.screen, flow.confirmingCancel, fake.calls.at(-1)]).toEqual(["welcome", false, "endSession"]);
+
+    // A picture kept: asked; staying keeps the session.
+    flow.start();
+    await settle();
+    await flow.chooseDocument("id_card", "DEU");
+    fake.current = session(["back", "selfie"], {
+      captures: [{ slot: "front", width: 1280, height: 800, problems: [], accepted: true, overridden: false, uploaded: false }],
+    });
+    await flow.accepted();
+    const ends = fake.calls.filter((c) => c === "endSession").length;
+    await flow.cancel();
+    expect([flow.screen, flow.confirmingCancel]).toEqual(["capture", true]);
+    await flow.confirmCancel(false);
+    expect([flow.screen, flow.confirmingCancel, flow.session?.captures.length]).toEqual(["capture", false, 1]);
+    expect(fake.calls.filter((c) => c === "endSession")).toHaveLength(ends);
+    await flow.cancel();
+    await flow.confirmCancel(true);
+    expect([flow.screen, flow.confirmingCancel, flow.session]).toEqual(["welcome", false, null]);
+    expect(fake.calls.filter((c) => c === "endSession")).toHaveLength(ends + 1);
+  });
+
+  it("Cancel asks once details were entered, or a form holds input not yet sent", async () => {
+    const fake = new FakeBackend();
+    const flow = await loaded(fake);
+    flow.start();
+    await flow.cancel(true);
+    expect([flow.screen, flow.confirmingCancel]).toEqual(["details", true]);
+    await flow.confirmCancel(false);
+    await flow.cancel(false);
+    expect([flow.screen, flow.confirmingCancel]).toEqual(["welcome", false]);
+    flow.start();
+    await flow.beginSession({ email: null, phone: null, first_name: "Anna", last_name: null, date_of_birth: null });
+    await flow.cancel();
+    expect([flow.screen, flow.confirmingCancel]).toEqual(["document", true]);
+  });
 });
