@@ -1,9 +1,10 @@
-//! The full quality assessment of a 1920×1080 frame, and JPEG encoding for upload.
+//! The full quality assessment of a 1920×1080 frame (the document's outline
+//! included), and JPEG encoding for upload.
 //! Run with `cargo bench -p onboard-kiosk --bench quality`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use onboard_kiosk::capture::sample::{Scene, Subject};
-use onboard_kiosk::quality::{encode_for_upload, glare, grey, Assessor, Frame, Kind};
+use onboard_kiosk::quality::{encode_for_upload, glare, grey, outline, Assessor, Frame, Kind};
 
 fn quality(c: &mut Criterion) {
     let scene = Scene::new(Subject::DocumentFront, 1920, 1080);
@@ -40,6 +41,13 @@ fn quality(c: &mut Criterion) {
     });
     c.bench_function("step glare 640x360", |b| {
         b.iter(|| glare::glare_fraction(std::hint::black_box(&small), 640, 360, 250, 0.0005))
+    });
+    let mut value = Vec::new();
+    c.bench_function("step value 1920x1080 by 3", |b| {
+        b.iter(|| grey::value_downscaled(std::hint::black_box(&rgb), 1920, 1080, 3, &mut value))
+    });
+    c.bench_function("step outline 640x360", |b| {
+        b.iter(|| outline::find(std::hint::black_box(&value), 640, 360, 3.0))
     });
     c.bench_function("encode jpeg q90 1920x1080", |b| {
         b.iter(|| {

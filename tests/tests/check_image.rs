@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use onboard_kiosk::capture::labelled::{card_corners, Backdrop, Case};
 use onboard_kiosk::capture::sample::{Scene, Subject};
 use onboard_kiosk::quality::{encode_for_upload, Frame};
 
@@ -88,21 +89,86 @@ fn verdicts_match_the_known_problems() {
     ] {
         assert!(v[key].as_f64().is_some(), "{key} in {v}");
     }
+    // The card is drawn centred, 66 % of the width: its corners, 1,267
+    // pixels over 85.6 mm (about 376 dpi), 1,267 × 799 of 1,920 × 1,080 pixels.
+    let corners: Vec<Vec<f64>> = serde_json::from_value(v["document"]["corners"].clone()).unwrap();
+    let drawn = [
+        [326.4, 140.5],
+        [1593.6, 140.5],
+        [1593.6, 939.5],
+        [326.4, 939.5],
+    ];
+    for (found, drawn) in corners.iter().zip(drawn) {
+        assert!(
+            (found[0] - drawn[0]).abs() < 12.0 && (found[1] - drawn[1]).abs() < 12.0,
+            "{corners:?}"
+        );
+    }
+    let dpi = v["document"]["effective_dpi"].as_f64().unwrap();
+    assert!((dpi - 376.0).abs() < 10.0, "{dpi}");
+    let fill = v["document"]["fill_fraction"].as_f64().unwrap();
+    assert!((0.45..0.53).contains(&fill), "{fill}");
     for (name, scene, expected) in [
-        ("blurry.jpg", with(|s| s.blur = 5.0), "too_blurry"),
-        ("dark.jpg", with(|s| s.darkness = 0.82), "too_dark"),
-        ("glare.jpg", with(|s| s.glare = 0.6), "glare"),
+        ("blurry.jpg", with(|s| s.blur = 5.0), &["too_blurry"][..]),
+        ("dark.jpg", with(|s| s.darkness = 0.82), &["too_dark"]),
+        ("glare.jpg", with(|s| s.glare = 0.6), &["glare"]),
+        // Pushed off the right edge by a third of its width.
+        (
+            "cut-off.jpg",
+            with(|s| s.offset = (750.0, 0.0)),
+            &["document_cut_off"],
+        ),
         (
             "small.jpg",
             Scene::new(Subject::DocumentFront, 960, 540),
-            "too_small",
+            &["resolution_low", "too_small"],
         ),
     ] {
         let (code, v, _) = check(&write_jpeg(&dir, name, scene), "document");
         assert_eq!(code, 1, "{name}: {v}");
         assert_eq!(v["verdict"], "reject");
-        assert_eq!(codes(&v), vec![expected], "{name}");
+        assert_eq!(codes(&v), expected, "{name}");
         assert!(!v["problems"][0]["message"].as_str().unwrap().is_empty());
+    }
+    // A desk with nothing on it, and a card far away.
+    for (name, corners, expected) in [
+        ("empty.jpg", None, "no_document"),
+        (
+            "far.jpg",
+            Some(card_corners(1920, 1080, 0.25, (0.5, 0.5), 5.0, 0.0, 0.0)),
+            "document_too_far",
+        ),
+    ] {
+        let case = Case {
+            width: 1920,
+            height: 1080,
+            backdrop: Backdrop::Wood,
+            corners,
+            side: Subject::DocumentFront,
+            blur: 0,
+            noise: 2.0,
+            jpeg: None,
+            seed: 3,
+        };
+        let path = dir.join(name);
+        let rgb = case.render();
+        std::fs::write(
+            &path,
+            encode_for_upload(
+                Frame {
+                    width: 1920,
+                    height: 1080,
+                    rgb: &rgb,
+                },
+                onboard_kiosk::verification::api::MAX_IMAGE_BYTES,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let (code, v, _) = check(&path, "document");
+        assert_eq!(code, 1, "{name}: {v}");
+        assert_eq!(codes(&v), vec![expected], "{name}: {v}");
+        assert_eq!(v["document"].is_null(), corners.is_none(), "{name}: {v}");
     }
     let selfie = write_jpeg(&dir, "selfie.jpg", Scene::new(Subject::Selfie, 1280, 720));
     assert_eq!(check(&selfie, "selfie").0, 0);

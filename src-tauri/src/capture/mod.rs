@@ -9,6 +9,7 @@
 //!   checks on it, decides auto-capture, and hands out preview frames.
 
 pub mod file;
+pub mod labelled;
 pub mod live;
 pub mod sample;
 pub mod webcam;

@@ -324,7 +324,7 @@ impl Scene {
     }
 }
 
-fn inside_rounded(u: f32, v: f32, w: f32, h: f32) -> bool {
+pub(super) fn inside_rounded(u: f32, v: f32, w: f32, h: f32) -> bool {
     let r = 0.04 * w;
     let (x, y) = (u * w, v * h);
     let dx = if x < r {
@@ -344,14 +344,14 @@ fn inside_rounded(u: f32, v: f32, w: f32, h: f32) -> bool {
     dx * dx + dy * dy <= r * r
 }
 
-fn hash(a: u32, b: u32) -> u32 {
+pub(super) fn hash(a: u32, b: u32) -> u32 {
     let mut x = a.wrapping_mul(0x9E37_79B1) ^ b.wrapping_mul(0x85EB_CA77);
     x ^= x >> 15;
     x = x.wrapping_mul(0x2C1B_3C6D);
     x ^ (x >> 12)
 }
 
-fn background(subject: Subject, fx: f32, fy: f32, x: usize, y: usize) -> [u8; 3] {
+pub(super) fn background(subject: Subject, fx: f32, fy: f32, x: usize, y: usize) -> [u8; 3] {
     let grain = (hash(x as u32, y as u32) % 9) as f32 - 4.0;
     match subject {
         Subject::Selfie => {
@@ -395,7 +395,7 @@ fn background(subject: Subject, fx: f32, fy: f32, x: usize, y: usize) -> [u8; 3]
     }
 }
 
-fn card_pixel(subject: Subject, u: f32, v: f32, card_w: f32, seed: u32) -> [u8; 3] {
+pub(super) fn card_pixel(subject: Subject, u: f32, v: f32, card_w: f32, seed: u32) -> [u8; 3] {
     let base = [(236.0 - v * 14.0) as u8, (240.0 - v * 10.0) as u8, 246];
     let ink = [28, 40, 70];
     let front = subject != Subject::DocumentBack;
@@ -503,7 +503,7 @@ fn glyph(
 }
 
 /// In-place separable box blur of an RGB image.
-fn box_blur(rgb: &mut [u8], w: usize, h: usize, r: usize) {
+pub(super) fn box_blur(rgb: &mut [u8], w: usize, h: usize, r: usize) {
     let mut tmp = vec![0u8; rgb.len()];
     let n = (2 * r + 1) as u32;
     for y in 0..h {

@@ -38,7 +38,7 @@ pub async fn run(args: Args) -> Result<(), Failure> {
         KindArg::Document => Kind::Document,
         KindArg::Selfie => Kind::Selfie,
     };
-    let report = quality::assess(
+    let report = quality::assess_file(
         Frame {
             width,
             height,
@@ -63,6 +63,11 @@ pub async fn run(args: Args) -> Result<(), Failure> {
                 "brightness": report.brightness,
                 "glare_fraction": report.glare_fraction,
                 "analysis_ms": report.analysis_ms,
+                "document": report.document.as_ref().map(|d| json!({
+                    "corners": d.corners,
+                    "fill_fraction": d.fill_fraction,
+                    "effective_dpi": d.effective_dpi,
+                })),
                 "verdict": verdict,
                 "problems": report.problems.iter().map(|p| json!({"code": p.code.as_str(), "message": p.message})).collect::<Vec<_>>(),
             })
@@ -81,6 +86,15 @@ pub async fn run(args: Args) -> Result<(), Failure> {
             report.brightness,
             report.glare_fraction * 100.0
         );
+        match &report.document {
+            Some(d) => println!(
+                "  document: {:.0} dpi, {:.0} % of the picture",
+                d.effective_dpi,
+                d.fill_fraction * 100.0
+            ),
+            None if kind == Kind::Document => println!("  document: not found"),
+            None => {}
+        }
         for p in &report.problems {
             println!("  {}: {}", p.code.as_str(), p.message);
         }

@@ -239,6 +239,33 @@ where
     }
 }
 
+/// The brightest channel, max(R, G, B), of an interleaved RGB image at
+/// 1/`factor` of its size: each output pixel the mean over its block's
+/// diagonal (a fraction of the pixels, plenty for finding edges).
+pub fn value_downscaled(
+    rgb: &[u8],
+    width: usize,
+    height: usize,
+    factor: usize,
+    out: &mut Vec<u8>,
+) -> (usize, usize) {
+    let factor = factor.max(1);
+    let (w, h) = (width / factor, height / factor);
+    out.clear();
+    out.resize(w * h, 0);
+    for y in 0..h {
+        for x in 0..w {
+            let mut sum = 0u32;
+            for k in 0..factor {
+                let i = ((y * factor + k) * width + x * factor + k) * 3;
+                sum += u32::from(rgb[i].max(rgb[i + 1]).max(rgb[i + 2]));
+            }
+            out[y * w + x] = ((sum + factor as u32 / 2) / factor as u32) as u8;
+        }
+    }
+    (w, h)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

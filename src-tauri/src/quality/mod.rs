@@ -11,6 +11,7 @@ mod decode;
 mod encode;
 pub mod glare;
 pub mod grey;
+pub mod outline;
 
 use std::time::Instant;
 
@@ -18,6 +19,7 @@ use serde::Serialize;
 
 pub use decode::{decode, jpeg_is_complete, DecodeError, DecodeLimits, MAX_PIXELS};
 pub use encode::{encode_for_upload, encode_preview, EncodeError};
+pub use outline::{Format, Outline};
 
 /// An RGB frame: 8 bits per channel, interleaved, rows without padding.
 #[derive(Clone, Copy)]
@@ -66,6 +68,16 @@ pub struct Thresholds {
     /// Mean absolute difference between consecutive analysis frames (0–255)
     /// below which the camera and the hand are steady.
     pub max_motion: f64,
+    /// The document's effective resolution: its width in pixels over its
+    /// physical width in inches. 200 dpi is the low end of what the leading
+    /// capture SDKs ask (150–400): the service reads the text and the MRZ.
+    pub min_document_dpi: f32,
+    /// The document's long side as a share of the frame's width, below
+    /// which it is too far away to frame it well.
+    pub min_document_share: f32,
+    /// How far a document may lean away from the camera: the larger relative
+    /// difference between opposite sides (0.15: about 25° at arm's length).
+    pub max_document_perspective: f32,
 }
 
 impl Default for Thresholds {
@@ -81,6 +93,9 @@ impl Default for Thresholds {
             glare_luma: 250,
             min_glare_blob: 0.0005,
             max_motion: 3.0,
+            min_document_dpi: 200.0,
+            min_document_share: 0.4,
+            max_document_perspective: 0.15,
         }
     }
 }
@@ -92,6 +107,11 @@ pub const ANALYSIS_WIDTH: u32 = 640;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemCode {
+    NoDocument,
+    DocumentCutOff,
+    DocumentTooFar,
+    DocumentTilted,
+    ResolutionLow,
     TooSmall,
     TooBlurry,
     TooDark,
@@ -103,6 +123,11 @@ pub enum ProblemCode {
 impl ProblemCode {
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::NoDocument => "no_document",
+            Self::DocumentCutOff => "document_cut_off",
+            Self::DocumentTooFar => "document_too_far",
+            Self::DocumentTilted => "document_tilted",
+            Self::ResolutionLow => "resolution_low",
             Self::TooSmall => "too_small",
             Self::TooBlurry => "too_blurry",
             Self::TooDark => "too_dark",
@@ -120,6 +145,15 @@ impl ProblemCode {
     /// The message in English, for the command line and logs.
     pub fn message(self) -> &'static str {
         match self {
+            Self::NoDocument => "Show the document to the camera.",
+            Self::DocumentCutOff => {
+                "Part of the document is outside the picture: move it into the frame."
+            }
+            Self::DocumentTooFar => "Bring the document closer.",
+            Self::DocumentTilted => "Hold the document flat, facing the camera.",
+            Self::ResolutionLow => {
+                "The text on the document is too small for this camera: bring it closer."
+            }
             Self::TooSmall => {
                 "The picture is too small: use a camera with at least 1280×720 pixels."
             }
@@ -154,6 +188,8 @@ pub struct QualityReport {
     pub motion: Option<f64>,
     /// Time of the checks alone, in milliseconds.
     pub analysis_ms: f64,
+    /// Where the document is in the picture (documents only), if found.
+    pub document: Option<Outline>,
     pub problems: Vec<Problem>,
 }
 
@@ -174,6 +210,8 @@ pub struct Assessor {
     grey: Vec<u8>,
     /// The analysis-size copy of this frame and of the previous one.
     small: Vec<u8>,
+    /// The analysis-size brightest channel, where the document is looked for.
+    value: Vec<u8>,
     previous: Option<(u32, u32, Vec<u8>)>,
 }
 
@@ -201,6 +239,7 @@ impl Assessor {
                 glare_fraction: 0.0,
                 motion: None,
                 analysis_ms: started.elapsed().as_secs_f64() * 1000.0,
+                document: None,
                 problems: vec![problem(ProblemCode::TooSmall)],
             };
         }
@@ -223,7 +262,12 @@ impl Assessor {
             _ => None,
         };
 
-        let mut problems = Vec::new();
+        let document = (kind == Kind::Document).then(|| {
+            let (vw, vh) = grey::value_downscaled(frame.rgb, w, h, factor, &mut self.value);
+            outline::find(&self.value, vw, vh, frame.width as f32 / vw.max(1) as f32)
+        });
+        let mut problems = framing(document.as_ref(), frame.width, t);
+        let document = document.flatten();
         let (min_long, min_short) = match kind {
             Kind::Document => t.document_min,
             Kind::Selfie => t.selfie_min,
@@ -231,6 +275,10 @@ impl Assessor {
         let (long, short) = (frame.width.max(frame.height), frame.width.min(frame.height));
         if long < min_long || short < min_short {
             problems.push(problem(ProblemCode::TooSmall));
+        }
+        if brightness < t.min_brightness || brightness > t.max_brightness {
+            // Too dark or too bright to find a document: the light comes first.
+            problems.retain(|p| p.code != ProblemCode::NoDocument);
         }
         if brightness < t.min_brightness {
             problems.push(problem(ProblemCode::TooDark));
@@ -242,10 +290,16 @@ impl Assessor {
             Kind::Document => t.min_sharpness,
             Kind::Selfie => t.min_sharpness_selfie,
         };
-        if sharpness < min_sharpness && !problems.iter().any(|p| p.code == ProblemCode::TooDark) {
+        // Without a document there is nothing to judge sharp or glaring: an
+        // empty desk is not "blurry".
+        let judged = kind == Kind::Selfie || document.is_some();
+        if judged
+            && sharpness < min_sharpness
+            && !problems.iter().any(|p| p.code == ProblemCode::TooDark)
+        {
             problems.push(problem(ProblemCode::TooBlurry));
         }
-        if kind == Kind::Document && glare_fraction > t.max_glare {
+        if kind == Kind::Document && judged && glare_fraction > t.max_glare {
             problems.push(problem(ProblemCode::Glare));
         }
         // This frame becomes the previous one; the older buffer is reused.
@@ -261,6 +315,7 @@ impl Assessor {
             glare_fraction,
             motion,
             analysis_ms: started.elapsed().as_secs_f64() * 1000.0,
+            document,
             problems,
         }
     }
@@ -294,6 +349,35 @@ fn sum_abs_differences(a: &[u8], b: &[u8]) -> u64 {
         .sum()
 }
 
+/// The framing problems of a document picture, in the order they are shown:
+/// none found, cut off, too far, tilted, too few pixels on it. `document` is
+/// `None` for a selfie, `Some(None)` when no document was found.
+fn framing(document: Option<&Option<Outline>>, frame_width: u32, t: &Thresholds) -> Vec<Problem> {
+    let Some(document) = document else {
+        return Vec::new();
+    };
+    let Some(d) = document else {
+        return vec![problem(ProblemCode::NoDocument)];
+    };
+    let mut problems = Vec::new();
+    if d.cut_off {
+        problems.push(problem(ProblemCode::DocumentCutOff));
+    }
+    let xs = d.corners.iter().map(|c| c[0]);
+    let span = xs.clone().fold(f32::MIN, f32::max) - xs.fold(f32::MAX, f32::min);
+    let far = span < t.min_document_share * frame_width as f32;
+    if far && !d.cut_off {
+        problems.push(problem(ProblemCode::DocumentTooFar));
+    }
+    if d.perspective > t.max_document_perspective && !d.cut_off {
+        problems.push(problem(ProblemCode::DocumentTilted));
+    }
+    if d.effective_dpi < t.min_document_dpi && !far && !d.cut_off {
+        problems.push(problem(ProblemCode::ResolutionLow));
+    }
+    problems
+}
+
 fn problem(code: ProblemCode) -> Problem {
     Problem {
         code,
@@ -301,9 +385,31 @@ fn problem(code: ProblemCode) -> Problem {
     }
 }
 
-/// Checks one still image (file import, `kioskctl check-image`).
+/// Checks one still image (a photo taken).
 pub fn assess(frame: Frame<'_>, kind: Kind, thresholds: &Thresholds) -> QualityReport {
     Assessor::new(thresholds.clone()).assess(frame, kind)
+}
+
+/// Checks a photo file (an import, `kioskctl check-image`). A file cropped
+/// to the document (a scan) has no edges around it: when no document is
+/// found and the picture has the proportions of an ID-1 card or a passport
+/// page, the whole picture is taken as the document.
+pub fn assess_file(frame: Frame<'_>, kind: Kind, thresholds: &Thresholds) -> QualityReport {
+    let mut report = assess(frame, kind, thresholds);
+    if kind == Kind::Document && report.document.is_none() {
+        if let Some(whole) = outline::whole_picture(frame.width, frame.height) {
+            let mut problems = framing(Some(&Some(whole.clone())), frame.width, thresholds);
+            problems.extend(
+                report
+                    .problems
+                    .into_iter()
+                    .filter(|p| p.code != ProblemCode::NoDocument),
+            );
+            report.problems = problems;
+            report.document = Some(whole);
+        }
+    }
+    report
 }
 
 /// Accepts a capture when `needed` frames in a row pass every check and are steady.

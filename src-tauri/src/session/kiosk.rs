@@ -365,7 +365,7 @@ impl Kiosk {
     /// Takes the picture: the auto-captured frame if there is one, otherwise the newest.
     pub fn take_photo(&self, slot: Slot) -> Result<CaptureView, KioskError> {
         let frame = self.cameras.take(slot)?;
-        self.keep_picture(slot, &frame)
+        self.keep_picture(slot, &frame, false)
     }
 
     /// Imports a photo from a file for `slot` (staff profiles only), checked
@@ -373,12 +373,17 @@ impl Kiosk {
     pub fn import_photo(&self, slot: Slot, bytes: &[u8]) -> Result<CaptureView, KioskError> {
         let frame = pictures::from_file(self.options.profile, bytes)?;
         self.stop_camera();
-        self.keep_picture(slot, &frame)
+        self.keep_picture(slot, &frame, true)
     }
 
     /// Checks, encodes and keeps a picture for review.
-    fn keep_picture(&self, slot: Slot, frame: &RgbFrame) -> Result<CaptureView, KioskError> {
-        let capture = pictures::checked(frame, slot, &self.options.thresholds)?;
+    fn keep_picture(
+        &self,
+        slot: Slot,
+        frame: &RgbFrame,
+        file: bool,
+    ) -> Result<CaptureView, KioskError> {
+        let capture = pictures::checked(frame, slot, &self.options.thresholds, file)?;
         self.in_session(|s| s.keep(slot, capture)).map(|s| {
             s.captures
                 .into_iter()

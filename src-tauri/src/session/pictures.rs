@@ -5,7 +5,7 @@ use zeroize::Zeroizing;
 
 use crate::capture::RgbFrame;
 use crate::config::Profile;
-use crate::quality::{assess, encode_for_upload, DecodeLimits, Thresholds};
+use crate::quality::{assess, assess_file, encode_for_upload, DecodeLimits, Thresholds};
 
 use super::error::{Invalid, KioskError};
 use super::options::MAX_IMPORT_BYTES;
@@ -34,13 +34,19 @@ pub fn from_file(profile: Profile, bytes: &[u8]) -> Result<RgbFrame, KioskError>
     Ok(frame)
 }
 
-/// The picture for `slot` checked and encoded, ready to keep for review.
+/// The picture for `slot` checked (as a photo `file` or a camera's picture)
+/// and encoded, ready to keep for review.
 pub fn checked(
     frame: &RgbFrame,
     slot: Slot,
     thresholds: &Thresholds,
+    file: bool,
 ) -> Result<Capture, KioskError> {
-    let report = assess(frame.as_frame(), slot.kind(), thresholds);
+    let report = if file {
+        assess_file(frame.as_frame(), slot.kind(), thresholds)
+    } else {
+        assess(frame.as_frame(), slot.kind(), thresholds)
+    };
     let jpeg = encode_for_upload(frame.as_frame(), crate::verification::api::MAX_IMAGE_BYTES)
         .map_err(|e| {
             tracing::warn!("a picture could not be encoded: {e}");

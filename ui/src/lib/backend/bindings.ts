@@ -564,7 +564,7 @@ export type Phase = "capturing" | "submitting" | "waiting" | "decided" |
 "queued";
 
 /**  Stable problem codes; the UI shows the message for `message_key()`. */
-export type ProblemCode = "too_small" | "too_blurry" | "too_dark" | "too_bright" | "glare" | "unsteady";
+export type ProblemCode = "no_document" | "document_cut_off" | "document_too_far" | "document_tilted" | "resolution_low" | "too_small" | "too_blurry" | "too_dark" | "too_bright" | "glare" | "unsteady";
 
 /**  Who is operating the kiosk, which decides what the screens show. */
 export type Profile = 

@@ -1,0 +1,568 @@
+//! Finding the document in a frame: its four corners, from the edges of the
+//! analysis-size grey image (Canny, contours, convex hull, a quadrilateral
+//! whose every side lies on an edge), and what they say about the framing.
+
+use image::GrayImage;
+use imageproc::distance_transform::Norm;
+use imageproc::point::Point;
+use imageproc::{contours, geometry, morphology};
+use serde::Serialize;
+
+/// The documents the kiosk photographs, by their physical size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// ID-1: identity cards, driving licences, residence permits (85.6 × 54 mm).
+    Id1,
+    /// A passport's data page (ID-3, 125 × 88 mm).
+    Passport,
+}
+
+impl Format {
+    /// Long and short side in millimetres.
+    pub fn size_mm(self) -> (f32, f32) {
+        match self {
+            Self::Id1 => (85.6, 54.0),
+            Self::Passport => (125.0, 88.0),
+        }
+    }
+
+    fn aspect(self) -> f32 {
+        let (l, s) = self.size_mm();
+        l / s
+    }
+}
+
+/// A document found in a frame.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outline {
+    /// Corners in the frame's pixels, clockwise from the document's top-left
+    /// (the top being a long side).
+    pub corners: [[f32; 2]; 4],
+    pub format: Format,
+    /// Share of the frame the document covers.
+    pub fill_fraction: f32,
+    /// The document's width in pixels over its physical width in inches.
+    pub effective_dpi: f32,
+    /// How far the document leans away from the camera: the larger relative
+    /// difference between opposite sides (0 when seen head-on).
+    pub perspective: f32,
+    /// A corner lies on or near the frame's edge, or a side is the frame's own.
+    pub cut_off: bool,
+}
+
+/// Edge thresholds on the gradient magnitude (|gx| + |gy| of the Sobel
+/// operator after a σ ≈ 1 blur, at most 2,040): a card against a desk makes
+/// edges of 300 and more; wood grain, fabric and sensor noise stay under the
+/// low one. Tuned on the labelled set (`capture::labelled`).
+const CANNY_LOW: u16 = 80;
+const CANNY_HIGH: u16 = 200;
+/// The smallest document considered, as a share of the frame.
+const MIN_AREA: f64 = 0.03;
+/// Share of each side that must lie on an edge (a side along the frame's
+/// border needs none: the document goes on beyond it).
+const MIN_SUPPORT: f32 = 0.6;
+/// Analysis pixels from the frame's border within which a corner counts as cut off.
+const BORDER: f32 = 3.0;
+/// Long over short side, allowing for perspective, of what can be a document.
+const ASPECT: (f32, f32) = (1.15, 2.0);
+
+/// Finds the document in an analysis-size image of the brightest channel
+/// (`value`, `w` × `h`: max(R, G, B) keeps the colour edges luma loses, a
+/// blue band on a brown desk), in that image's coordinates; `scale`
+/// converts them to the frame's pixels.
+pub fn find(value: &[u8], w: usize, h: usize, scale: f32) -> Option<Outline> {
+    if w < 16 || h < 16 || value.len() < w * h {
+        return None;
+    }
+    find_at(value, w, h, scale).or_else(|| {
+        // A blurred frame (a moving hand, a camera still focusing) spreads the
+        // card's border over several pixels: at half the size it is a step again.
+        let (hw, hh) = (w / 2, h / 2);
+        let mut half = vec![0u8; hw * hh];
+        for y in 0..hh {
+            for x in 0..hw {
+                let at = |dx: usize, dy: usize| u16::from(value[(2 * y + dy) * w + 2 * x + dx]);
+                half[y * hw + x] = ((at(0, 0) + at(1, 0) + at(0, 1) + at(1, 1) + 2) / 4) as u8;
+            }
+        }
+        find_at(&half, hw, hh, scale * 2.0)
+    })
+}
+
+fn find_at(value: &[u8], w: usize, h: usize, scale: f32) -> Option<Outline> {
+    if w < 16 || h < 16 {
+        return None;
+    }
+    let mut edges = GrayImage::from_raw(
+        w as u32,
+        h as u32,
+        canny(value, w, h, CANNY_LOW, CANNY_HIGH),
+    )?;
+    // Close the small gaps glare and rounded corners leave in a card's border.
+    morphology::dilate_mut(&mut edges, Norm::LInf, 1);
+    let frame_area = (w * h) as f64;
+    let mut best: Option<([[f32; 2]; 4], f64)> = None;
+    // Outer borders, and holes: a card whose border touches something
+    // outside it (a hand, a head) still has a clean inner border.
+    for contour in contours::find_contours::<i32>(&edges) {
+        if contour.points.len() < 40 {
+            continue;
+        }
+        // Too small to be a document, whatever its shape: skipped before the hull.
+        let (mut x0, mut y0, mut x1, mut y1) = (i32::MAX, i32::MAX, i32::MIN, i32::MIN);
+        for p in &contour.points {
+            (x0, y0, x1, y1) = (x0.min(p.x), y0.min(p.y), x1.max(p.x), y1.max(p.y));
+        }
+        if (((x1 - x0) * (y1 - y0)) as f64) < MIN_AREA * frame_area {
+            continue;
+        }
+        let points = contour.points.clone();
+        let hull = geometry::convex_hull(contour.points);
+        let area = geometry::contour_area(&hull);
+        if area < MIN_AREA * frame_area || best.as_ref().is_some_and(|(_, a)| *a >= area) {
+            continue;
+        }
+        let Some(quad) = quadrilateral(&hull).and_then(|q| refine(q, &points, w, h)) else {
+            continue;
+        };
+        // Cut off, the visible part has any proportions.
+        if !sides_on_edges(&quad, &edges, w, h)
+            || !(touches_border(&quad, w, h) || plausible_aspect(&quad))
+        {
+            continue;
+        }
+        best = Some((quad, geometry::contour_area(&to_points(&quad))));
+    }
+    let (quad, area) = best?;
+    let quad = clockwise_from_top_left(quad);
+    let cut_off = touches_border(&quad, w, h);
+    let (top, right, bottom, left) = (
+        dist(quad[0], quad[1]),
+        dist(quad[1], quad[2]),
+        dist(quad[2], quad[3]),
+        dist(quad[3], quad[0]),
+    );
+    let (long, short) = ((top + bottom) / 2.0, (left + right) / 2.0);
+    let aspect = long / short.max(1.0);
+    let format =
+        if (aspect - Format::Id1.aspect()).abs() <= (aspect - Format::Passport.aspect()).abs() {
+            Format::Id1
+        } else {
+            Format::Passport
+        };
+    let perspective = (1.0 - top.min(bottom) / top.max(bottom).max(1e-3))
+        .max(1.0 - left.min(right) / left.max(right).max(1e-3));
+    let width_inches = format.size_mm().0 / 25.4;
+    Some(Outline {
+        corners: quad.map(|[x, y]| [x * scale, y * scale]),
+        format,
+        fill_fraction: (area / frame_area) as f32,
+        effective_dpi: long * scale / width_inches,
+        perspective,
+        cut_off,
+    })
+}
+
+/// A picture cropped to the document (a scan): the whole picture as the
+/// document, when its proportions are those of a card or a passport page
+/// (within 8 %, either way up).
+pub fn whole_picture(width: u32, height: u32) -> Option<Outline> {
+    let (long, short) = (width.max(height) as f32, width.min(height).max(1) as f32);
+    let aspect = long / short;
+    let format = [Format::Id1, Format::Passport]
+        .into_iter()
+        .find(|f| (aspect / f.aspect() - 1.0).abs() <= 0.08)?;
+    let (w, h) = (width as f32 - 1.0, height as f32 - 1.0);
+    let corners = if width >= height {
+        [[0.0, 0.0], [w, 0.0], [w, h], [0.0, h]]
+    } else {
+        // Upright: the long side on the left is the top.
+        [[0.0, h], [0.0, 0.0], [w, 0.0], [w, h]]
+    };
+    Some(Outline {
+        corners,
+        format,
+        fill_fraction: 1.0,
+        effective_dpi: long / (format.size_mm().0 / 25.4),
+        perspective: 0.0,
+        cut_off: false,
+    })
+}
+
+/// Whether a corner lies on or near the frame's edge.
+fn touches_border(quad: &[[f32; 2]; 4], w: usize, h: usize) -> bool {
+    let (xmax, ymax) = (w as f32 - 1.0 - BORDER, h as f32 - 1.0 - BORDER);
+    quad.iter()
+        .any(|[x, y]| *x < BORDER || *y < BORDER || *x > xmax || *y > ymax)
+}
+
+fn dist(a: [f32; 2], b: [f32; 2]) -> f32 {
+    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt()
+}
+
+fn to_points(quad: &[[f32; 2]; 4]) -> Vec<Point<f32>> {
+    quad.iter().map(|[x, y]| Point::new(*x, *y)).collect()
+}
+
+/// Four rough corners for a convex hull: the four of its points that span
+/// the largest area.
+fn quadrilateral(hull: &[Point<i32>]) -> Option<[[f32; 2]; 4]> {
+    // A long hull (a large, smooth shape) thinned to every n-th point: the
+    // search for the largest quadrilateral grows with the fourth power.
+    let step = hull.len().div_ceil(32).max(1);
+    let pts: Vec<[f32; 2]> = hull
+        .iter()
+        .step_by(step)
+        .map(|p| [p.x as f32, p.y as f32])
+        .collect();
+    if pts.len() < 4 {
+        return None;
+    }
+    largest_quadrilateral(&pts)
+}
+
+/// Sharper corners for a rough quadrilateral: a straight line fitted to the
+/// contour points along the middle of each side (away from rounded corners),
+/// and the corners where neighbouring lines meet.
+fn refine(
+    rough: [[f32; 2]; 4],
+    points: &[Point<i32>],
+    w: usize,
+    h: usize,
+) -> Option<[[f32; 2]; 4]> {
+    let mut lines = [[0f32; 3]; 4];
+    for (i, line) in lines.iter_mut().enumerate() {
+        let (a, b) = (rough[i], rough[(i + 1) % 4]);
+        let len = dist(a, b);
+        if len < 4.0 {
+            return None;
+        }
+        // A side along the frame's border is the border itself.
+        let (xmax, ymax) = (w as f32 - 1.0, h as f32 - 1.0);
+        let border = if a[0] < BORDER && b[0] < BORDER {
+            Some([1.0, 0.0, 0.0])
+        } else if a[0] > xmax - BORDER && b[0] > xmax - BORDER {
+            Some([1.0, 0.0, xmax])
+        } else if a[1] < BORDER && b[1] < BORDER {
+            Some([0.0, 1.0, 0.0])
+        } else if a[1] > ymax - BORDER && b[1] > ymax - BORDER {
+            Some([0.0, 1.0, ymax])
+        } else {
+            None
+        };
+        if let Some(border) = border {
+            *line = border;
+            continue;
+        }
+        let (dx, dy) = ((b[0] - a[0]) / len, (b[1] - a[1]) / len);
+        // Points within a few pixels of the side's middle 70 %.
+        let near: Vec<[f32; 2]> = points
+            .iter()
+            .map(|p| [p.x as f32, p.y as f32])
+            .filter(|p| {
+                let (px, py) = (p[0] - a[0], p[1] - a[1]);
+                let along = px * dx + py * dy;
+                let across = (px * dy - py * dx).abs();
+                along > 0.15 * len && along < 0.85 * len && across < 4.0 + 0.03 * len
+            })
+            .collect();
+        if near.len() < 5 {
+            return None;
+        }
+        // Total least squares: the line through the mean along the main axis.
+        let n = near.len() as f32;
+        let (mx, my) = (
+            near.iter().map(|p| p[0]).sum::<f32>() / n,
+            near.iter().map(|p| p[1]).sum::<f32>() / n,
+        );
+        let (mut sxx, mut sxy, mut syy) = (0f32, 0f32, 0f32);
+        for p in &near {
+            let (x, y) = (p[0] - mx, p[1] - my);
+            sxx += x * x;
+            sxy += x * y;
+            syy += y * y;
+        }
+        let angle = 0.5 * (2.0 * sxy).atan2(sxx - syy);
+        let (ux, uy) = (angle.cos(), angle.sin());
+        // The line as nx·x + ny·y = c, its normal across the direction.
+        let (nx, ny) = (-uy, ux);
+        *line = [nx, ny, nx * mx + ny * my];
+    }
+    let mut quad = [[0f32; 2]; 4];
+    for i in 0..4 {
+        // Corner i joins side i-1 and side i.
+        let (l1, l2) = (lines[(i + 3) % 4], lines[i]);
+        let det = l1[0] * l2[1] - l1[1] * l2[0];
+        if det.abs() < 1e-3 {
+            return None;
+        }
+        quad[i] = [
+            (l1[2] * l2[1] - l1[1] * l2[2]) / det,
+            (l1[0] * l2[2] - l1[2] * l2[0]) / det,
+        ];
+        // A refined corner stays near the rough one.
+        if dist(quad[i], rough[i])
+            > 0.25 * dist(rough[i], rough[(i + 1) % 4]).min(dist(rough[i], rough[(i + 3) % 4]))
+        {
+            return None;
+        }
+    }
+    Some(quad)
+}
+
+/// The four points (in hull order) spanning the largest area.
+fn largest_quadrilateral(pts: &[[f32; 2]]) -> Option<[[f32; 2]; 4]> {
+    let n = pts.len();
+    let mut best = None;
+    let mut best_area = 0.0;
+    for a in 0..n {
+        for b in a + 1..n {
+            for c in b + 1..n {
+                for d in c + 1..n {
+                    let q = [pts[a], pts[b], pts[c], pts[d]];
+                    let area = shoelace(&q).abs();
+                    if area > best_area {
+                        best_area = area;
+                        best = Some(q);
+                    }
+                }
+            }
+        }
+    }
+    best
+}
+
+fn shoelace(q: &[[f32; 2]; 4]) -> f32 {
+    (0..4)
+        .map(|i| {
+            let (a, b) = (q[i], q[(i + 1) % 4]);
+            a[0] * b[1] - b[0] * a[1]
+        })
+        .sum::<f32>()
+        / 2.0
+}
+
+/// Whether every side of `quad` runs along edges of the image (or along the
+/// frame's border, where a document that goes on beyond it leaves none).
+fn sides_on_edges(quad: &[[f32; 2]; 4], edges: &GrayImage, w: usize, h: usize) -> bool {
+    (0..4).all(|i| {
+        let (a, b) = (quad[i], quad[(i + 1) % 4]);
+        let on_border = |v: usize, max: f32| {
+            (a[v] < BORDER && b[v] < BORDER) || (a[v] > max - BORDER && b[v] > max - BORDER)
+        };
+        if on_border(0, w as f32 - 1.0) || on_border(1, h as f32 - 1.0) {
+            return true;
+        }
+        let steps = dist(a, b).ceil().max(1.0) as usize;
+        let mut hits = 0;
+        for s in 0..=steps {
+            let t = s as f32 / steps as f32;
+            let (x, y) = (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t);
+            // The dilated edge, or a pixel beside it (the hull lies on its outside).
+            let near = [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)]
+                .iter()
+                .any(|(dx, dy)| {
+                    let (px, py) = (x.round() as i64 + dx, y.round() as i64 + dy);
+                    px >= 0
+                        && py >= 0
+                        && (px as usize) < w
+                        && (py as usize) < h
+                        && edges.get_pixel(px as u32, py as u32)[0] > 0
+                });
+            if near {
+                hits += 1;
+            }
+        }
+        hits as f32 / (steps + 1) as f32 >= MIN_SUPPORT
+    })
+}
+
+fn plausible_aspect(quad: &[[f32; 2]; 4]) -> bool {
+    let a = (dist(quad[0], quad[1]) + dist(quad[2], quad[3])) / 2.0;
+    let b = (dist(quad[1], quad[2]) + dist(quad[3], quad[0])) / 2.0;
+    let (long, short) = (a.max(b), a.min(b));
+    if short < 8.0 {
+        return false;
+    }
+    let aspect = long / short;
+    aspect >= ASPECT.0 && aspect <= ASPECT.1
+}
+
+/// The corners clockwise on screen (y grows downwards), starting at the
+/// top-left one: the first side is the upper of the two long sides.
+fn clockwise_from_top_left(quad: [[f32; 2]; 4]) -> [[f32; 2]; 4] {
+    let cx = quad.iter().map(|p| p[0]).sum::<f32>() / 4.0;
+    let cy = quad.iter().map(|p| p[1]).sum::<f32>() / 4.0;
+    let mut q = quad;
+    q.sort_by(|a, b| {
+        let (ta, tb) = ((a[1] - cy).atan2(a[0] - cx), (b[1] - cy).atan2(b[0] - cx));
+        ta.total_cmp(&tb)
+    });
+    // Long sides first: 0→1 and 2→3.
+    if dist(q[1], q[2]) + dist(q[3], q[0]) > dist(q[0], q[1]) + dist(q[2], q[3]) {
+        q.rotate_left(1);
+    }
+    // The upper long side first.
+    if q[2][1] + q[3][1] < q[0][1] + q[1][1] {
+        q.rotate_left(2);
+    }
+    q
+}
+
+/// Rows of the quadrilateral, shrunk towards its centre by `shrink` (0–1),
+/// as (y, first x, last x) in the analysis image, for measuring inside it.
+pub fn spans(quad: &[[f32; 2]; 4], shrink: f32, w: usize, h: usize) -> Vec<(usize, usize, usize)> {
+    let cx = quad.iter().map(|p| p[0]).sum::<f32>() / 4.0;
+    let cy = quad.iter().map(|p| p[1]).sum::<f32>() / 4.0;
+    let q = quad.map(|[x, y]| {
+        [
+            cx + (x - cx) * (1.0 - shrink),
+            cy + (y - cy) * (1.0 - shrink),
+        ]
+    });
+    let top = q
+        .iter()
+        .map(|p| p[1])
+        .fold(f32::MAX, f32::min)
+        .max(0.0)
+        .ceil() as usize;
+    let bottom = q
+        .iter()
+        .map(|p| p[1])
+        .fold(f32::MIN, f32::max)
+        .min(h as f32 - 1.0)
+        .floor();
+    if bottom < 0.0 {
+        return Vec::new();
+    }
+    let mut rows = Vec::new();
+    for y in top..=bottom as usize {
+        let yf = y as f32 + 0.5;
+        let mut xs = [f32::MAX, f32::MIN];
+        for i in 0..4 {
+            let (a, b) = (q[i], q[(i + 1) % 4]);
+            if (a[1] <= yf) != (b[1] <= yf) {
+                let x = a[0] + (yf - a[1]) / (b[1] - a[1]) * (b[0] - a[0]);
+                xs = [xs[0].min(x), xs[1].max(x)];
+            }
+        }
+        if xs[0] > xs[1] {
+            continue;
+        }
+        let x0 = xs[0].max(0.0).ceil() as usize;
+        let x1 = xs[1].min(w as f32 - 1.0).floor();
+        if x1 >= 0.0 && x0 <= x1 as usize {
+            rows.push((y, x0, x1 as usize));
+        }
+    }
+    rows
+}
+
+/// Canny's edges, in integers: a 3×3 binomial blur, Sobel gradients (their
+/// magnitude as |gx| + |gy|), thinning to the ridge across the gradient, and
+/// hysteresis between `low` and `high`. 255 on an edge, else 0.
+pub fn canny(image: &[u8], w: usize, h: usize, low: u16, high: u16) -> Vec<u8> {
+    let mut out = vec![0u8; w * h];
+    if w < 5 || h < 5 {
+        return out;
+    }
+    // Blur: [1 4 6 4 1] ⊗ [1 4 6 4 1] / 256 (σ ≈ 1), rows then columns.
+    let mut tmp = vec![0u16; w * h];
+    for y in 0..h {
+        let src = &image[y * w..(y + 1) * w];
+        let at = |x: isize| src[x.clamp(0, w as isize - 1) as usize] as u16;
+        for x in 0..w {
+            let x = x as isize;
+            tmp[y * w + x as usize] =
+                at(x - 2) + 4 * at(x - 1) + 6 * at(x) + 4 * at(x + 1) + at(x + 2);
+        }
+    }
+    let mut blurred = vec![0u16; w * h];
+    for y in 0..h {
+        let r = |dy: isize| ((y as isize + dy).clamp(0, h as isize - 1) as usize) * w;
+        let (a, b, c, d, e) = (r(-2), r(-1), r(0), r(1), r(2));
+        for x in 0..w {
+            let s = tmp[a + x] as u32
+                + 4 * tmp[b + x] as u32
+                + 6 * tmp[c + x] as u32
+                + 4 * tmp[d + x] as u32
+                + tmp[e + x] as u32;
+            blurred[c + x] = ((s + 128) >> 8) as u16;
+        }
+    }
+    // Gradients and their direction (0: horizontal edge normal along x, 1: 45°, 2: vertical, 3: 135°).
+    let mut mag = vec![0u16; w * h];
+    let mut dir = vec![0u8; w * h];
+    for y in 1..h - 1 {
+        for x in 1..w - 1 {
+            let p = |dx: isize, dy: isize| {
+                blurred[((y as isize + dy) as usize) * w + (x as isize + dx) as usize] as i32
+            };
+            let gx = (p(1, -1) + 2 * p(1, 0) + p(1, 1)) - (p(-1, -1) + 2 * p(-1, 0) + p(-1, 1));
+            let gy = (p(-1, 1) + 2 * p(0, 1) + p(1, 1)) - (p(-1, -1) + 2 * p(0, -1) + p(1, -1));
+            let (ax, ay) = (gx.abs(), gy.abs());
+            let i = y * w + x;
+            mag[i] = (ax + ay).min(u16::MAX as i32) as u16;
+            // tan(22.5°) ≈ 0.4142 ≈ 53/128.
+            dir[i] = if ay * 128 <= ax * 53 {
+                0
+            } else if ax * 128 <= ay * 53 {
+                2
+            } else if (gx > 0) == (gy > 0) {
+                1
+            } else {
+                3
+            };
+        }
+    }
+    // Thinning and the strong seeds.
+    let mut stack = Vec::new();
+    for y in 1..h - 1 {
+        for x in 1..w - 1 {
+            let i = y * w + x;
+            let m = mag[i];
+            if m < low {
+                continue;
+            }
+            let (a, b) = match dir[i] {
+                0 => (mag[i - 1], mag[i + 1]),
+                2 => (mag[i - w], mag[i + w]),
+                1 => (mag[i - w - 1], mag[i + w + 1]),
+                _ => (mag[i - w + 1], mag[i + w - 1]),
+            };
+            if m < a || m <= b {
+                continue;
+            }
+            if m >= high {
+                out[i] = 255;
+                stack.push(i);
+            } else {
+                out[i] = 1;
+            }
+        }
+    }
+    // Hysteresis: weak ridge pixels joined to a strong one become edges.
+    while let Some(i) = stack.pop() {
+        let (x, y) = (i % w, i / w);
+        for dy in -1isize..=1 {
+            for dx in -1isize..=1 {
+                let (nx, ny) = (x as isize + dx, y as isize + dy);
+                if nx < 0 || ny < 0 || nx >= w as isize || ny >= h as isize {
+                    continue;
+                }
+                let j = ny as usize * w + nx as usize;
+                if out[j] == 1 {
+                    out[j] = 255;
+                    stack.push(j);
+                }
+            }
+        }
+    }
+    for v in &mut out {
+        if *v == 1 {
+            *v = 0;
+        }
+    }
+    out
+}
