@@ -286,21 +286,17 @@ impl Assessor {
             problems.push(problem(ProblemCode::TooBright));
         }
         // A dark frame has little contrast: say "too dark", not "blurry" as well.
-        let min_sharpness = match kind {
-            Kind::Document => t.min_sharpness,
-            Kind::Selfie => t.min_sharpness_selfie,
-        };
         // Without a document there is nothing to judge sharp or glaring: an
         // empty desk is not "blurry".
-        let judged = kind == Kind::Selfie || document.is_some();
-        if judged
-            && sharpness < min_sharpness
-            && !problems.iter().any(|p| p.code == ProblemCode::TooDark)
-        {
-            problems.push(problem(ProblemCode::TooBlurry));
-        }
-        if kind == Kind::Document && judged && glare_fraction > t.max_glare {
-            problems.push(problem(ProblemCode::Glare));
+        if kind == Kind::Selfie || document.is_some() {
+            let dark = problems.iter().any(|p| p.code == ProblemCode::TooDark);
+            problems.extend(sharpness_and_glare(
+                sharpness,
+                glare_fraction,
+                kind,
+                dark,
+                t,
+            ));
         }
         // This frame becomes the previous one; the older buffer is reused.
         let older = self.previous.take().map(|(_, _, b)| b).unwrap_or_default();
@@ -347,6 +343,28 @@ fn sum_abs_differences(a: &[u8], b: &[u8]) -> u64 {
                 .sum::<u32>() as u64
         })
         .sum()
+}
+
+/// Blur (unless the picture is too `dark` to tell) and, on a document, glare.
+fn sharpness_and_glare(
+    sharpness: f64,
+    glare_fraction: f64,
+    kind: Kind,
+    dark: bool,
+    t: &Thresholds,
+) -> Vec<Problem> {
+    let min_sharpness = match kind {
+        Kind::Document => t.min_sharpness,
+        Kind::Selfie => t.min_sharpness_selfie,
+    };
+    let mut problems = Vec::new();
+    if sharpness < min_sharpness && !dark {
+        problems.push(problem(ProblemCode::TooBlurry));
+    }
+    if kind == Kind::Document && glare_fraction > t.max_glare {
+        problems.push(problem(ProblemCode::Glare));
+    }
+    problems
 }
 
 /// The framing problems of a document picture, in the order they are shown:
@@ -398,6 +416,8 @@ pub fn assess_file(frame: Frame<'_>, kind: Kind, thresholds: &Thresholds) -> Qua
     let mut report = assess(frame, kind, thresholds);
     if kind == Kind::Document && report.document.is_none() {
         if let Some(whole) = outline::whole_picture(frame.width, frame.height) {
+            // The framing of the whole picture, what was found besides, and
+            // now that there is a document, its sharpness and glare.
             let mut problems = framing(Some(&Some(whole.clone())), frame.width, thresholds);
             problems.extend(
                 report
@@ -405,6 +425,14 @@ pub fn assess_file(frame: Frame<'_>, kind: Kind, thresholds: &Thresholds) -> Qua
                     .into_iter()
                     .filter(|p| p.code != ProblemCode::NoDocument),
             );
+            let dark = problems.iter().any(|p| p.code == ProblemCode::TooDark);
+            problems.extend(sharpness_and_glare(
+                report.sharpness,
+                report.glare_fraction,
+                kind,
+                dark,
+                thresholds,
+            ));
             report.problems = problems;
             report.document = Some(whole);
         }

@@ -426,3 +426,80 @@ fn fuzz_seeds_decode_or_fail_cleanly() {
         );
     }
 }
+
+#[test]
+fn a_scan_cropped_to_the_card_is_the_document_and_still_judged_for_blur() {
+    use crate::capture::labelled::{Backdrop, Case};
+    // 1,284 × 810 pixels: a card's proportions, the card filling the picture.
+    let (w, h) = (1284u32, 810u32);
+    let scan = |blur: usize| {
+        let case = Case {
+            width: w,
+            height: h,
+            backdrop: Backdrop::Wood,
+            corners: Some([
+                [0.0, 0.0],
+                [w as f32, 0.0],
+                [w as f32, h as f32],
+                [0.0, h as f32],
+            ]),
+            // The front: the back is mostly white, and brightness is still
+            // judged over the whole picture, where a white card reads too bright.
+            side: Subject::DocumentFront,
+            blur,
+            noise: 0.0,
+            jpeg: None,
+            seed: 2,
+        };
+        let rgb = case.render();
+        assess_file(
+            Frame {
+                width: w,
+                height: h,
+                rgb: &rgb,
+            },
+            Kind::Document,
+            &Thresholds::default(),
+        )
+    };
+    let sharp = scan(0);
+    assert!(sharp.accepted(), "{:?}", codes(&sharp));
+    let whole = sharp.document.expect("the whole picture is the document");
+    assert_eq!(whole.fill_fraction, 1.0);
+    // 1,284 pixels over 85.6 mm: 381 dpi.
+    assert!(
+        (whole.effective_dpi - 381.0).abs() < 2.0,
+        "{}",
+        whole.effective_dpi
+    );
+    let blurred = scan(6);
+    assert_eq!(
+        codes(&blurred),
+        vec![ProblemCode::TooBlurry],
+        "{}",
+        blurred.sharpness
+    );
+    // A camera frame of the same size, of the desk alone, gets no such
+    // benefit of the doubt.
+    let desk = Case {
+        width: w,
+        height: h,
+        backdrop: Backdrop::Wood,
+        corners: None,
+        side: Subject::DocumentBack,
+        blur: 0,
+        noise: 0.0,
+        jpeg: None,
+        seed: 2,
+    }
+    .render();
+    let frame = Frame {
+        width: w,
+        height: h,
+        rgb: &desk,
+    };
+    assert_eq!(
+        codes(&assess(frame, Kind::Document, &Thresholds::default())),
+        vec![ProblemCode::NoDocument]
+    );
+}
