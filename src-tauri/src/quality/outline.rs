@@ -1,6 +1,7 @@
 //! Finding the document in a frame: its four corners, from the edges of the
-//! analysis-size grey image (Canny, contours, convex hull, a quadrilateral
-//! whose every side lies on an edge), and what they say about the framing.
+//! analysis-size image of the brightest colour channel (Canny, contours, the
+//! convex hull's largest quadrilateral, a line fitted to each side), and what
+//! they say about the framing.
 
 use image::GrayImage;
 use imageproc::distance_transform::Norm;
