@@ -191,6 +191,23 @@ pub fn whole_picture(width: u32, height: u32) -> Option<Outline> {
     })
 }
 
+/// The frame's border as a line `[nx, ny, c]` (nx·x + ny·y = c), when the
+/// side from `a` to `b` runs along it.
+fn border_line(a: [f32; 2], b: [f32; 2], w: usize, h: usize) -> Option<[f32; 3]> {
+    let (xmax, ymax) = (w as f32 - 1.0, h as f32 - 1.0);
+    if a[0] < BORDER && b[0] < BORDER {
+        Some([1.0, 0.0, 0.0])
+    } else if a[0] > xmax - BORDER && b[0] > xmax - BORDER {
+        Some([1.0, 0.0, xmax])
+    } else if a[1] < BORDER && b[1] < BORDER {
+        Some([0.0, 1.0, 0.0])
+    } else if a[1] > ymax - BORDER && b[1] > ymax - BORDER {
+        Some([0.0, 1.0, ymax])
+    } else {
+        None
+    }
+}
+
 /// Whether a corner lies on or near the frame's edge.
 fn touches_border(quad: &[[f32; 2]; 4], w: usize, h: usize) -> bool {
     let (xmax, ymax) = (w as f32 - 1.0 - BORDER, h as f32 - 1.0 - BORDER);
@@ -240,18 +257,7 @@ fn refine(
             return None;
         }
         // A side along the frame's border is the border itself.
-        let (xmax, ymax) = (w as f32 - 1.0, h as f32 - 1.0);
-        let border = if a[0] < BORDER && b[0] < BORDER {
-            Some([1.0, 0.0, 0.0])
-        } else if a[0] > xmax - BORDER && b[0] > xmax - BORDER {
-            Some([1.0, 0.0, xmax])
-        } else if a[1] < BORDER && b[1] < BORDER {
-            Some([0.0, 1.0, 0.0])
-        } else if a[1] > ymax - BORDER && b[1] > ymax - BORDER {
-            Some([0.0, 1.0, ymax])
-        } else {
-            None
-        };
+        let border = border_line(a, b, w, h);
         if let Some(border) = border {
             *line = border;
             continue;
@@ -349,10 +355,7 @@ fn shoelace(q: &[[f32; 2]; 4]) -> f32 {
 fn sides_on_edges(quad: &[[f32; 2]; 4], edges: &GrayImage, w: usize, h: usize) -> bool {
     (0..4).all(|i| {
         let (a, b) = (quad[i], quad[(i + 1) % 4]);
-        let on_border = |v: usize, max: f32| {
-            (a[v] < BORDER && b[v] < BORDER) || (a[v] > max - BORDER && b[v] > max - BORDER)
-        };
-        if on_border(0, w as f32 - 1.0) || on_border(1, h as f32 - 1.0) {
+        if border_line(a, b, w, h).is_some() {
             return true;
         }
         let steps = dist(a, b).ceil().max(1.0) as usize;

@@ -432,26 +432,30 @@ fn a_scan_cropped_to_the_card_is_the_document_and_still_judged_for_blur() {
     use crate::capture::labelled::{Backdrop, Case};
     // 1,284 × 810 pixels: a card's proportions, the card filling the picture.
     let (w, h) = (1284u32, 810u32);
-    let scan = |blur: usize| {
-        let case = Case {
+    // The front: the back is mostly white, and brightness is still judged
+    // over the whole picture, where a white card reads too bright.
+    let picture = |corners: Option<[[f32; 2]; 4]>, blur: usize| {
+        Case {
             width: w,
             height: h,
             backdrop: Backdrop::Wood,
-            corners: Some([
-                [0.0, 0.0],
-                [w as f32, 0.0],
-                [w as f32, h as f32],
-                [0.0, h as f32],
-            ]),
-            // The front: the back is mostly white, and brightness is still
-            // judged over the whole picture, where a white card reads too bright.
+            corners,
             side: Subject::DocumentFront,
             blur,
             noise: 0.0,
             jpeg: None,
             seed: 2,
-        };
-        let rgb = case.render();
+        }
+        .render()
+    };
+    let whole_card = [
+        [0.0, 0.0],
+        [w as f32, 0.0],
+        [w as f32, h as f32],
+        [0.0, h as f32],
+    ];
+    let scan = |blur: usize| {
+        let rgb = picture(Some(whole_card), blur);
         assess_file(
             Frame {
                 width: w,
@@ -481,18 +485,7 @@ fn a_scan_cropped_to_the_card_is_the_document_and_still_judged_for_blur() {
     );
     // A camera frame of the same size, of the desk alone, gets no such
     // benefit of the doubt.
-    let desk = Case {
-        width: w,
-        height: h,
-        backdrop: Backdrop::Wood,
-        corners: None,
-        side: Subject::DocumentBack,
-        blur: 0,
-        noise: 0.0,
-        jpeg: None,
-        seed: 2,
-    }
-    .render();
+    let desk = picture(None, 0);
     let frame = Frame {
         width: w,
         height: h,
