@@ -1,9 +1,11 @@
-//! The full quality assessment of a 1920×1080 frame (the document's outline
-//! included), and JPEG encoding for upload.
+//! The full quality assessment of a 1920×1080 frame (the document's outline,
+//! the checks inside it, the portrait and the faces of a selfie included),
+//! and JPEG encoding for upload.
 //! Run with `cargo bench -p onboard-kiosk --bench quality`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use onboard_kiosk::capture::sample::{Scene, Subject};
+use onboard_kiosk::quality::faces::FaceFinder;
 use onboard_kiosk::quality::{encode_for_upload, glare, grey, outline, Assessor, Frame, Kind};
 
 fn quality(c: &mut Criterion) {
@@ -17,6 +19,30 @@ fn quality(c: &mut Criterion) {
     let mut assessor = Assessor::default();
     c.bench_function("assess 1920x1080", |b| {
         b.iter(|| assessor.assess(std::hint::black_box(frame), Kind::Document))
+    });
+    // A card's front, its portrait looked for in every frame (stills), and
+    // in every third as the live checks do.
+    let mut every = Assessor::default().expecting_portrait(true);
+    c.bench_function("assess 1920x1080 front, portrait every frame", |b| {
+        b.iter(|| every.assess(std::hint::black_box(frame), Kind::Document))
+    });
+    let mut live = Assessor::default().expecting_portrait(true).faces_every(3);
+    c.bench_function("assess 1920x1080 front, portrait every third frame", |b| {
+        b.iter(|| live.assess(std::hint::black_box(frame), Kind::Document))
+    });
+    let selfie = Scene::new(Subject::Selfie, 1920, 1080).render(0);
+    let selfie_frame = Frame {
+        width: 1920,
+        height: 1080,
+        rgb: &selfie,
+    };
+    let mut every = Assessor::default();
+    c.bench_function("assess 1920x1080 selfie, faces every frame", |b| {
+        b.iter(|| every.assess(std::hint::black_box(selfie_frame), Kind::Selfie))
+    });
+    let mut live = Assessor::default().faces_every(3);
+    c.bench_function("assess 1920x1080 selfie, faces every third frame", |b| {
+        b.iter(|| live.assess(std::hint::black_box(selfie_frame), Kind::Selfie))
     });
     let hd = Scene::new(Subject::DocumentFront, 1280, 720).render(0);
     let hd_frame = Frame {
@@ -48,6 +74,14 @@ fn quality(c: &mut Criterion) {
     });
     c.bench_function("step outline 640x360", |b| {
         b.iter(|| outline::find(std::hint::black_box(&value), 640, 360, 3.0))
+    });
+    let mut selfie_grey = Vec::new();
+    grey::grey_from_rgb(&selfie, &mut selfie_grey);
+    let mut selfie_small = Vec::new();
+    grey::downscale_into(&selfie_grey, 1920, 1080, 6, &mut selfie_small);
+    let mut finder = FaceFinder::new().expect("the face model");
+    c.bench_function("step faces 320x180", |b| {
+        b.iter(|| finder.find(std::hint::black_box(&selfie_small), 320, 180, 6.0))
     });
     c.bench_function("encode jpeg q90 1920x1080", |b| {
         b.iter(|| {

@@ -240,6 +240,9 @@ pub struct Settings {
     /// Training: seconds the stand-in's review takes once queued (3 unless
     /// set), so trainees can see the waiting screen as long as a real review.
     pub training_review_secs: Option<u32>,
+    /// Send the camera's whole frame instead of the document cut out and
+    /// de-warped (for a service configured to find the document itself).
+    pub upload_full_frame: bool,
 }
 
 impl Default for Settings {
@@ -256,6 +259,7 @@ impl Default for Settings {
             queue_first: false,
             outbox_retention_days: DEFAULT_RETENTION_DAYS,
             training_review_secs: None,
+            upload_full_frame: false,
         }
     }
 }
@@ -350,6 +354,13 @@ impl Settings {
                 "1" | "true" | "yes" => s.queue_first = true,
                 "0" | "false" | "no" => s.queue_first = false,
                 _ => tracing::warn!("KIOSK_QUEUE_FIRST ignored: expected true or false"),
+            }
+        }
+        if let Some(f) = get("KIOSK_UPLOAD_FULL_FRAME").filter(|f| !f.trim().is_empty()) {
+            match f.trim() {
+                "1" | "true" | "yes" => s.upload_full_frame = true,
+                "0" | "false" | "no" => s.upload_full_frame = false,
+                _ => tracing::warn!("KIOSK_UPLOAD_FULL_FRAME ignored: expected true or false"),
             }
         }
         if let Some(d) = get("KIOSK_OUTBOX_RETENTION_DAYS") {

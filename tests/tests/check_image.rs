@@ -24,6 +24,10 @@ fn write_jpeg(dir: &Path, name: &str, scene: Scene) -> PathBuf {
 }
 
 fn check(path: &Path, kind: &str) -> (i32, serde_json::Value, String) {
+    check_with(path, kind, &[])
+}
+
+fn check_with(path: &Path, kind: &str, more: &[&str]) -> (i32, serde_json::Value, String) {
     let out = std::process::Command::new(kiosk_tests::built_binary("KIOSKCTL_BIN", "kioskctl"))
         .args([
             "check-image",
@@ -32,6 +36,7 @@ fn check(path: &Path, kind: &str) -> (i32, serde_json::Value, String) {
             kind,
             "--json",
         ])
+        .args(more)
         .env(
             "KIOSK_LOG_DIR",
             std::env::temp_dir().join("kioskctl-check-image-logs"),
@@ -170,8 +175,58 @@ fn verdicts_match_the_known_problems() {
         assert_eq!(codes(&v), vec![expected], "{name}: {v}");
         assert_eq!(v["document"].is_null(), corners.is_none(), "{name}: {v}");
     }
+    // A selfie: the person's face, where it is drawn (centred at 38 % of
+    // the width and 42 % of the height), and without the person, none.
     let selfie = write_jpeg(&dir, "selfie.jpg", Scene::new(Subject::Selfie, 1280, 720));
-    assert_eq!(check(&selfie, "selfie").0, 0);
+    let (code, v, _) = check(&selfie, "selfie");
+    assert_eq!(code, 0, "{v}");
+    let face = &v["faces"][0];
+    let (cx, cy) = (
+        face["x"].as_f64().unwrap() + face["width"].as_f64().unwrap() / 2.0,
+        face["y"].as_f64().unwrap() + face["height"].as_f64().unwrap() / 2.0,
+    );
+    assert!(
+        (cx / 1280.0 - 0.38).abs() < 0.05 && (cy / 720.0 - 0.42).abs() < 0.08,
+        "{v}"
+    );
+    assert!(face["score"].as_f64().unwrap() > 2.0, "{v}");
+    let mut nobody = Scene::new(Subject::Selfie, 1280, 720);
+    nobody.person = false;
+    let (code, v, _) = check(&write_jpeg(&dir, "nobody.jpg", nobody), "selfie");
+    assert_eq!((code, codes(&v)), (1, vec!["no_face".to_owned()]), "{v}");
+    assert_eq!(v["faces"], serde_json::json!([]));
+
+    // The front shows its portrait; the back given as a front does not.
+    let (code, v, _) = check_with(&good, "document", &["--side", "front"]);
+    assert_eq!(code, 0, "{v}");
+    let portrait_x = v["faces"][0]["x"].as_f64().expect("the portrait");
+    assert!(
+        (326.0..326.0 + 0.33 * 1267.0).contains(&portrait_x),
+        "the portrait in the card's left third: {v}"
+    );
+    let back = write_jpeg(
+        &dir,
+        "back.jpg",
+        Scene::new(Subject::DocumentBack, 1920, 1080),
+    );
+    let (code, v, _) = check_with(&back, "document", &["--side", "front"]);
+    assert_eq!(
+        (code, codes(&v)),
+        (1, vec!["no_portrait".to_owned()]),
+        "{v}"
+    );
+
+    // The back checked against the front: the front again is caught.
+    let front = good.to_str().unwrap();
+    let again = write_jpeg(&dir, "again.jpg", with(|s| s.offset = (90.0, -40.0)));
+    let (code, v, _) = check_with(&again, "document", &["--side", "back", "--front", front]);
+    assert_eq!(
+        (code, codes(&v)),
+        (1, vec!["same_side_again".to_owned()]),
+        "{v}"
+    );
+    let (code, v, _) = check_with(&back, "document", &["--side", "back", "--front", front]);
+    assert_eq!(code, 0, "{v}");
 }
 
 #[test]

@@ -14,7 +14,7 @@ use serde::Serialize;
 use specta::Type;
 
 use crate::quality::{
-    encode_preview, Assessor, AutoCapture, Kind, ProblemCode, QualityReport, Thresholds,
+    encode_preview, Assessor, AutoCapture, Kind, ProblemCode, QualityReport, Side, Thresholds,
 };
 
 use super::{Camera, CameraError, CameraEvent, CameraStream, Resolution, RgbFrame};
@@ -27,6 +27,15 @@ pub struct LiveConfig {
     pub auto_capture_after: usize,
     /// At most this often a frame is checked.
     pub check_interval: Duration,
+    /// The document side already taken: showing it again is a problem.
+    pub other_side: Option<Side>,
+    /// The document should show its holder's portrait.
+    pub portrait: bool,
+    /// The document may carry a machine-readable zone, judged on its own.
+    pub mrz: bool,
+    /// Faces are looked for in every this-many checks (the detector is the
+    /// slowest check; a face moves little in between).
+    pub faces_every: u32,
 }
 
 impl LiveConfig {
@@ -36,6 +45,10 @@ impl LiveConfig {
             thresholds,
             auto_capture_after: 5,
             check_interval: Duration::from_millis(80),
+            other_side: None,
+            portrait: false,
+            mrz: false,
+            faces_every: 3,
         }
     }
 }
@@ -50,6 +63,12 @@ pub struct LiveFeedback {
     pub sharpness: f64,
     pub brightness: f64,
     pub glare_fraction: f64,
+    /// The document's corners in the frame's pixels (rounded: they are
+    /// drawn), clockwise from its top-left, when one was found.
+    pub document: Option<[[i32; 2]; 4]>,
+    /// The checked frame's size, the space `document` is in.
+    pub frame_width: u32,
+    pub frame_height: u32,
 }
 
 impl LiveFeedback {
@@ -65,6 +84,12 @@ impl LiveFeedback {
             sharpness: r.sharpness,
             brightness: r.brightness,
             glare_fraction: r.glare_fraction,
+            document: r
+                .document
+                .as_ref()
+                .map(|d| d.corners.map(|c| c.map(|v| v.round() as i32))),
+            frame_width: r.width,
+            frame_height: r.height,
         }
     }
 }
@@ -288,7 +313,11 @@ fn shrink(frame: &RgbFrame, width: u32) -> (u32, u32, Vec<u8>) {
 }
 
 fn check_loop(inner: &Inner, config: LiveConfig, sink: LiveSink) {
-    let mut assessor = Assessor::new(config.thresholds.clone());
+    let mut assessor = Assessor::new(config.thresholds.clone())
+        .comparing_with(config.other_side.clone())
+        .expecting_portrait(config.portrait)
+        .judging_mrz(config.mrz)
+        .faces_every(config.faces_every);
     let mut auto = AutoCapture::new(config.auto_capture_after, config.thresholds.max_motion);
     let mut checked = 0u64;
     let mut last_check = Instant::now() - config.check_interval;
@@ -345,6 +374,15 @@ mod tests {
         subject: Subject,
         kind: Kind,
     ) -> (Vec<LiveFeedback>, bool, LiveStats) {
+        run_against(impairment, subject, kind, None)
+    }
+
+    fn run_against(
+        impairment: Impairment,
+        subject: Subject,
+        kind: Kind,
+        other_side: Option<Side>,
+    ) -> (Vec<LiveFeedback>, bool, LiveStats) {
         let camera = SampleCamera::new(30);
         camera.point_at(subject);
         camera.impair(impairment);
@@ -357,7 +395,10 @@ mod tests {
             &camera,
             SampleCamera::DEVICE_ID,
             Resolution::HD,
-            LiveConfig::new(kind, Thresholds::default()),
+            LiveConfig {
+                other_side,
+                ..LiveConfig::new(kind, Thresholds::default())
+            },
             sink,
         )
         .unwrap();
@@ -388,7 +429,15 @@ mod tests {
         let (feedback, captured, stats) =
             run(Impairment::None, Subject::DocumentFront, Kind::Document);
         assert!(captured, "auto-captured: {feedback:?}");
-        assert!(feedback.last().unwrap().problems.is_empty());
+        let last = feedback.last().unwrap();
+        assert!(last.problems.is_empty());
+        // The card, two thirds of the frame's width, is outlined for the preview.
+        let corners = last.document.expect("the card's outline");
+        let width = (corners[1][0] - corners[0][0]) as f32;
+        assert!(
+            (width / last.frame_width as f32 - 0.66).abs() < 0.03,
+            "{corners:?}"
+        );
         assert!(stats.checks_per_second > 0.0 && stats.camera_fps > 0.0);
     }
 
@@ -399,6 +448,10 @@ mod tests {
             (Impairment::Dark, ProblemCode::TooDark),
             (Impairment::Glare, ProblemCode::Glare),
             (Impairment::Shaky, ProblemCode::Unsteady),
+            (Impairment::NoCard, ProblemCode::NoDocument),
+            (Impairment::Far, ProblemCode::DocumentTooFar),
+            (Impairment::CutOff, ProblemCode::DocumentCutOff),
+            (Impairment::Tilted, ProblemCode::DocumentTilted),
         ] {
             let (feedback, captured, _) = run(impairment, Subject::DocumentBack, Kind::Document);
             assert!(!captured, "{impairment:?} must not be auto-captured");
@@ -409,6 +462,47 @@ mod tests {
                 last.problems
             );
         }
+    }
+
+    #[test]
+    fn the_front_shown_again_at_the_back_is_caught() {
+        // The front as it was taken, held a little elsewhere.
+        let mut scene = crate::capture::Scene::new(Subject::DocumentFront, 1280, 720);
+        scene.offset = (60.0, -30.0);
+        let rgb = scene.render(0);
+        let frame = crate::quality::Frame {
+            width: 1280,
+            height: 720,
+            rgb: &rgb,
+        };
+        let front = crate::quality::assess(frame, Kind::Document, &Thresholds::default())
+            .side
+            .expect("the front's side");
+        let (feedback, captured, _) = run_against(
+            Impairment::FrontTwice,
+            Subject::DocumentBack,
+            Kind::Document,
+            Some(front.clone()),
+        );
+        assert!(!captured, "the front again must not be taken as the back");
+        let last = feedback.last().expect("feedback");
+        assert_eq!(last.problems, vec![ProblemCode::SameSideAgain]);
+        // The back itself is taken.
+        let (feedback, captured, _) = run_against(
+            Impairment::None,
+            Subject::DocumentBack,
+            Kind::Document,
+            Some(front),
+        );
+        assert!(captured, "the back is taken: {feedback:?}");
+    }
+
+    #[test]
+    fn a_selfie_without_a_face_is_not_taken() {
+        let (feedback, captured, _) = run(Impairment::NoFace, Subject::Selfie, Kind::Selfie);
+        assert!(!captured, "a selfie without a face was taken");
+        let last = feedback.last().expect("feedback");
+        assert_eq!(last.problems, vec![ProblemCode::NoFace]);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use imageproc::geometric_transformations::Projection;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
@@ -26,8 +27,20 @@ pub struct Scene {
     pub darkness: f32,
     /// 0 = none, 1 = a large glare spot on the card.
     pub glare: f32,
+    /// Where the glare spot is, from the card's centre in card widths and heights.
+    pub glare_at: (f32, f32),
     /// Rotation of the card in degrees.
     pub tilt: f32,
+    /// How far the card leans away from the camera, in degrees (about its
+    /// vertical axis): 0 is held flat, facing the lens.
+    pub lean: f32,
+    /// The card's width as a share of the frame's (0.66 for a document held
+    /// well, 0.30 beside a face).
+    pub size: f32,
+    /// Whether a card is in the picture at all.
+    pub card: bool,
+    /// Whether the selfie shows the person (or the wall and the card alone).
+    pub person: bool,
     /// Hand shake: how far (pixels at 1080p) the card moves between frames.
     pub shake: f32,
     /// 1 = normal; above 1 overexposed.
@@ -59,16 +72,34 @@ pub enum Impairment {
     Bright,
     Glare,
     Shaky,
+    /// Nothing held up: the desk alone (or the person alone).
+    NoCard,
+    /// The card held far from the camera.
+    Far,
+    /// The card pushed partly out of the picture.
+    CutOff,
+    /// The card leaning far back.
+    Tilted,
+    /// At the back step, the front shown again.
+    FrontTwice,
+    /// At the selfie step, the card held up without the person's face.
+    NoFace,
 }
 
 impl Impairment {
-    pub const ALL: [Impairment; 6] = [
+    pub const ALL: [Impairment; 12] = [
         Self::None,
         Self::Blurry,
         Self::Dark,
         Self::Bright,
         Self::Glare,
         Self::Shaky,
+        Self::NoCard,
+        Self::Far,
+        Self::CutOff,
+        Self::Tilted,
+        Self::FrontTwice,
+        Self::NoFace,
     ];
 
     fn apply(self, mut scene: Scene) -> Scene {
@@ -79,6 +110,24 @@ impl Impairment {
             Self::Bright => scene.exposure = 2.6,
             Self::Glare => scene.glare = 1.0,
             Self::Shaky => scene.shake = 40.0,
+            Self::NoCard => scene.card = false,
+            Self::Far => scene.size *= 0.4,
+            // A third of the card beyond the frame's right edge.
+            Self::CutOff => {
+                let beyond = 0.5 - scene.size / 6.0;
+                scene.offset.0 = beyond * 1080.0 * scene.width as f32 / scene.height as f32;
+            }
+            Self::Tilted => {
+                // Smaller, so its near side stays in the picture.
+                scene.lean = 40.0;
+                scene.size *= 0.75;
+            }
+            Self::NoFace => scene.person = false,
+            Self::FrontTwice => {
+                if scene.subject == Subject::DocumentBack {
+                    scene.subject = Subject::DocumentFront;
+                }
+            }
         }
         scene
     }
@@ -241,7 +290,15 @@ impl Scene {
             blur: 0.0,
             darkness: 0.0,
             glare: 0.0,
+            glare_at: (0.12, -0.1),
             tilt: 0.0,
+            lean: 0.0,
+            size: match subject {
+                Subject::Selfie => 0.30,
+                _ => 0.66,
+            },
+            card: true,
+            person: true,
             shake: 0.0,
             exposure: 1.0,
             offset: (0.0, 0.0),
@@ -249,11 +306,10 @@ impl Scene {
         }
     }
 
-    /// Renders frame number `n` (shake moves the card between frames) as RGB.
-    pub fn render(&self, n: u64) -> Vec<u8> {
-        let (w, h) = (self.width as usize, self.height as usize);
-        let scale = self.height as f32 / 1080.0;
-        let mut rgb = vec![0u8; w * h * 3];
+    /// Where the card's centre is in frame `n` (shake moves it), in pixels.
+    fn centre(&self, n: u64) -> (f32, f32) {
+        let (w, h) = (self.width as f32, self.height as f32);
+        let scale = h / 1080.0;
         let (jx, jy) = if self.shake > 0.0 {
             let a = (n as f32) * 2.399 + self.seed as f32;
             (
@@ -264,25 +320,61 @@ impl Scene {
             (0.0, 0.0)
         };
         let (jx, jy) = (jx + self.offset.0 * scale, jy + self.offset.1 * scale);
-        let (card_w, cx, cy) = match self.subject {
-            Subject::Selfie => (0.30 * w as f32, 0.72 * w as f32 + jx, 0.60 * h as f32 + jy),
-            _ => (0.66 * w as f32, 0.5 * w as f32 + jx, 0.5 * h as f32 + jy),
-        };
+        match self.subject {
+            Subject::Selfie => (0.72 * w + jx, 0.60 * h + jy),
+            _ => (0.5 * w + jx, 0.5 * h + jy),
+        }
+    }
+
+    /// The card's corners in frame `n`, clockwise from its top-left, or
+    /// none when no card is shown (they may lie outside the frame).
+    pub fn corners(&self, n: u64) -> Option<[[f32; 2]; 4]> {
+        if !self.card {
+            return None;
+        }
+        let (cx, cy) = self.centre(n);
+        Some(super::labelled::card_corners(
+            self.width,
+            self.height,
+            self.size,
+            (cx / self.width as f32, cy / self.height as f32),
+            self.tilt,
+            0.0,
+            self.lean,
+        ))
+    }
+
+    /// Renders frame number `n` (shake moves the card between frames) as RGB.
+    pub fn render(&self, n: u64) -> Vec<u8> {
+        let (w, h) = (self.width as usize, self.height as usize);
+        let scale = self.height as f32 / 1080.0;
+        let mut rgb = vec![0u8; w * h * 3];
+        let (cx, cy) = self.centre(n);
+        let card_w = self.size * w as f32;
         let card_h = card_w * 54.0 / 85.6;
-        let (sin, cos) = (-self.tilt.to_radians()).sin_cos();
+        let to_card = self.corners(n).and_then(|c| {
+            Projection::from_control_points(
+                c.map(|[x, y]| (x, y)),
+                [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)],
+            )
+        });
         for y in 0..h {
             for x in 0..w {
-                let (px, py) = (x as f32 - cx, y as f32 - cy);
-                let (u, v) = (px * cos - py * sin, px * sin + py * cos);
-                let (cu, cv) = (u / card_w + 0.5, v / card_h + 0.5);
-                let colour = if (0.0..1.0).contains(&cu)
-                    && (0.0..1.0).contains(&cv)
-                    && inside_rounded(cu, cv, card_w, card_h)
-                {
-                    card_pixel(self.subject, cu, cv, card_w, self.seed)
-                } else {
-                    background(self.subject, x as f32 / w as f32, y as f32 / h as f32, x, y)
-                };
+                let on_card = to_card.and_then(|p| {
+                    let (cu, cv) = p * (x as f32 + 0.5, y as f32 + 0.5);
+                    ((0.0..1.0).contains(&cu)
+                        && (0.0..1.0).contains(&cv)
+                        && inside_rounded(cu, cv, card_w, card_h))
+                    .then(|| card_pixel(self.subject, cu, cv, card_w, self.seed))
+                });
+                let colour = on_card.unwrap_or_else(|| {
+                    let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
+                    if self.person || self.subject != Subject::Selfie {
+                        background(self.subject, fx, fy, x, y)
+                    } else {
+                        wall(fy, grain(x, y))
+                    }
+                });
                 let i = (y * w + x) * 3;
                 rgb[i..i + 3].copy_from_slice(&colour);
             }
@@ -292,8 +384,8 @@ impl Scene {
             box_blur(&mut rgb, w, h, radius);
             box_blur(&mut rgb, w, h, radius);
         }
-        if self.glare > 0.0 {
-            let (gx, gy) = (cx + card_w * 0.12, cy - card_h * 0.1);
+        if self.glare > 0.0 && self.card {
+            let (gx, gy) = (cx + card_w * self.glare_at.0, cy + card_h * self.glare_at.1);
             let r = card_w * 0.25 * self.glare;
             for y in 0..h {
                 for x in 0..w {
@@ -351,37 +443,86 @@ pub(super) fn hash(a: u32, b: u32) -> u32 {
     x ^ (x >> 12)
 }
 
+/// A face drawn well enough for a face detector to find it: skin shaded
+/// towards the edge, brows, eyes with their whites, a nose and lips, hair,
+/// a neck and shoulders. (`u`, `v`): from the centre of the face's oval in
+/// its half-width and half-height. `None` where the picture shows no person.
+pub(super) fn face_pixel(u: f32, v: f32, grain: f32) -> Option<[u8; 3]> {
+    let d = u * u + v * v;
+    if d < 1.0 {
+        let shade = 1.0 - 0.25 * d.powf(1.5);
+        let mut c = [
+            214.0 * shade + grain,
+            170.0 * shade + grain,
+            140.0 * shade + grain,
+        ];
+        let darken = |c: &mut [f32; 3], k: f32| c.iter_mut().for_each(|v| *v *= k);
+        for side in [-1.0f32, 1.0] {
+            let eu = u - side * 0.38;
+            if (eu / 0.22).powi(2) + ((v + 0.38) / 0.05).powi(2) < 1.0 {
+                darken(&mut c, 0.35);
+            }
+            let ev = v + 0.2;
+            if (eu / 0.2).powi(2) + (ev / 0.09).powi(2) < 1.0 {
+                c = if (eu / 0.08).powi(2) + (ev / 0.08).powi(2) < 1.0 {
+                    [50.0, 35.0, 30.0]
+                } else {
+                    [235.0, 232.0, 228.0]
+                };
+            } else if (eu / 0.3).powi(2) + (ev / 0.16).powi(2) < 1.0 {
+                darken(&mut c, 0.8);
+            }
+        }
+        if (u - 0.06).abs() < 0.03 && v.abs() < 0.15 {
+            darken(&mut c, 0.8);
+        }
+        if (0.15..0.22).contains(&v) && (u.abs() - 0.08).abs() < 0.04 {
+            darken(&mut c, 0.5);
+        }
+        if (u / 0.3).powi(2) + ((v - 0.45) / 0.07).powi(2) < 1.0 {
+            c = if (v - 0.45).abs() < 0.012 {
+                [80.0, 30.0, 30.0]
+            } else {
+                [160.0, 70.0, 70.0]
+            };
+        }
+        return Some(c.map(|v| v.clamp(0.0, 255.0) as u8));
+    }
+    if v < -0.25 && u * u + (0.889 * v + 0.222).powi(2) < 1.25 {
+        return Some([70, 50, 40]);
+    }
+    if u.abs() < 0.385 && (0.75..1.25).contains(&v) {
+        return Some([190, 150, 125]);
+    }
+    // Round shoulders (a rectangle there would look like a card to the outline).
+    if (u / 1.9).powi(2) + ((v - 2.0) / 0.95).powi(2) < 1.0 {
+        return Some([
+            (40.0 + grain) as u8,
+            (70.0 + grain) as u8,
+            (120.0 + grain) as u8,
+        ]);
+    }
+    None
+}
+
+/// The wall behind the person of a selfie.
+fn wall(fy: f32, grain: f32) -> [u8; 3] {
+    let v = 196.0 - fy * 30.0 + grain;
+    [v as u8, (v - 6.0) as u8, (v - 14.0) as u8]
+}
+
+/// A little noise in every surface, the same in every frame.
+fn grain(x: usize, y: usize) -> f32 {
+    (hash(x as u32, y as u32) % 9) as f32 - 4.0
+}
+
 pub(super) fn background(subject: Subject, fx: f32, fy: f32, x: usize, y: usize) -> [u8; 3] {
-    let grain = (hash(x as u32, y as u32) % 9) as f32 - 4.0;
+    let grain = grain(x, y);
     match subject {
         Subject::Selfie => {
-            // A wall, a face and shoulders.
-            let (dx, dy) = ((fx - 0.38) / 0.13, (fy - 0.42) / 0.24);
-            if dx * dx + dy * dy < 1.0 {
-                let eye = ((fx - 0.34).powi(2) + (fy - 0.38).powi(2)).sqrt() < 0.012
-                    || ((fx - 0.42).powi(2) + (fy - 0.38).powi(2)).sqrt() < 0.012;
-                let mouth = (fy - 0.52).abs() < 0.006 && (fx - 0.38).abs() < 0.04;
-                if eye || mouth {
-                    return [60, 40, 35];
-                }
-                return [
-                    (214.0 + grain) as u8,
-                    (170.0 + grain) as u8,
-                    (140.0 + grain) as u8,
-                ];
-            }
-            if dx * dx + ((fy - 0.36) / 0.27).powi(2) < 1.25 && fy < 0.36 {
-                return [70, 50, 40];
-            }
-            if fy > 0.68 && (fx - 0.38).abs() < 0.25 {
-                return [
-                    (40.0 + grain) as u8,
-                    (70.0 + grain) as u8,
-                    (120.0 + grain) as u8,
-                ];
-            }
-            let v = 196.0 - fy * 30.0 + grain;
-            [v as u8, (v - 6.0) as u8, (v - 14.0) as u8]
+            // A person in front of a wall.
+            face_pixel((fx - 0.38) / 0.13, (fy - 0.42) / 0.24, grain)
+                .unwrap_or_else(|| wall(fy, grain))
         }
         _ => {
             // A wooden desk.
@@ -403,13 +544,8 @@ pub(super) fn card_pixel(subject: Subject, u: f32, v: f32, card_w: f32, seed: u3
         return [47, 111, 208];
     }
     if front && (0.05..0.33).contains(&u) && (0.24..0.86).contains(&v) {
-        let (dx, dy) = ((u - 0.19) / 0.08, (v - 0.48) / 0.13);
-        if dx * dx + dy * dy < 1.0
-            || (v > 0.66 && ((u - 0.19) / 0.12).powi(2) + ((v - 0.86) / 0.2).powi(2) < 1.0)
-        {
-            return [91, 127, 180];
-        }
-        return [201, 214, 234];
+        // The holder's portrait.
+        return face_pixel((u - 0.19) / 0.105, (v - 0.5) / 0.2, 0.0).unwrap_or([201, 214, 234]);
     }
     // Text: rows of character cells, each cell a few strokes, like printed letters.
     let (rows, x0): (&[(f32, f32)], f32) = if front {

@@ -14,6 +14,13 @@ pub struct Args {
     /// What the image shows: a document side or a selfie.
     #[arg(long, value_enum, default_value = "document")]
     kind: KindArg,
+    /// Which side of the document the image should show.
+    #[arg(long, value_enum)]
+    side: Option<SideArg>,
+    /// The front already taken: with `--side back`, an image showing the
+    /// same side again is `same_side_again`.
+    #[arg(long, requires = "side")]
+    front: Option<PathBuf>,
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
@@ -25,15 +32,58 @@ enum KindArg {
     Selfie,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SideArg {
+    Front,
+    Back,
+}
+
+/// Reads and decodes an image file, off the async threads.
+async fn read(path: &std::path::Path) -> Result<(u32, u32, Vec<u8>), Failure> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Failure::BadInput(format!("cannot read {}: {e}", path.display())))?;
+    tokio::task::spawn_blocking(move || quality::decode(&bytes, DecodeLimits::default()))
+        .await
+        .map_err(|e| Failure::Failed(e.to_string()))?
+        .map_err(|e| Failure::BadInput(format!("{}: {e}", path.display())))
+}
+
+/// The side the front file shows, to compare the back with.
+async fn front_side(path: &std::path::Path) -> Result<quality::Side, Failure> {
+    let (width, height, rgb) = read(path).await?;
+    let frame = Frame {
+        width,
+        height,
+        rgb: &rgb,
+    };
+    quality::assess_file(
+        frame,
+        Kind::Document,
+        &Thresholds::default(),
+        None,
+        (false, false),
+    )
+    .side
+    .ok_or_else(|| {
+        Failure::BadInput(format!(
+            "{}: no whole document found to compare with",
+            path.display()
+        ))
+    })
+}
+
 /// Exit 0 when the image passes, 1 when a check rejects it, 2 when it cannot be read.
 pub async fn run(args: Args) -> Result<(), Failure> {
-    let bytes = std::fs::read(&args.file)
-        .map_err(|e| Failure::BadInput(format!("cannot read {}: {e}", args.file.display())))?;
-    let (width, height, rgb) =
-        tokio::task::spawn_blocking(move || quality::decode(&bytes, DecodeLimits::default()))
-            .await
-            .map_err(|e| Failure::Failed(e.to_string()))?
-            .map_err(|e| Failure::BadInput(format!("{}: {e}", args.file.display())))?;
+    let (width, height, rgb) = read(&args.file).await?;
+    let front = match (&args.front, args.side) {
+        (Some(path), Some(SideArg::Back)) => Some(front_side(path).await?),
+        (Some(_), _) => {
+            return Err(Failure::BadInput(
+                "--front is compared with a back: give --side back".into(),
+            ))
+        }
+        (None, _) => None,
+    };
     let kind = match args.kind {
         KindArg::Document => Kind::Document,
         KindArg::Selfie => Kind::Selfie,
@@ -46,6 +96,11 @@ pub async fn run(args: Args) -> Result<(), Failure> {
         },
         kind,
         &Thresholds::default(),
+        front.as_ref(),
+        (
+            kind == Kind::Document && args.side == Some(SideArg::Front),
+            kind == Kind::Document && args.side == Some(SideArg::Back),
+        ),
     );
     let verdict = if report.accepted() {
         "accept"
@@ -68,6 +123,9 @@ pub async fn run(args: Args) -> Result<(), Failure> {
                     "fill_fraction": d.fill_fraction,
                     "effective_dpi": d.effective_dpi,
                 })),
+                "faces": report.faces.iter().map(|f| json!({
+                    "x": f.x, "y": f.y, "width": f.width, "height": f.height, "score": f.score,
+                })).collect::<Vec<_>>(),
                 "verdict": verdict,
                 "problems": report.problems.iter().map(|p| json!({"code": p.code.as_str(), "message": p.message})).collect::<Vec<_>>(),
             })
@@ -94,6 +152,9 @@ pub async fn run(args: Args) -> Result<(), Failure> {
             ),
             None if kind == Kind::Document => println!("  document: not found"),
             None => {}
+        }
+        if kind == Kind::Selfie || !report.faces.is_empty() {
+            println!("  faces: {}", report.faces.len());
         }
         for p in &report.problems {
             println!("  {}: {}", p.code.as_str(), p.message);

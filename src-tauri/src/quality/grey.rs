@@ -266,6 +266,67 @@ pub fn value_downscaled(
     (w, h)
 }
 
+/// A region of an image: rows `(y, x0, x1)`, both ends included, as
+/// [`super::outline::spans`] gives them.
+pub type Rows = [(usize, usize, usize)];
+
+/// Mean grey value and variance of the 4-neighbour Laplacian over the pixels
+/// of `rows` (those on the image's own border are left out of the Laplacian:
+/// a region is inside the picture). Zero for an empty region.
+pub fn region_mean_and_sharpness(
+    grey: &[u8],
+    width: usize,
+    height: usize,
+    rows: &Rows,
+) -> (f64, f64) {
+    let (mut n, mut sum) = (0u64, 0u64);
+    let (mut m, mut lap_sum, mut lap_sq) = (0u64, 0i64, 0i64);
+    for &(y, x0, x1) in rows {
+        if y >= height || x0 > x1 || x1 >= width {
+            continue;
+        }
+        let row = &grey[y * width..(y + 1) * width];
+        n += (x1 - x0 + 1) as u64;
+        sum += sum_u8(&row[x0..=x1]);
+        if y == 0 || y + 1 >= height {
+            continue;
+        }
+        let (a, b) = (x0.max(1), x1.min(width - 2));
+        if a > b {
+            continue;
+        }
+        let (up, down) = (
+            &grey[(y - 1) * width..y * width],
+            &grey[(y + 1) * width..(y + 2) * width],
+        );
+        let (s, q) = up[a..=b]
+            .iter()
+            .zip(&down[a..=b])
+            .zip(&row[a - 1..b])
+            .zip(&row[a + 1..=b + 1])
+            .zip(&row[a..=b])
+            .map(|((((u, d), l), r), c)| {
+                *u as i32 + *d as i32 + *l as i32 + *r as i32 - 4 * *c as i32
+            })
+            .fold((0i64, 0i64), |(s, q), v| (s + v as i64, q + (v * v) as i64));
+        m += (b - a + 1) as u64;
+        lap_sum += s;
+        lap_sq += q;
+    }
+    let mean = if n == 0 { 0.0 } else { sum as f64 / n as f64 };
+    let sharpness = if m == 0 {
+        0.0
+    } else {
+        let mu = lap_sum as f64 / m as f64;
+        (lap_sq as f64 / m as f64 - mu * mu).max(0.0)
+    };
+    (mean, sharpness)
+}
+
+fn sum_u8(values: &[u8]) -> u64 {
+    values.iter().map(|&v| v as u64).sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -435,5 +496,33 @@ mod tests {
         // Saturated blocks stay saturated, the largest 16-bit sum included.
         let (d, _, _) = downscale(&[255; 16 * 16], 16, 16, 16);
         assert_eq!(d, vec![255]);
+    }
+
+    #[test]
+    fn a_regions_mean_and_laplacian_count_its_own_pixels_only() {
+        let (w, h) = (23, 17);
+        let img: Vec<u8> = (0..w * h).map(|i| ((i * 7919) % 251) as u8).collect();
+        // A ragged region touching the left and top borders.
+        let rows: Vec<_> = (0..12).map(|y| (y, y % 3, 5 + y)).collect();
+        let (mut n, mut sum) = (0.0, 0.0);
+        let mut laps = Vec::new();
+        for &(y, x0, x1) in &rows {
+            for x in x0..=x1 {
+                n += 1.0;
+                sum += img[y * w + x] as f64;
+                if x > 0 && y > 0 && x + 1 < w && y + 1 < h {
+                    let p = |x: usize, y: usize| img[y * w + x] as f64;
+                    laps.push(
+                        p(x, y - 1) + p(x, y + 1) + p(x - 1, y) + p(x + 1, y) - 4.0 * p(x, y),
+                    );
+                }
+            }
+        }
+        let mu = laps.iter().sum::<f64>() / laps.len() as f64;
+        let var = laps.iter().map(|l| (l - mu).powi(2)).sum::<f64>() / laps.len() as f64;
+        let (mean, sharpness) = region_mean_and_sharpness(&img, w, h, &rows);
+        assert!((mean - sum / n).abs() < 1e-9, "{mean} vs {}", sum / n);
+        assert!((sharpness - var).abs() < 1e-6 * var, "{sharpness} vs {var}");
+        assert_eq!(region_mean_and_sharpness(&img, w, h, &[]), (0.0, 0.0));
     }
 }

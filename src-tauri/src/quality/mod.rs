@@ -1,17 +1,26 @@
 //! Local image quality: pure functions over pixels.
 //!
-//! - [`Assessor::assess`]: a frame to a [`QualityReport`] (resolution, sharpness,
-//!   exposure, glare, steadiness) with stable problem codes.
+//! - [`Assessor::assess`]: a frame to a [`QualityReport`]: the document's
+//!   outline ([`outline`]) and, inside it, sharpness, exposure and glare; the
+//!   side shown ([`side`]), the portrait and a selfie's faces ([`faces`]), glare
+//!   on the machine-readable zone ([`mrz`]); steadiness; with stable problem
+//!   codes ([`ProblemCode`]).
 //! - [`Thresholds`]: every default in one place.
+//! - [`crop::document`]: the document cut out and de-warped, for upload.
 //! - [`AutoCapture`]: accepts after N passing, steady frames in a row.
 //! - [`encode_for_upload`]: JPEG for the service, no metadata.
 //! - [`decode`]: image files to frames, with limits against decompression bombs.
 
+pub mod crop;
 mod decode;
 mod encode;
+pub mod faces;
 pub mod glare;
 pub mod grey;
+pub mod mrz;
 pub mod outline;
+mod problems;
+pub mod side;
 
 use std::time::Instant;
 
@@ -19,7 +28,11 @@ use serde::Serialize;
 
 pub use decode::{decode, jpeg_is_complete, DecodeError, DecodeLimits, MAX_PIXELS};
 pub use encode::{encode_for_upload, encode_preview, EncodeError};
+pub use faces::Face;
 pub use outline::{Format, Outline};
+use problems::{framing, light, person, problem, sharpness_and_glare};
+pub use problems::{Problem, ProblemCode};
+pub use side::Side;
 
 /// An RGB frame: 8 bits per channel, interleaved, rows without padding.
 #[derive(Clone, Copy)]
@@ -59,6 +72,9 @@ pub struct Thresholds {
     /// Mean luma below this is too dark, above `max_brightness` too bright (0–255).
     pub min_brightness: f64,
     pub max_brightness: f64,
+    /// The ceiling inside a document's outline: its paper is white, so it is
+    /// rightly brighter than a whole scene; above this the print washes out.
+    pub max_document_brightness: f64,
     /// Share of the image (inside a 5 % margin) covered by glare blobs.
     pub max_glare: f64,
     /// Luma at or above which a pixel counts as glare.
@@ -78,6 +94,13 @@ pub struct Thresholds {
     /// How far a document may lean away from the camera: the larger relative
     /// difference between opposite sides (0.15: about 25° at arm's length).
     pub max_document_perspective: f32,
+    /// Share of the machine-readable zone washed out by glare above which
+    /// a character or two cannot be read (and the check digits fail).
+    pub max_mrz_glare: f64,
+    /// The smallest face a selfie may show, as a share of the frame's
+    /// width: 154 pixels at 1280×720, its eyes some 60 pixels apart, what
+    /// comparing it with the document's portrait needs.
+    pub min_face_share: f32,
 }
 
 impl Default for Thresholds {
@@ -89,6 +112,7 @@ impl Default for Thresholds {
             min_sharpness_selfie: 40.0,
             min_brightness: 40.0,
             max_brightness: 215.0,
+            max_document_brightness: 240.0,
             max_glare: 0.01,
             glare_luma: 250,
             min_glare_blob: 0.0005,
@@ -96,6 +120,8 @@ impl Default for Thresholds {
             min_document_dpi: 200.0,
             min_document_share: 0.4,
             max_document_perspective: 0.15,
+            min_face_share: 0.12,
+            max_mrz_glare: 0.01,
         }
     }
 }
@@ -103,74 +129,9 @@ impl Default for Thresholds {
 /// Width the sharpness score is computed at, so a threshold means the same at 720p and 1080p.
 pub const ANALYSIS_WIDTH: u32 = 640;
 
-/// Stable problem codes; the UI shows the message for `message_key()`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum ProblemCode {
-    NoDocument,
-    DocumentCutOff,
-    DocumentTooFar,
-    DocumentTilted,
-    ResolutionLow,
-    TooSmall,
-    TooBlurry,
-    TooDark,
-    TooBright,
-    Glare,
-    Unsteady,
-}
-
-impl ProblemCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::NoDocument => "no_document",
-            Self::DocumentCutOff => "document_cut_off",
-            Self::DocumentTooFar => "document_too_far",
-            Self::DocumentTilted => "document_tilted",
-            Self::ResolutionLow => "resolution_low",
-            Self::TooSmall => "too_small",
-            Self::TooBlurry => "too_blurry",
-            Self::TooDark => "too_dark",
-            Self::TooBright => "too_bright",
-            Self::Glare => "glare",
-            Self::Unsteady => "unsteady",
-        }
-    }
-
-    /// Key of the message in the UI's catalogues.
-    pub fn message_key(self) -> String {
-        format!("quality.{}", self.as_str())
-    }
-
-    /// The message in English, for the command line and logs.
-    pub fn message(self) -> &'static str {
-        match self {
-            Self::NoDocument => "Show the document to the camera.",
-            Self::DocumentCutOff => {
-                "Part of the document is outside the picture: move it into the frame."
-            }
-            Self::DocumentTooFar => "Bring the document closer.",
-            Self::DocumentTilted => "Hold the document flat, facing the camera.",
-            Self::ResolutionLow => {
-                "The text on the document is too small for this camera: bring it closer."
-            }
-            Self::TooSmall => {
-                "The picture is too small: use a camera with at least 1280×720 pixels."
-            }
-            Self::TooBlurry => "The picture is blurry: hold still and let the camera focus.",
-            Self::TooDark => "Too dark: move to the light.",
-            Self::TooBright => "Too bright: move away from direct light.",
-            Self::Glare => "Glare on the card: tilt it slightly.",
-            Self::Unsteady => "Hold still.",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Problem {
-    pub code: ProblemCode,
-    pub message: &'static str,
-}
+/// How far inside its outline a document is measured (a share of the way to
+/// its centre): its own border against the desk is not its sharpness.
+const DOCUMENT_INSET: f32 = 0.06;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct QualityReport {
@@ -178,11 +139,12 @@ pub struct QualityReport {
     pub height: u32,
     /// Variance of the Laplacian at full resolution, exactly as OpenCV computes it.
     pub laplacian_variance: f64,
-    /// The same measure at the analysis size: what the decision uses.
+    /// The same measure at the analysis size, inside the document when one
+    /// was found: what the decision uses.
     pub sharpness: f64,
-    /// Mean luma, 0–255.
+    /// Mean luma, 0–255, of the document when one was found, else of the picture.
     pub brightness: f64,
-    /// Share of the image covered by glare blobs, 0–1.
+    /// Share of the document (else of the picture) covered by glare blobs, 0–1.
     pub glare_fraction: f64,
     /// Mean absolute change since the previous frame, when there was one.
     pub motion: Option<f64>,
@@ -190,6 +152,13 @@ pub struct QualityReport {
     pub analysis_ms: f64,
     /// Where the document is in the picture (documents only), if found.
     pub document: Option<Outline>,
+    /// The document's side, de-warped, when it lies wholly in the picture:
+    /// kept with a front to tell the back from it.
+    #[serde(skip)]
+    pub side: Option<Side>,
+    /// Faces found, largest first, in the frame's pixels: the person on a
+    /// selfie, the portrait on a document's front.
+    pub faces: Vec<Face>,
     pub problems: Vec<Problem>,
 }
 
@@ -204,7 +173,6 @@ impl QualityReport {
 }
 
 /// Runs the checks on frame after frame, reusing its buffers.
-#[derive(Default)]
 pub struct Assessor {
     pub thresholds: Thresholds,
     grey: Vec<u8>,
@@ -213,6 +181,32 @@ pub struct Assessor {
     /// The analysis-size brightest channel, where the document is looked for.
     value: Vec<u8>,
     previous: Option<(u32, u32, Vec<u8>)>,
+    /// The side already taken (the front, at the back slot): a document
+    /// showing it again is `same_side_again`.
+    other_side: Option<Side>,
+    /// The document should show its holder's portrait (a card's front, a
+    /// passport page).
+    portrait: bool,
+    /// The document may carry a machine-readable zone (a card's back, a
+    /// passport page): glare on it is judged on its own.
+    mrz: bool,
+    faces: faces::FaceCheck,
+}
+
+impl Default for Assessor {
+    fn default() -> Self {
+        Self {
+            thresholds: Thresholds::default(),
+            grey: Vec::new(),
+            small: Vec::new(),
+            value: Vec::new(),
+            previous: None,
+            other_side: None,
+            portrait: false,
+            mrz: false,
+            faces: faces::FaceCheck::every(1),
+        }
+    }
 }
 
 impl Assessor {
@@ -221,6 +215,31 @@ impl Assessor {
             thresholds,
             ..Self::default()
         }
+    }
+
+    /// Asks a document for its holder's portrait: `no_portrait` without one.
+    pub fn expecting_portrait(mut self, portrait: bool) -> Self {
+        self.portrait = portrait;
+        self
+    }
+
+    /// Looks for a machine-readable zone on the document and judges glare on it.
+    pub fn judging_mrz(mut self, mrz: bool) -> Self {
+        self.mrz = mrz;
+        self
+    }
+
+    /// Looks for faces in every `frames`-th frame only, reusing the last
+    /// answer in between (a live preview: the detector is the slowest check).
+    pub fn faces_every(mut self, frames: u32) -> Self {
+        self.faces = faces::FaceCheck::every(frames);
+        self
+    }
+
+    /// Compares every document with `side`, the one already taken.
+    pub fn comparing_with(mut self, side: Option<Side>) -> Self {
+        self.other_side = side;
+        self
     }
 
     /// Checks one frame. An inconsistent frame (buffer size not matching its
@@ -240,6 +259,8 @@ impl Assessor {
                 motion: None,
                 analysis_ms: started.elapsed().as_secs_f64() * 1000.0,
                 document: None,
+                side: None,
+                faces: Vec::new(),
                 problems: vec![problem(ProblemCode::TooSmall)],
             };
         }
@@ -248,25 +269,82 @@ impl Assessor {
         let factor = (w / ANALYSIS_WIDTH as usize).max(1);
         let (sw, sh) = grey::downscale_into(&self.grey, w, h, factor, &mut self.small);
         let small = &self.small;
-        let sharpness = if factor == 1 {
-            laplacian_variance
-        } else {
-            grey::laplacian_variance(small, sw, sh)
-        };
-        let brightness = sum_bytes(small) as f64 / small.len().max(1) as f64;
-        let glare_fraction = glare::glare_fraction(small, sw, sh, t.glare_luma, t.min_glare_blob);
         let motion = match &self.previous {
             Some((pw, ph, prev)) if (*pw, *ph) == (sw as u32, sh as u32) => {
                 Some(sum_abs_differences(prev, small) as f64 / small.len() as f64)
             }
             _ => None,
         };
-
-        let document = (kind == Kind::Document).then(|| {
+        // A selfie shows the document too, beside the face.
+        let found = {
             let (vw, vh) = grey::value_downscaled(frame.rgb, w, h, factor, &mut self.value);
             outline::find(&self.value, vw, vh, frame.width as f32 / vw.max(1) as f32)
-        });
-        let mut problems = framing(document.as_ref(), frame.width, t);
+        };
+        let document = (kind == Kind::Document).then_some(found.clone());
+        let to_frame = frame.width as f32 / sw as f32;
+        let mut faces = match kind {
+            Kind::Selfie => self.faces.selfie(small, sw, sh, to_frame),
+            Kind::Document => Vec::new(),
+        };
+        // Sharpness, light and glare of the document when there is one (the
+        // desk around it says nothing about the card), else of the picture.
+        let mut side = None;
+        let mut mrz_glare = None;
+        let (sharpness, brightness, glare_fraction) = match document
+            .as_ref()
+            .and_then(|d| d.as_ref())
+        {
+            Some(d) => {
+                let scale = sw as f32 / frame.width as f32;
+                let quad = d.corners.map(|[x, y]| [x * scale, y * scale]);
+                if !d.cut_off {
+                    side = Side::of(small, sw, sh, &quad);
+                    let aspect = {
+                        let (l, s) = d.format.size_mm();
+                        l / s
+                    };
+                    if self.portrait {
+                        faces = self.faces.portrait(small, sw, sh, &quad, to_frame, aspect);
+                    }
+                    if self.mrz {
+                        mrz_glare = zone_glare(small, sw, sh, &quad, aspect, t.glare_luma);
+                    }
+                }
+                let rows = outline::spans(&quad, DOCUMENT_INSET, sw, sh);
+                let (brightness, sharpness) = grey::region_mean_and_sharpness(small, sw, sh, &rows);
+                let glare =
+                    glare::glare_fraction_in(small, sw, sh, &rows, t.glare_luma, t.min_glare_blob);
+                (sharpness, brightness, glare)
+            }
+            None => {
+                let sharpness = if factor == 1 {
+                    laplacian_variance
+                } else {
+                    grey::laplacian_variance(small, sw, sh)
+                };
+                let brightness = sum_bytes(small) as f64 / small.len().max(1) as f64;
+                let glare = glare::glare_fraction(small, sw, sh, t.glare_luma, t.min_glare_blob);
+                (sharpness, brightness, glare)
+            }
+        };
+        let mut problems = match kind {
+            Kind::Document => framing(document.as_ref(), frame.width, t),
+            // The document whole beside the face (not the shoulders the
+            // frame cuts off, nor the card half out of the picture).
+            Kind::Selfie => person(
+                &faces,
+                found.as_ref().filter(|d| !d.cut_off),
+                frame.width,
+                t,
+            ),
+        };
+        problems.extend(self.same_side(side.as_ref()));
+        let whole_document = document
+            .as_ref()
+            .is_some_and(|d| d.as_ref().is_some_and(|d| !d.cut_off));
+        if self.portrait && whole_document && faces.is_empty() {
+            problems.push(problem(ProblemCode::NoPortrait));
+        }
         let document = document.flatten();
         let (min_long, min_short) = match kind {
             Kind::Document => t.document_min,
@@ -276,15 +354,21 @@ impl Assessor {
         if long < min_long || short < min_short {
             problems.push(problem(ProblemCode::TooSmall));
         }
-        if brightness < t.min_brightness || brightness > t.max_brightness {
-            // Too dark or too bright to find a document: the light comes first.
-            problems.retain(|p| p.code != ProblemCode::NoDocument);
+        let max_brightness = if document.is_some() {
+            t.max_document_brightness
+        } else {
+            t.max_brightness
+        };
+        if brightness < t.min_brightness || brightness > max_brightness {
+            // Too dark or too bright to find a document or a face: the light comes first.
+            problems.retain(|p| {
+                !matches!(
+                    p.code,
+                    ProblemCode::NoDocument | ProblemCode::NoFace | ProblemCode::NoPortrait
+                )
+            });
         }
-        if brightness < t.min_brightness {
-            problems.push(problem(ProblemCode::TooDark));
-        } else if brightness > t.max_brightness {
-            problems.push(problem(ProblemCode::TooBright));
-        }
+        problems.extend(light(brightness, t.min_brightness, max_brightness));
         // A dark frame has little contrast: say "too dark", not "blurry" as well.
         // Without a document there is nothing to judge sharp or glaring: an
         // empty desk is not "blurry".
@@ -297,6 +381,15 @@ impl Assessor {
                 dark,
                 t,
             ));
+        }
+        if mrz_glare.is_some_and(|g| g > t.max_mrz_glare)
+            && !problems.iter().any(|p| p.code == ProblemCode::Glare)
+        {
+            problems.push(problem(ProblemCode::MrzGlare));
+        }
+        if kind == Kind::Selfie && problems.iter().any(|p| p.code == ProblemCode::TooBlurry) {
+            // The card beside a blurred face is lost in the blur: say what to fix.
+            problems.retain(|p| p.code != ProblemCode::NoDocument);
         }
         // This frame becomes the previous one; the older buffer is reused.
         let older = self.previous.take().map(|(_, _, b)| b).unwrap_or_default();
@@ -312,7 +405,19 @@ impl Assessor {
             motion,
             analysis_ms: started.elapsed().as_secs_f64() * 1000.0,
             document,
+            side,
+            faces,
             problems,
+        }
+    }
+
+    /// `same_side_again` when `side` is the one already taken.
+    fn same_side(&self, side: Option<&Side>) -> Option<Problem> {
+        match (&self.other_side, side) {
+            (Some(taken), Some(shown)) if taken.same_as(shown) => {
+                Some(problem(ProblemCode::SameSideAgain))
+            }
+            _ => None,
         }
     }
 
@@ -345,62 +450,24 @@ fn sum_abs_differences(a: &[u8], b: &[u8]) -> u64 {
         .sum()
 }
 
-/// Blur (unless the picture is too `dark` to tell) and, on a document, glare.
-fn sharpness_and_glare(
-    sharpness: f64,
-    glare_fraction: f64,
-    kind: Kind,
-    dark: bool,
-    t: &Thresholds,
-) -> Vec<Problem> {
-    let min_sharpness = match kind {
-        Kind::Document => t.min_sharpness,
-        Kind::Selfie => t.min_sharpness_selfie,
-    };
-    let mut problems = Vec::new();
-    if sharpness < min_sharpness && !dark {
-        problems.push(problem(ProblemCode::TooBlurry));
-    }
-    if kind == Kind::Document && glare_fraction > t.max_glare {
-        problems.push(problem(ProblemCode::Glare));
-    }
-    problems
-}
-
-/// The framing problems of a document picture, in the order they are shown:
-/// none found, cut off, too far, tilted, too few pixels on it. `document` is
-/// `None` for a selfie, `Some(None)` when no document was found.
-fn framing(document: Option<&Option<Outline>>, frame_width: u32, t: &Thresholds) -> Vec<Problem> {
-    let Some(document) = document else {
-        return Vec::new();
-    };
-    let Some(d) = document else {
-        return vec![problem(ProblemCode::NoDocument)];
-    };
-    let mut problems = Vec::new();
-    if d.cut_off {
-        problems.push(problem(ProblemCode::DocumentCutOff));
-    }
-    let xs = d.corners.iter().map(|c| c[0]);
-    let span = xs.clone().fold(f32::MIN, f32::max) - xs.fold(f32::MAX, f32::min);
-    let far = span < t.min_document_share * frame_width as f32;
-    if far && !d.cut_off {
-        problems.push(problem(ProblemCode::DocumentTooFar));
-    }
-    if d.perspective > t.max_document_perspective && !d.cut_off {
-        problems.push(problem(ProblemCode::DocumentTilted));
-    }
-    if d.effective_dpi < t.min_document_dpi && !far && !d.cut_off {
-        problems.push(problem(ProblemCode::ResolutionLow));
-    }
-    problems
-}
-
-fn problem(code: ProblemCode) -> Problem {
-    Problem {
-        code,
-        message: code.message(),
-    }
+/// Glare on the document's machine-readable zone (share of it washed out),
+/// when it has one; the document is `quad` in `small`'s pixels.
+fn zone_glare(
+    small: &[u8],
+    sw: usize,
+    sh: usize,
+    quad: &[[f32; 2]; 4],
+    aspect: f32,
+    luma: u8,
+) -> Option<f64> {
+    let (dw, dh) = (
+        mrz::SEARCH_WIDTH,
+        (mrz::SEARCH_WIDTH as f32 / aspect).round() as usize,
+    );
+    let mut document = side::dewarp(small, sw, sh, quad, dw, dh)?;
+    let glare = mrz::find(&document, dw, dh).map(|zone| mrz::glare(&document, dw, zone, luma));
+    zeroize::Zeroize::zeroize(&mut document);
+    glare
 }
 
 /// Checks one still image (a photo taken).
@@ -411,20 +478,58 @@ pub fn assess(frame: Frame<'_>, kind: Kind, thresholds: &Thresholds) -> QualityR
 /// Checks a photo file (an import, `kioskctl check-image`). A file cropped
 /// to the document (a scan) has no edges around it: when no document is
 /// found and the picture has the proportions of an ID-1 card or a passport
-/// page, the whole picture is taken as the document.
-pub fn assess_file(frame: Frame<'_>, kind: Kind, thresholds: &Thresholds) -> QualityReport {
-    let mut report = assess(frame, kind, thresholds);
+/// page, the whole picture is taken as the document. With `other_side`, the
+/// side already taken, showing it again is `same_side_again`; with
+/// `portrait` (a card's front, a passport page) a document without its
+/// holder's portrait is `no_portrait`; with `mrz` (a card's back, a
+/// passport page) glare on its machine-readable zone is judged.
+pub fn assess_file(
+    frame: Frame<'_>,
+    kind: Kind,
+    thresholds: &Thresholds,
+    other_side: Option<&Side>,
+    (portrait, mrz): (bool, bool),
+) -> QualityReport {
+    let mut assessor = Assessor::new(thresholds.clone())
+        .comparing_with(other_side.cloned())
+        .expecting_portrait(portrait)
+        .judging_mrz(mrz);
+    let mut report = assessor.assess(frame, kind);
     if kind == Kind::Document && report.document.is_none() {
         if let Some(whole) = outline::whole_picture(frame.width, frame.height) {
             // The framing of the whole picture, what was found besides, and
-            // now that there is a document, its sharpness and glare.
+            // now that there is a document, its side, sharpness and glare.
             let mut problems = framing(Some(&Some(whole.clone())), frame.width, thresholds);
-            problems.extend(
-                report
-                    .problems
-                    .into_iter()
-                    .filter(|p| p.code != ProblemCode::NoDocument),
-            );
+            // At the analysis size, as a camera frame's side is.
+            if let Some((sw, sh, small)) = assessor.previous.take() {
+                let (sw, sh) = (sw as usize, sh as usize);
+                let scale = sw as f32 / frame.width as f32;
+                let quad = whole.corners.map(|[x, y]| [x * scale, y * scale]);
+                report.side = Side::of(&small, sw, sh, &quad);
+                if portrait {
+                    let (l, s) = whole.format.size_mm();
+                    report.faces =
+                        assessor
+                            .faces
+                            .portrait(&small, sw, sh, &quad, 1.0 / scale, l / s);
+                }
+            }
+            problems.extend(assessor.same_side(report.side.as_ref()));
+            if portrait && report.faces.is_empty() {
+                problems.push(problem(ProblemCode::NoPortrait));
+            }
+            // The light as a document's: white paper is not overexposed.
+            problems.extend(report.problems.into_iter().filter(|p| {
+                !matches!(
+                    p.code,
+                    ProblemCode::NoDocument | ProblemCode::TooDark | ProblemCode::TooBright
+                )
+            }));
+            problems.extend(light(
+                report.brightness,
+                thresholds.min_brightness,
+                thresholds.max_document_brightness,
+            ));
             let dark = problems.iter().any(|p| p.code == ProblemCode::TooDark);
             problems.extend(sharpness_and_glare(
                 report.sharpness,

@@ -432,15 +432,15 @@ fn a_scan_cropped_to_the_card_is_the_document_and_still_judged_for_blur() {
     use crate::capture::labelled::{Backdrop, Case};
     // 1,284 × 810 pixels: a card's proportions, the card filling the picture.
     let (w, h) = (1284u32, 810u32);
-    // The front: the back is mostly white, and brightness is still judged
-    // over the whole picture, where a white card reads too bright.
+    // The back: mostly white paper, whose light is judged as a document's
+    // (a whole scene that bright would be overexposed).
     let picture = |corners: Option<[[f32; 2]; 4]>, blur: usize| {
         Case {
             width: w,
             height: h,
             backdrop: Backdrop::Wood,
             corners,
-            side: Subject::DocumentFront,
+            side: Subject::DocumentBack,
             blur,
             noise: 0.0,
             jpeg: None,
@@ -464,6 +464,8 @@ fn a_scan_cropped_to_the_card_is_the_document_and_still_judged_for_blur() {
             },
             Kind::Document,
             &Thresholds::default(),
+            None,
+            (false, false),
         )
     };
     let sharp = scan(0);
@@ -495,4 +497,126 @@ fn a_scan_cropped_to_the_card_is_the_document_and_still_judged_for_blur() {
         codes(&assess(frame, Kind::Document, &Thresholds::default())),
         vec![ProblemCode::NoDocument]
     );
+}
+
+#[test]
+fn a_selfie_needs_a_face_large_enough_and_the_document_beside_it() {
+    let selfie = |scene: Scene| {
+        let rgb = scene.render(0);
+        assess(
+            Frame {
+                width: scene.width,
+                height: scene.height,
+                rgb: &rgb,
+            },
+            Kind::Selfie,
+            &Thresholds::default(),
+        )
+    };
+    let good = selfie(Scene::new(Subject::Selfie, 1280, 720));
+    assert!(good.accepted(), "{:?}", codes(&good));
+    let face = good.faces.first().expect("the person's face");
+    assert!(face.width > 0.12 * 1280.0, "{face:?}");
+    let mut nobody = Scene::new(Subject::Selfie, 1280, 720);
+    nobody.person = false;
+    assert_eq!(codes(&selfie(nobody)), vec![ProblemCode::NoFace]);
+    let mut no_card = Scene::new(Subject::Selfie, 1280, 720);
+    no_card.card = false;
+    assert_eq!(codes(&selfie(no_card)), vec![ProblemCode::NoDocument]);
+    // The rule for size, on faces as the detector gives them.
+    let t = Thresholds::default();
+    let at = |width: f32| Face {
+        x: 100.0,
+        y: 100.0,
+        width,
+        height: width,
+        score: 10.0,
+    };
+    let card = crate::quality::outline::whole_picture(856, 540).expect("a card");
+    let card = Outline {
+        corners: card.corners.map(|[x, y]| [x + 400.0, y + 100.0]),
+        ..card
+    };
+    assert_eq!(person(&[at(160.0)], Some(&card), 1280, &t), vec![]);
+    assert_eq!(
+        person(&[at(120.0), at(60.0)], Some(&card), 1280, &t),
+        vec![problem(ProblemCode::FaceTooSmall)]
+    );
+    // A face on the card is its portrait: alone, it is no person.
+    let portrait = Face {
+        x: 500.0,
+        y: 250.0,
+        ..at(170.0)
+    };
+    assert_eq!(
+        person(&[portrait], Some(&card), 1280, &t),
+        vec![problem(ProblemCode::NoFace)]
+    );
+    assert_eq!(
+        person(&[portrait, at(160.0)], Some(&card), 1280, &t),
+        vec![]
+    );
+    assert_eq!(
+        person(&[at(160.0)], None, 1280, &t),
+        vec![problem(ProblemCode::NoDocument)]
+    );
+}
+
+#[test]
+fn a_cards_front_shows_its_portrait_and_its_back_does_not() {
+    let check = |subject: Subject| {
+        let rgb = Scene::new(subject, 1280, 720).render(0);
+        Assessor::new(Thresholds::default())
+            .expecting_portrait(true)
+            .assess(
+                Frame {
+                    width: 1280,
+                    height: 720,
+                    rgb: &rgb,
+                },
+                Kind::Document,
+            )
+    };
+    let front = check(Subject::DocumentFront);
+    assert!(front.accepted(), "{:?}", codes(&front));
+    // The portrait sits in the card's left third: 5–33 % of its width.
+    let portrait = front.faces.first().expect("the portrait");
+    let card = front.document.as_ref().expect("the card").corners;
+    let u = (portrait.x + portrait.width / 2.0 - card[0][0]) / (card[1][0] - card[0][0]);
+    assert!((0.05..0.33).contains(&u), "{portrait:?} on {card:?}");
+    assert_eq!(
+        codes(&check(Subject::DocumentBack)),
+        vec![ProblemCode::NoPortrait]
+    );
+}
+
+#[test]
+fn glare_on_the_machine_readable_lines_is_its_own_problem() {
+    let back = |glare: f32, at: (f32, f32)| {
+        let mut scene = Scene::new(Subject::DocumentBack, 1280, 720);
+        scene.glare = glare;
+        scene.glare_at = at;
+        let rgb = scene.render(0);
+        Assessor::new(Thresholds::default())
+            .judging_mrz(true)
+            .assess(
+                Frame {
+                    width: 1280,
+                    height: 720,
+                    rgb: &rgb,
+                },
+                Kind::Document,
+            )
+    };
+    assert!(back(0.0, (0.0, 0.0)).accepted());
+    // A small spot on the lines: little of the card, much of its zone.
+    let on_zone = back(0.15, (-0.2, 0.3));
+    assert!(
+        on_zone.glare_fraction <= Thresholds::default().max_glare,
+        "{}",
+        on_zone.glare_fraction
+    );
+    assert_eq!(codes(&on_zone), vec![ProblemCode::MrzGlare]);
+    // The same spot on the text above the zone is no problem.
+    assert!(back(0.15, (-0.2, -0.25)).accepted());
 }

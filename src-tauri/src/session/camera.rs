@@ -10,7 +10,7 @@ use crate::capture::{
     choose_resolution, Camera, CameraError, DeviceInfo, Impairment, Resolution, RgbFrame,
     SampleCamera,
 };
-use crate::quality::Thresholds;
+use crate::quality::{Side, Thresholds};
 
 use super::error::{Invalid, KioskError};
 use super::lock;
@@ -80,9 +80,10 @@ impl Cameras {
         }
     }
 
-    /// Starts the camera for `slot` (stopping any run before); live feedback
+    /// Starts the camera for `slot` (stopping any run before), comparing
+    /// documents with `other_side`, the side already taken; live feedback
     /// and auto-capture follow as events.
-    pub fn start(&self, slot: Slot) -> Result<CameraStarted, KioskError> {
+    pub fn start(&self, slot: Slot, other_side: Option<Side>) -> Result<CameraStarted, KioskError> {
         self.stop();
         let camera = self.source.camera();
         let devices = camera.devices()?;
@@ -106,7 +107,12 @@ impl Cameras {
             camera,
             &device.id,
             resolution,
-            LiveConfig::new(slot.kind(), self.thresholds.clone()),
+            LiveConfig {
+                other_side,
+                portrait: slot.shows_portrait(),
+                mrz: slot.may_carry_mrz(),
+                ..LiveConfig::new(slot.kind(), self.thresholds.clone())
+            },
             sink,
         )?;
         let resolution = live.resolution().unwrap_or(resolution);

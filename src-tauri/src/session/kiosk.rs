@@ -325,8 +325,11 @@ impl Kiosk {
     /// Starts the camera for `slot`; live feedback and auto-capture follow as events.
     pub fn start_camera(&self, slot: Slot) -> Result<CameraStarted, KioskError> {
         self.cameras.stop();
-        lock(&self.session).as_ref().ok_or(KioskError::NoSession)?;
-        self.cameras.start(slot)
+        let other_side = lock(&self.session)
+            .as_ref()
+            .ok_or(KioskError::NoSession)?
+            .side_to_differ_from(slot);
+        self.cameras.start(slot, other_side)
     }
 
     /// The cameras present now, marking the one that will be used.
@@ -383,7 +386,19 @@ impl Kiosk {
         frame: &RgbFrame,
         file: bool,
     ) -> Result<CaptureView, KioskError> {
-        let capture = pictures::checked(frame, slot, &self.options.thresholds, file)?;
+        let other_side = lock(&self.session)
+            .as_ref()
+            .and_then(|s| s.side_to_differ_from(slot));
+        let capture = pictures::checked(
+            frame,
+            slot,
+            pictures::Checking {
+                thresholds: &self.options.thresholds,
+                file,
+                other_side,
+                full_frame: self.options.upload_full_frame,
+            },
+        )?;
         self.in_session(|s| s.keep(slot, capture)).map(|s| {
             s.captures
                 .into_iter()

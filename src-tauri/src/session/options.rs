@@ -22,6 +22,8 @@ pub struct KioskOptions {
     pub resolution: Option<Resolution>,
     /// Put finished sessions in the outbox instead of sending them at once.
     pub queue_first: bool,
+    /// Send a document's whole frame instead of the document cut out.
+    pub upload_full_frame: bool,
 }
 
 impl Default for KioskOptions {
@@ -37,6 +39,7 @@ impl Default for KioskOptions {
             },
             resolution: None,
             queue_first: false,
+            upload_full_frame: false,
         }
     }
 }

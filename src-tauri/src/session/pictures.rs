@@ -5,7 +5,9 @@ use zeroize::Zeroizing;
 
 use crate::capture::RgbFrame;
 use crate::config::Profile;
-use crate::quality::{assess, assess_file, encode_for_upload, DecodeLimits, Thresholds};
+use crate::quality::{
+    assess_file, crop, encode_for_upload, Assessor, DecodeLimits, Side, Thresholds,
+};
 
 use super::error::{Invalid, KioskError};
 use super::options::MAX_IMPORT_BYTES;
@@ -34,28 +36,107 @@ pub fn from_file(profile: Profile, bytes: &[u8]) -> Result<RgbFrame, KioskError>
     Ok(frame)
 }
 
-/// The picture for `slot` checked (as a photo `file` or a camera's picture)
-/// and encoded, ready to keep for review.
-pub fn checked(
-    frame: &RgbFrame,
-    slot: Slot,
-    thresholds: &Thresholds,
-    file: bool,
-) -> Result<Capture, KioskError> {
+/// How a picture is checked and what of it is kept.
+pub struct Checking<'a> {
+    pub thresholds: &'a Thresholds,
+    /// A photo file (a scan may be cropped to the document already).
+    pub file: bool,
+    /// The side already taken: showing it again is `same_side_again`.
+    pub other_side: Option<Side>,
+    /// Keep the whole frame, not the document cut out of it.
+    pub full_frame: bool,
+}
+
+/// The picture for `slot` checked and encoded, ready to keep for review: of a
+/// document found whole in it, the document cut out and de-warped (unless
+/// the whole frame is asked for), else the whole picture.
+pub fn checked(frame: &RgbFrame, slot: Slot, how: Checking<'_>) -> Result<Capture, KioskError> {
+    let Checking {
+        thresholds,
+        file,
+        other_side,
+        full_frame,
+    } = how;
     let report = if file {
-        assess_file(frame.as_frame(), slot.kind(), thresholds)
+        assess_file(
+            frame.as_frame(),
+            slot.kind(),
+            thresholds,
+            other_side.as_ref(),
+            (slot.shows_portrait(), slot.may_carry_mrz()),
+        )
     } else {
-        assess(frame.as_frame(), slot.kind(), thresholds)
+        Assessor::new(thresholds.clone())
+            .comparing_with(other_side)
+            .expecting_portrait(slot.shows_portrait())
+            .judging_mrz(slot.may_carry_mrz())
+            .assess(frame.as_frame(), slot.kind())
     };
-    let jpeg = encode_for_upload(frame.as_frame(), crate::verification::api::MAX_IMAGE_BYTES)
+    // A document filling the picture (a scan) is sent as it is.
+    let cut_out = match (&report.document, full_frame) {
+        (Some(outline), false) if outline.fill_fraction < 0.9 => {
+            crop::document(frame.as_frame(), outline).map(|(w, h, rgb)| RgbFrame::new(w, h, rgb))
+        }
+        _ => None,
+    };
+    // The cut-out frame is wiped when dropped, like every frame.
+    let sent = cut_out.as_ref().unwrap_or(frame);
+    let jpeg = encode_for_upload(sent.as_frame(), crate::verification::api::MAX_IMAGE_BYTES)
         .map_err(|e| {
             tracing::warn!("a picture could not be encoded: {e}");
             Invalid::NotEncodable
         })?;
     Ok(Capture::new(
         Zeroizing::new(jpeg),
-        frame.width,
-        frame.height,
+        sent.width,
+        sent.height,
         report.problems.iter().map(|p| p.code).collect(),
+        report.side,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::{Scene, Subject};
+
+    fn card_frame() -> RgbFrame {
+        let scene = Scene::new(Subject::DocumentFront, 1280, 720);
+        RgbFrame::new(1280, 720, scene.render(0))
+    }
+
+    fn how(thresholds: &Thresholds, full_frame: bool) -> Checking<'_> {
+        Checking {
+            thresholds,
+            file: false,
+            other_side: None,
+            full_frame,
+        }
+    }
+
+    #[test]
+    fn a_document_is_sent_cut_out_unless_the_whole_frame_is_asked_for() {
+        let t = Thresholds::default();
+        let frame = card_frame();
+        let cut = checked(&frame, Slot::Front, how(&t, false)).expect("checked");
+        assert!(cut.problems.is_empty(), "{:?}", cut.problems);
+        // The card is 66 % of 1,280 pixels wide; 4 % margins on either side.
+        let expected_w = 0.66 * 1280.0 * 1.08;
+        assert!(
+            (cut.width as f32 - expected_w).abs() < 20.0,
+            "{}×{}",
+            cut.width,
+            cut.height
+        );
+        let aspect = cut.width as f32 / cut.height as f32;
+        let card_with_margin = 1.08 / (54.0 / 85.6 + 0.08);
+        assert!((aspect - card_with_margin).abs() < 0.03, "{aspect}");
+        let whole = checked(&frame, Slot::Front, how(&t, true)).expect("checked");
+        assert_eq!((whole.width, whole.height), (1280, 720));
+        // A selfie is always the whole frame.
+        let selfie = Scene::new(Subject::Selfie, 1280, 720);
+        let selfie = RgbFrame::new(1280, 720, selfie.render(0));
+        let kept = checked(&selfie, Slot::Selfie, how(&t, false)).expect("checked");
+        assert_eq!((kept.width, kept.height), (1280, 720));
+    }
 }

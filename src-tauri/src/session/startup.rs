@@ -253,6 +253,7 @@ fn options(settings: &Settings) -> KioskOptions {
             .camera_resolution
             .map(|(w, h)| crate::capture::Resolution::new(w, h)),
         queue_first: settings.queue_first && settings.profile == Profile::Field,
+        upload_full_frame: settings.upload_full_frame,
         ..Default::default()
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::quality::ProblemCode;
+use crate::quality::{ProblemCode, Side};
 use crate::review::ImageRef;
 use crate::verification::models::DocSetType;
 
@@ -27,6 +27,8 @@ pub(super) struct Capture {
     pub overridden: bool,
     /// The service's id once uploaded; a retaken picture has none yet.
     pub image_id: Option<String>,
+    /// The document side it shows, de-warped (a front is compared with the back).
+    pub side: Option<Side>,
 }
 
 impl Capture {
@@ -35,6 +37,7 @@ impl Capture {
         width: u32,
         height: u32,
         problems: Vec<ProblemCode>,
+        side: Option<Side>,
     ) -> Self {
         Self {
             jpeg,
@@ -44,6 +47,7 @@ impl Capture {
             accepted: false,
             overridden: false,
             image_id: None,
+            side,
         }
     }
 }
@@ -136,6 +140,15 @@ impl Session {
         self.to_capture = steps.clone();
         self.steps = steps;
         self.document = Some(choice);
+    }
+
+    /// The front's side as taken, for `slot` when it is the back: a back
+    /// showing it again is `same_side_again`.
+    pub fn side_to_differ_from(&self, slot: Slot) -> Option<Side> {
+        if slot != Slot::Back {
+            return None;
+        }
+        self.captures.get(&Slot::Front)?.side.clone()
     }
 
     /// Keeps a picture for `slot` (replacing one not sent yet) for review.
@@ -383,7 +396,13 @@ mod tests {
     }
 
     fn picture(problems: Vec<ProblemCode>) -> Capture {
-        Capture::new(Zeroizing::new(vec![0xFF, 0xD8, 1, 2]), 1920, 1080, problems)
+        Capture::new(
+            Zeroizing::new(vec![0xFF, 0xD8, 1, 2]),
+            1920,
+            1080,
+            problems,
+            None,
+        )
     }
 
     fn take_all(s: &mut Session) {

@@ -40,6 +40,18 @@ impl Slot {
         }
     }
 
+    /// Whether the picture shows the holder's portrait (an identity card's
+    /// front, a passport's photo page).
+    pub fn shows_portrait(self) -> bool {
+        matches!(self, Self::Front | Self::Single)
+    }
+
+    /// Whether the picture may carry a machine-readable zone (an identity
+    /// card's back, a passport's photo page).
+    pub fn may_carry_mrz(self) -> bool {
+        matches!(self, Self::Back | Self::Single)
+    }
+
     pub(super) fn subject(self) -> Subject {
         match self {
             Self::Back => Subject::DocumentBack,

@@ -3,6 +3,7 @@
 //! camera. The harness (one helper per screen) is `kiosk_tests::flow`.
 
 mod field;
+mod framing;
 mod journeys;
 mod layout;
 mod photos;

@@ -168,7 +168,17 @@ describe("the flow store", () => {
   it("feedback and auto-capture count only for the picture on screen", async () => {
     const flow = await loaded(new FakeBackend());
     await flow.chooseDocument("id_card", "DEU");
-    const feedback: LiveFeedback = { problems: [], streak: 1, needed: 3, sharpness: null, brightness: null, glare_fraction: null };
+    const feedback: LiveFeedback = {
+      problems: [],
+      streak: 1,
+      needed: 3,
+      sharpness: null,
+      brightness: null,
+      glare_fraction: null,
+      document: null,
+      frame_width: 1280,
+      frame_height: 720,
+    };
     flow.onEvent({ kind: "feedback", slot: "back", feedback });
     flow.onEvent({ kind: "auto_captured", slot: "back" });
     expect([flow.feedback, flow.autoCaptured]).toEqual([null, 0]);

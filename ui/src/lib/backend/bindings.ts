@@ -345,7 +345,19 @@ export type ErrorKey = "error.generic" | "error.no_session" | "error.details_ema
 "error.admin_token_environment" | "error.admin_webhook_secret_missing" | "error.admin_mode_from_environment" | "error.admin_level_name";
 
 /**  How the sample camera spoils its picture, to show and test the live feedback. */
-export type Impairment = "none" | "blurry" | "dark" | "bright" | "glare" | "shaky";
+export type Impairment = "none" | "blurry" | "dark" | "bright" | "glare" | "shaky" | 
+/**  Nothing held up: the desk alone (or the person alone). */
+"no_card" | 
+/**  The card held far from the camera. */
+"far" | 
+/**  The card pushed partly out of the picture. */
+"cut_off" | 
+/**  The card leaning far back. */
+"tilted" | 
+/**  At the back step, the front shown again. */
+"front_twice" | 
+/**  At the selfie step, the card held up without the person's face. */
+"no_face";
 
 /**  What crosses into the web view when a command fails. */
 export type IpcError = IpcError_Serialize | IpcError_Deserialize;
@@ -387,7 +399,7 @@ export type KioskEventMessage_Deserialize = KioskEvent_Deserialize;
 export type KioskEventMessage_Serialize = KioskEvent_Serialize;
 
 /**  Everything the screen hears about without asking. */
-export type KioskEvent_Deserialize = { kind: "feedback"; slot: Slot; feedback: LiveFeedback } | { kind: "auto_captured"; slot: Slot } | { kind: "camera_lost"; reason: string } | { kind: "upload"; image: number; images: number; sent: number | null; total: number | null } | { kind: "review"; status: string } | { kind: "outcome"; outcome: OutcomeView_Deserialize } | { kind: "failed"; message: string } | 
+export type KioskEvent_Deserialize = { kind: "feedback"; slot: Slot; feedback: LiveFeedback_Deserialize } | { kind: "auto_captured"; slot: Slot } | { kind: "camera_lost"; reason: string } | { kind: "upload"; image: number; images: number; sent: number | null; total: number | null } | { kind: "review"; status: string } | { kind: "outcome"; outcome: OutcomeView_Deserialize } | { kind: "failed"; message: string } | 
 /**  An applicant in the recent list changed (any session, also long after it ended). */
 { kind: "recent"; applicant: RecentApplicant_Deserialize } | 
 /**  The outbox changed: sessions were kept or sent. */
@@ -396,7 +408,7 @@ export type KioskEvent_Deserialize = { kind: "feedback"; slot: Slot; feedback: L
 { kind: "availability"; in_service: boolean };
 
 /**  Everything the screen hears about without asking. */
-export type KioskEvent_Serialize = { kind: "feedback"; slot: Slot; feedback: LiveFeedback } | { kind: "auto_captured"; slot: Slot } | { kind: "camera_lost"; reason: string } | { kind: "upload"; image: number; images: number; sent: number | null; total: number | null } | { kind: "review"; status: string } | { kind: "outcome"; outcome: OutcomeView_Serialize } | { kind: "failed"; message: string } | 
+export type KioskEvent_Serialize = { kind: "feedback"; slot: Slot; feedback: LiveFeedback_Serialize } | { kind: "auto_captured"; slot: Slot } | { kind: "camera_lost"; reason: string } | { kind: "upload"; image: number; images: number; sent: number | null; total: number | null } | { kind: "review"; status: string } | { kind: "outcome"; outcome: OutcomeView_Serialize } | { kind: "failed"; message: string } | 
 /**  An applicant in the recent list changed (any session, also long after it ended). */
 { kind: "recent"; applicant: RecentApplicant_Serialize } | 
 /**  The outbox changed: sessions were kept or sent. */
@@ -411,7 +423,10 @@ export type KioskEvent_Serialize = { kind: "feedback"; slot: Slot; feedback: Liv
 export type Language = "en" | "de" | "es";
 
 /**  What the person should hear about the picture right now. */
-export type LiveFeedback = {
+export type LiveFeedback = LiveFeedback_Serialize | LiveFeedback_Deserialize;
+
+/**  What the person should hear about the picture right now. */
+export type LiveFeedback_Deserialize = {
 	problems: ProblemCode[],
 	/**  Good, steady checks in a row so far, out of `needed`. */
 	streak: number,
@@ -419,6 +434,33 @@ export type LiveFeedback = {
 	sharpness: number | null,
 	brightness: number | null,
 	glare_fraction: number | null,
+	/**
+	 *  The document's corners in the frame's pixels (rounded: they are
+	 *  drawn), clockwise from its top-left, when one was found.
+	 */
+	document?: [([number, number]), ([number, number]), ([number, number]), ([number, number])] | null,
+	/**  The checked frame's size, the space `document` is in. */
+	frame_width: number,
+	frame_height: number,
+};
+
+/**  What the person should hear about the picture right now. */
+export type LiveFeedback_Serialize = {
+	problems: ProblemCode[],
+	/**  Good, steady checks in a row so far, out of `needed`. */
+	streak: number,
+	needed: number,
+	sharpness: number | null,
+	brightness: number | null,
+	glare_fraction: number | null,
+	/**
+	 *  The document's corners in the frame's pixels (rounded: they are
+	 *  drawn), clockwise from its top-left, when one was found.
+	 */
+	document: [([number, number]), ([number, number]), ([number, number]), ([number, number])] | null,
+	/**  The checked frame's size, the space `document` is in. */
+	frame_width: number,
+	frame_height: number,
 };
 
 /**  Counts since the capture started, for the preview rate and the check rate. */
@@ -564,7 +606,7 @@ export type Phase = "capturing" | "submitting" | "waiting" | "decided" |
 "queued";
 
 /**  Stable problem codes; the UI shows the message for `message_key()`. */
-export type ProblemCode = "no_document" | "document_cut_off" | "document_too_far" | "document_tilted" | "resolution_low" | "too_small" | "too_blurry" | "too_dark" | "too_bright" | "glare" | "unsteady";
+export type ProblemCode = "no_document" | "document_cut_off" | "document_too_far" | "document_tilted" | "resolution_low" | "same_side_again" | "no_portrait" | "no_face" | "face_too_small" | "too_small" | "too_blurry" | "too_dark" | "too_bright" | "glare" | "mrz_glare" | "unsteady";
 
 /**  Who is operating the kiosk, which decides what the screens show. */
 export type Profile = 

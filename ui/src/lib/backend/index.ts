@@ -15,6 +15,7 @@ import type {
   DocumentChoice,
   Impairment,
   KioskEvent_Serialize,
+  LiveFeedback_Serialize,
   Language,
   OperatingMode,
   LiveStats,
@@ -31,11 +32,12 @@ export type OutboxView = OutboxView_Serialize;
 /** Why sessions cannot be kept for later on this kiosk. */
 export type NoOutbox = NonNullable<OutboxView["problem"]>;
 export type Drained = Drained_Serialize;
-export type { ErrorCode, ErrorKey, IpcError, OperatingMode, OutOfService, OutOfServiceCause, Profile, Slot, DocumentType, ProblemCode, Impairment, Scenario, CaptureView, LiveFeedback, LiveStats, Phase } from "./bindings";
+export type { ErrorCode, ErrorKey, IpcError, OperatingMode, OutOfService, OutOfServiceCause, Profile, Slot, DocumentType, ProblemCode, Impairment, Scenario, CaptureView, LiveStats, Phase } from "./bindings";
 export type AppStatus = AppStatus_Serialize;
 export type SessionView = SessionView_Serialize;
 export type CameraStarted = CameraStarted_Serialize;
 export type KioskEvent = KioskEvent_Serialize;
+export type LiveFeedback = LiveFeedback_Serialize;
 export type AdminStatus = AdminStatus_Serialize;
 export type ConnectionCheck = ConnectionCheck_Serialize;
 export type { AdminGate } from "./bindings";
