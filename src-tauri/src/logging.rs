@@ -1,10 +1,16 @@
-//! Logging to a daily rolling file in the platform log folder and to stderr.
+//! Logging to files in the platform log folder, kept under a size cap, and
+//! to stderr.
 //!
 //! The level comes from `RUST_LOG` (default `info`). Log lines carry methods,
 //! path templates, statuses and correlation ids; never secrets, images or
 //! personal data — callers log identifiers, not content.
+//!
+//! The folder never holds more than its cap (`KIOSK_LOG_MAX_MB`, 50 MB unless
+//! set), whatever a kiosk left running for months writes: each program's
+//! files roll over at a tenth of its share, and the oldest is deleted when a
+//! new one starts (`logroller`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::{fmt, prelude::*, EnvFilter};
@@ -35,6 +41,50 @@ pub fn log_dir() -> PathBuf {
         .join("logs")
 }
 
+/// The log folder's cap when `KIOSK_LOG_MAX_MB` does not set one.
+pub const DEFAULT_MAX_MB: u64 = 50;
+
+/// Files each program's share is kept in: the one written and the older ones.
+const FILES: u64 = 10;
+
+/// The log folder's cap in bytes: `KIOSK_LOG_MAX_MB` (5 to 10,000), else 50 MB.
+pub fn max_bytes() -> u64 {
+    let mb = std::env::var("KIOSK_LOG_MAX_MB")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|v| (5..=10_000).contains(v))
+        .unwrap_or(DEFAULT_MAX_MB);
+    mb * 1024 * 1024
+}
+
+/// A program's share of the folder's cap: `kioskctl`, run now and then, a
+/// tenth; the kiosk the rest.
+fn share(program: &str, cap: u64) -> u64 {
+    if program == "kioskctl" {
+        cap / 10
+    } else {
+        cap - cap / 10
+    }
+}
+
+/// A writer for `program`'s log in `dir` whose files stay under `bytes`
+/// together: they roll over at a tenth of it, and of the older ones the
+/// newest nine are kept.
+pub fn capped_writer(
+    dir: &Path,
+    program: &str,
+    bytes: u64,
+) -> Result<logroller::LogRoller, String> {
+    logroller::LogRollerBuilder::new(dir.to_path_buf(), PathBuf::from(format!("{program}.log")))
+        .rotation(logroller::Rotation::SizeBased(
+            logroller::RotationSize::Bytes((bytes / FILES).max(4096)),
+        ))
+        .max_keep_files(FILES - 1)
+        .graceful_shutdown(true)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
 /// Where log lines go besides the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Echo {
@@ -51,22 +101,14 @@ pub fn init(program: &str, echo: Echo) -> LogGuard {
     let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let stderr = fmt::layer().with_writer(std::io::stderr).with_target(false);
     let (file_layer, guard, problem) = match crate::config::create_private_dir(&dir) {
-        Ok(()) => {
-            let appender = tracing_appender::rolling::Builder::new()
-                .rotation(tracing_appender::rolling::Rotation::DAILY)
-                .filename_prefix(program)
-                .filename_suffix("log")
-                .max_log_files(14)
-                .build(&dir);
-            match appender {
-                Ok(appender) => {
-                    let (writer, guard) = tracing_appender::non_blocking(appender);
-                    let layer = fmt::layer().with_writer(writer).with_ansi(false);
-                    (Some(layer), Some(guard), None)
-                }
-                Err(e) => (None, None, Some(e.to_string())),
+        Ok(()) => match capped_writer(&dir, program, share(program, max_bytes())) {
+            Ok(appender) => {
+                let (writer, guard) = tracing_appender::non_blocking(appender);
+                let layer = fmt::layer().with_writer(writer).with_ansi(false);
+                (Some(layer), Some(guard), None)
             }
-        }
+            Err(e) => (None, None, Some(e)),
+        },
         Err(e) => (None, None, Some(e.to_string())),
     };
     // A second init (tests, or a library caller that set its own subscriber) is harmless.
@@ -80,4 +122,51 @@ pub fn init(program: &str, echo: Echo) -> LogGuard {
         tracing::warn!(dir = %dir.display(), "log files disabled, logging to stderr only: {problem}");
     }
     LogGuard { _file: guard, dir }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn folder_size(dir: &Path) -> (u64, usize) {
+        let files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .collect();
+        let bytes = files.iter().map(|e| e.metadata().unwrap().len()).sum();
+        (bytes, files.len())
+    }
+
+    #[test]
+    fn the_log_folder_stays_under_its_cap_whatever_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let cap = 400 * 1024;
+        let line = format!("{}\n", "x".repeat(199));
+        let mut writer = capped_writer(dir.path(), "kiosk", cap).unwrap();
+        // Five times the cap, a line at a time as the logger writes.
+        for _ in 0..5 * cap / line.len() as u64 {
+            writer.write_all(line.as_bytes()).unwrap();
+        }
+        writer.flush().unwrap();
+        drop(writer);
+        let (bytes, files) = folder_size(dir.path());
+        println!("metric: log folder after writing 5 × its {cap}-byte cap: {bytes} bytes in {files} files");
+        // At most one line over (a file rolls over after the line that fills it).
+        assert!(
+            bytes <= cap + line.len() as u64,
+            "{bytes} bytes in {files} files"
+        );
+        // …and the newest nine tenths and more are still there.
+        assert!(bytes >= cap * 8 / 10, "{bytes} bytes in {files} files");
+        assert!(files as u64 <= FILES, "{files} files");
+    }
+
+    #[test]
+    fn the_cap_is_shared_with_the_command_line() {
+        assert_eq!(share("kioskctl", 1000), 100);
+        assert_eq!(share("kiosk", 1000), 900);
+        assert_eq!(DEFAULT_MAX_MB * 1024 * 1024, 52_428_800);
+    }
 }

@@ -258,7 +258,28 @@ fn logs_check() -> Check {
         .and_then(|_| std::fs::write(&probe, b""))
         .and_then(|_| std::fs::remove_file(&probe));
     match writable {
-        Ok(()) => Check::ok("logs", format!("{}", dir.display())),
+        Ok(()) => {
+            let used: u64 = std::fs::read_dir(&dir)
+                .map(|entries| {
+                    entries
+                        .flatten()
+                        .filter_map(|e| e.metadata().ok())
+                        .filter(|m| m.is_file())
+                        .map(|m| m.len())
+                        .sum()
+                })
+                .unwrap_or(0);
+            let mb = |b: u64| b as f64 / (1024.0 * 1024.0);
+            Check::ok(
+                "logs",
+                format!(
+                    "{} ({:.1} MB of its {:.0} MB cap)",
+                    dir.display(),
+                    mb(used),
+                    mb(crate::logging::max_bytes())
+                ),
+            )
+        }
         Err(e) => Check::fail(
             "logs",
             format!("{} is not writable: {e}", dir.display()),
