@@ -8,7 +8,6 @@ pub fn glare_fraction(grey: &[u8], width: usize, height: usize, luma: u8, min_bl
     if x1 <= x0 || y1 <= y0 {
         return 0.0;
     }
-    let inner = (x1 - x0) * (y1 - y0);
     // Most frames have no pixel that bright: one vectorised pass says so.
     // (`fold` with `max`: `Iterator::max` keeps the last of equal values and
     // does not vectorise.)
@@ -22,47 +21,8 @@ pub fn glare_fraction(grey: &[u8], width: usize, height: usize, luma: u8, min_bl
     if brightest < luma {
         return 0.0;
     }
-    let min_pixels = ((inner as f64 * min_blob).ceil() as usize).max(1);
-    let mut seen = vec![false; width * height];
-    let mut stack = Vec::new();
-    let mut covered = 0usize;
-    for y in y0..y1 {
-        for x in x0..x1 {
-            let i = y * width + x;
-            if seen[i] || grey[i] < luma {
-                continue;
-            }
-            seen[i] = true;
-            stack.push(i);
-            let mut size = 0usize;
-            while let Some(j) = stack.pop() {
-                size += 1;
-                let (jx, jy) = (j % width, j / width);
-                let mut visit = |k: usize| {
-                    if !seen[k] && grey[k] >= luma {
-                        seen[k] = true;
-                        stack.push(k);
-                    }
-                };
-                if jx > x0 {
-                    visit(j - 1);
-                }
-                if jx + 1 < x1 {
-                    visit(j + 1);
-                }
-                if jy > y0 {
-                    visit(j - width);
-                }
-                if jy + 1 < y1 {
-                    visit(j + width);
-                }
-            }
-            if size >= min_pixels {
-                covered += size;
-            }
-        }
-    }
-    covered as f64 / inner as f64
+    let rows: Vec<_> = (y0..y1).map(|y| (y, x0, x1 - 1)).collect();
+    glare_fraction_in(grey, width, height, &rows, luma, min_blob)
 }
 
 /// Share of a region (`rows`, as [`super::grey::region_mean_and_sharpness`]
