@@ -44,7 +44,7 @@ impl LiveConfig {
             kind,
             thresholds,
             auto_capture_after: 5,
-            check_interval: Duration::from_millis(80),
+            check_interval: Duration::from_millis(100),
             other_side: None,
             portrait: false,
             mrz: false,

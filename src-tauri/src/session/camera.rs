@@ -109,7 +109,9 @@ impl Cameras {
             resolution,
             LiveConfig {
                 other_side,
-                portrait: slot.shows_portrait(),
+                // The portrait is looked for on the picture taken, not live:
+                // the detector would take the preview's share of the processor.
+                portrait: false,
                 mrz: slot.may_carry_mrz(),
                 ..LiveConfig::new(slot.kind(), self.thresholds.clone())
             },
