@@ -4,9 +4,7 @@
 //! them, with the corners it was drawn at. The accuracy tests and the
 //! benchmark of the document outline run on it.
 
-use imageproc::geometric_transformations::Projection;
-
-use super::sample::{background, box_blur, card_pixel, hash, inside_rounded};
+use super::sample::{background, box_blur, hash, DrawnCard};
 use super::Subject;
 
 /// What lies behind the document.
@@ -107,29 +105,19 @@ impl Case {
     /// The frame as RGB.
     pub fn render(&self) -> Vec<u8> {
         let (w, h) = (self.width as usize, self.height as usize);
-        let to_card = self.corners.and_then(|c| {
-            Projection::from_control_points(
-                c.map(|[x, y]| (x, y)),
-                [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)],
-            )
-        });
         // The card's width in pixels, for the size of its print.
         let card_w = self.corners.map_or(1.0, |c| {
             ((c[1][0] - c[0][0]).hypot(c[1][1] - c[0][1])
                 + (c[2][0] - c[3][0]).hypot(c[2][1] - c[3][1]))
                 / 2.0
         });
-        let card_h = card_w * 54.0 / 85.6;
+        let card = self
+            .corners
+            .and_then(|c| DrawnCard::at(c, card_w, self.side, self.seed));
         let mut rgb = vec![0u8; w * h * 3];
         for y in 0..h {
             for x in 0..w {
-                let on_card = to_card.and_then(|p| {
-                    let (u, v) = p * (x as f32 + 0.5, y as f32 + 0.5);
-                    ((0.0..1.0).contains(&u)
-                        && (0.0..1.0).contains(&v)
-                        && inside_rounded(u, v, card_w, card_h))
-                    .then(|| card_pixel(self.side, u, v, card_w, self.seed))
-                });
+                let on_card = card.as_ref().and_then(|c| c.pixel(x, y));
                 let colour = on_card.unwrap_or_else(|| self.backdrop.pixel(x, y, w, h, self.seed));
                 rgb[(y * w + x) * 3..(y * w + x) * 3 + 3].copy_from_slice(&colour);
             }

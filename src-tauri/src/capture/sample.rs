@@ -352,21 +352,12 @@ impl Scene {
         let (cx, cy) = self.centre(n);
         let card_w = self.size * w as f32;
         let card_h = card_w * 54.0 / 85.6;
-        let to_card = self.corners(n).and_then(|c| {
-            Projection::from_control_points(
-                c.map(|[x, y]| (x, y)),
-                [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)],
-            )
-        });
+        let card = self
+            .corners(n)
+            .and_then(|c| DrawnCard::at(c, card_w, self.subject, self.seed));
         for y in 0..h {
             for x in 0..w {
-                let on_card = to_card.and_then(|p| {
-                    let (cu, cv) = p * (x as f32 + 0.5, y as f32 + 0.5);
-                    ((0.0..1.0).contains(&cu)
-                        && (0.0..1.0).contains(&cv)
-                        && inside_rounded(cu, cv, card_w, card_h))
-                    .then(|| card_pixel(self.subject, cu, cv, card_w, self.seed))
-                });
+                let on_card = card.as_ref().and_then(|c| c.pixel(x, y));
                 let colour = on_card.unwrap_or_else(|| {
                     let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
                     if self.person || self.subject != Subject::Selfie {
@@ -413,6 +404,48 @@ impl Scene {
             }
         }
         rgb
+    }
+}
+
+/// A card drawn in perspective: what each pixel of the frame shows of it.
+pub(super) struct DrawnCard {
+    to_card: Projection,
+    width: f32,
+    height: f32,
+    subject: Subject,
+    seed: u32,
+}
+
+impl DrawnCard {
+    /// The card with `corners` in the frame (clockwise from its top-left),
+    /// `width` pixels wide (the size of its print); none when the corners
+    /// make no quadrilateral.
+    pub(super) fn at(
+        corners: [[f32; 2]; 4],
+        width: f32,
+        subject: Subject,
+        seed: u32,
+    ) -> Option<Self> {
+        let to_card = Projection::from_control_points(
+            corners.map(|[x, y]| (x, y)),
+            [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)],
+        )?;
+        Some(Self {
+            to_card,
+            width,
+            height: width * 54.0 / 85.6,
+            subject,
+            seed,
+        })
+    }
+
+    /// The card's colour at the frame's pixel (`x`, `y`), if it lies on the card.
+    pub(super) fn pixel(&self, x: usize, y: usize) -> Option<[u8; 3]> {
+        let (u, v) = self.to_card * (x as f32 + 0.5, y as f32 + 0.5);
+        ((0.0..1.0).contains(&u)
+            && (0.0..1.0).contains(&v)
+            && inside_rounded(u, v, self.width, self.height))
+        .then(|| card_pixel(self.subject, u, v, self.width, self.seed))
     }
 }
 

@@ -23,8 +23,7 @@ pub fn document(frame: Frame<'_>, outline: &Outline) -> Option<(u32, u32, Vec<u8
     let c = outline.corners;
     let dist = |a: [f32; 2], b: [f32; 2]| (a[0] - b[0]).hypot(a[1] - b[1]);
     let long = dist(c[0], c[1]).max(dist(c[3], c[2]));
-    let (long_mm, short_mm) = outline.format.size_mm();
-    let short = long * short_mm / long_mm;
+    let short = long / outline.format.aspect();
     let margin = (long * MARGIN).round();
     let (width, height) = (
         (long + 2.0 * margin).round() as u32,

@@ -299,10 +299,7 @@ impl Assessor {
                 let quad = d.corners.map(|[x, y]| [x * scale, y * scale]);
                 if !d.cut_off {
                     side = Side::of(small, sw, sh, &quad);
-                    let aspect = {
-                        let (l, s) = d.format.size_mm();
-                        l / s
-                    };
+                    let aspect = d.format.aspect();
                     if self.portrait {
                         faces = self.faces.portrait(small, sw, sh, &quad, to_frame, aspect);
                     }
@@ -507,11 +504,14 @@ pub fn assess_file(
                 let quad = whole.corners.map(|[x, y]| [x * scale, y * scale]);
                 report.side = Side::of(&small, sw, sh, &quad);
                 if portrait {
-                    let (l, s) = whole.format.size_mm();
-                    report.faces =
-                        assessor
-                            .faces
-                            .portrait(&small, sw, sh, &quad, 1.0 / scale, l / s);
+                    report.faces = assessor.faces.portrait(
+                        &small,
+                        sw,
+                        sh,
+                        &quad,
+                        1.0 / scale,
+                        whole.format.aspect(),
+                    );
                 }
             }
             problems.extend(assessor.same_side(report.side.as_ref()));

@@ -28,7 +28,8 @@ impl Format {
         }
     }
 
-    fn aspect(self) -> f32 {
+    /// Long side over short side.
+    pub fn aspect(self) -> f32 {
         let (l, s) = self.size_mm();
         l / s
     }
