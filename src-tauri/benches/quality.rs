@@ -6,7 +6,9 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use onboard_kiosk::capture::sample::{Scene, Subject};
 use onboard_kiosk::quality::faces::FaceFinder;
-use onboard_kiosk::quality::{encode_for_upload, glare, grey, outline, Assessor, Frame, Kind};
+use onboard_kiosk::quality::{
+    edges, encode_for_upload, glare, grey, outline, Assessor, Frame, Kind,
+};
 
 fn quality(c: &mut Criterion) {
     let scene = Scene::new(Subject::DocumentFront, 1920, 1080);
@@ -71,6 +73,9 @@ fn quality(c: &mut Criterion) {
     let mut value = Vec::new();
     c.bench_function("step value 1920x1080 by 3", |b| {
         b.iter(|| grey::value_downscaled(std::hint::black_box(&rgb), 1920, 1080, 3, &mut value))
+    });
+    c.bench_function("step canny 640x360", |b| {
+        b.iter(|| edges::canny(std::hint::black_box(&value), 640, 360, 80, 200))
     });
     c.bench_function("step outline 640x360", |b| {
         b.iter(|| outline::find(std::hint::black_box(&value), 640, 360, 3.0))

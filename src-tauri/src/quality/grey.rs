@@ -253,17 +253,50 @@ pub fn value_downscaled(
     let (w, h) = (width / factor, height / factor);
     out.clear();
     out.resize(w * h, 0);
-    for y in 0..h {
-        for x in 0..w {
-            let mut sum = 0u32;
-            for k in 0..factor {
-                let i = ((y * factor + k) * width + x * factor + k) * 3;
-                sum += u32::from(rgb[i].max(rgb[i + 1]).max(rgb[i + 2]));
+    // Rounded averages looked up: a division per pixel would cost more than
+    // the reading.
+    let averages: Vec<u8> = (0..=255 * factor as u32)
+        .map(|s| ((s + factor as u32 / 2) / factor as u32) as u8)
+        .collect();
+    let mut sums = vec![0u32; w];
+    for (y, dst) in out.chunks_exact_mut(w.max(1)).enumerate().take(h) {
+        sums.fill(0);
+        for k in 0..factor {
+            let start = ((y * factor + k) * width + k) * 3;
+            let row = &rgb[start..start + (w - 1) * factor * 3 + 3];
+            // The usual factors with a fixed stride, which the compiler
+            // unrolls without a bounds check per pixel.
+            match factor {
+                2 => diagonal_max::<6>(row, &mut sums),
+                3 => diagonal_max::<9>(row, &mut sums),
+                4 => diagonal_max::<12>(row, &mut sums),
+                _ => {
+                    for (sum, p) in sums.iter_mut().zip(row.chunks(factor * 3)) {
+                        *sum += u32::from(p[0].max(p[1]).max(p[2]));
+                    }
+                }
             }
-            out[y * w + x] = ((sum + factor as u32 / 2) / factor as u32) as u8;
+        }
+        for (d, s) in dst.iter_mut().zip(&sums) {
+            *d = averages[*s as usize];
         }
     }
     (w, h)
+}
+
+/// Adds max(R, G, B) of the first pixel of each `STRIDE`-byte step of `row`
+/// to `sums` (the last step may be a lone pixel).
+fn diagonal_max<const STRIDE: usize>(row: &[u8], sums: &mut [u32]) {
+    let steps = row.chunks_exact(STRIDE);
+    let last = steps.remainder();
+    let n = sums.len();
+    for (sum, p) in sums.iter_mut().zip(steps) {
+        let p: &[u8; STRIDE] = p.try_into().expect("chunk size");
+        *sum += u32::from(p[0].max(p[1]).max(p[2]));
+    }
+    if last.len() >= 3 && n > 0 {
+        sums[n - 1] += u32::from(last[0].max(last[1]).max(last[2]));
+    }
 }
 
 /// A region of an image: rows `(y, x0, x1)`, both ends included, as
@@ -496,6 +529,37 @@ mod tests {
         // Saturated blocks stay saturated, the largest 16-bit sum included.
         let (d, _, _) = downscale(&[255; 16 * 16], 16, 16, 16);
         assert_eq!(d, vec![255]);
+    }
+
+    #[test]
+    fn the_brightest_channel_is_the_rounded_mean_of_each_blocks_diagonal() {
+        for (width, height, factor) in [(1920, 1080, 3), (641, 359, 2), (40, 30, 1), (50, 7, 5)] {
+            let rgb: Vec<u8> = (0..width * height * 3)
+                .map(|i| ((i * 2_654_435_761usize) >> 7) as u8)
+                .collect();
+            let mut out = Vec::new();
+            let (w, h) = value_downscaled(&rgb, width, height, factor, &mut out);
+            assert_eq!((w, h), (width / factor, height / factor));
+            for (y, x) in [
+                (0, 0),
+                (h - 1, w - 1),
+                (h / 2, w / 3),
+                (1.min(h - 1), w - 2),
+            ] {
+                let sum: usize = (0..factor)
+                    .map(|k| {
+                        let i = ((y * factor + k) * width + x * factor + k) * 3;
+                        usize::from(rgb[i].max(rgb[i + 1]).max(rgb[i + 2]))
+                    })
+                    .sum();
+                let expected = ((sum as f64) / factor as f64).round() as u8;
+                assert_eq!(
+                    out[y * w + x],
+                    expected,
+                    "{width}×{height}/{factor} at ({x}, {y})"
+                );
+            }
+        }
     }
 
     #[test]

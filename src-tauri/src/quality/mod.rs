@@ -13,6 +13,7 @@
 
 pub mod crop;
 mod decode;
+pub mod edges;
 mod encode;
 pub mod faces;
 pub mod glare;

@@ -3,10 +3,10 @@
 //! convex hull's largest quadrilateral, a line fitted to each side), and what
 //! they say about the framing.
 
+use super::edges::{canny, dilate_3x3};
 use image::GrayImage;
-use imageproc::distance_transform::Norm;
 use imageproc::point::Point;
-use imageproc::{contours, geometry, morphology};
+use imageproc::{contours, geometry};
 use serde::Serialize;
 
 /// The documents the kiosk photographs, by their physical size.
@@ -102,7 +102,7 @@ fn find_at(value: &[u8], w: usize, h: usize, scale: f32) -> Option<Outline> {
         canny(value, w, h, CANNY_LOW, CANNY_HIGH),
     )?;
     // Close the small gaps glare and rounded corners leave in a card's border.
-    morphology::dilate_mut(&mut edges, Norm::LInf, 1);
+    dilate_3x3(&mut edges);
     let frame_area = (w * h) as f64;
     let mut best: Option<([[f32; 2]; 4], f64)> = None;
     // Outer borders, and holes: a card whose border touches something
@@ -462,112 +462,4 @@ pub fn spans(quad: &[[f32; 2]; 4], shrink: f32, w: usize, h: usize) -> Vec<(usiz
         }
     }
     rows
-}
-
-/// Canny's edges, in integers: a 3×3 binomial blur, Sobel gradients (their
-/// magnitude as |gx| + |gy|), thinning to the ridge across the gradient, and
-/// hysteresis between `low` and `high`. 255 on an edge, else 0.
-pub fn canny(image: &[u8], w: usize, h: usize, low: u16, high: u16) -> Vec<u8> {
-    let mut out = vec![0u8; w * h];
-    if w < 5 || h < 5 {
-        return out;
-    }
-    // Blur: [1 4 6 4 1] ⊗ [1 4 6 4 1] / 256 (σ ≈ 1), rows then columns.
-    let mut tmp = vec![0u16; w * h];
-    for y in 0..h {
-        let src = &image[y * w..(y + 1) * w];
-        let at = |x: isize| src[x.clamp(0, w as isize - 1) as usize] as u16;
-        for x in 0..w {
-            let x = x as isize;
-            tmp[y * w + x as usize] =
-                at(x - 2) + 4 * at(x - 1) + 6 * at(x) + 4 * at(x + 1) + at(x + 2);
-        }
-    }
-    let mut blurred = vec![0u16; w * h];
-    for y in 0..h {
-        let r = |dy: isize| ((y as isize + dy).clamp(0, h as isize - 1) as usize) * w;
-        let (a, b, c, d, e) = (r(-2), r(-1), r(0), r(1), r(2));
-        for x in 0..w {
-            let s = tmp[a + x] as u32
-                + 4 * tmp[b + x] as u32
-                + 6 * tmp[c + x] as u32
-                + 4 * tmp[d + x] as u32
-                + tmp[e + x] as u32;
-            blurred[c + x] = ((s + 128) >> 8) as u16;
-        }
-    }
-    // Gradients and their direction (0: horizontal edge normal along x, 1: 45°, 2: vertical, 3: 135°).
-    let mut mag = vec![0u16; w * h];
-    let mut dir = vec![0u8; w * h];
-    for y in 1..h - 1 {
-        for x in 1..w - 1 {
-            let p = |dx: isize, dy: isize| {
-                blurred[((y as isize + dy) as usize) * w + (x as isize + dx) as usize] as i32
-            };
-            let gx = (p(1, -1) + 2 * p(1, 0) + p(1, 1)) - (p(-1, -1) + 2 * p(-1, 0) + p(-1, 1));
-            let gy = (p(-1, 1) + 2 * p(0, 1) + p(1, 1)) - (p(-1, -1) + 2 * p(0, -1) + p(1, -1));
-            let (ax, ay) = (gx.abs(), gy.abs());
-            let i = y * w + x;
-            mag[i] = (ax + ay).min(u16::MAX as i32) as u16;
-            // tan(22.5°) ≈ 0.4142 ≈ 53/128.
-            dir[i] = if ay * 128 <= ax * 53 {
-                0
-            } else if ax * 128 <= ay * 53 {
-                2
-            } else if (gx > 0) == (gy > 0) {
-                1
-            } else {
-                3
-            };
-        }
-    }
-    // Thinning and the strong seeds.
-    let mut stack = Vec::new();
-    for y in 1..h - 1 {
-        for x in 1..w - 1 {
-            let i = y * w + x;
-            let m = mag[i];
-            if m < low {
-                continue;
-            }
-            let (a, b) = match dir[i] {
-                0 => (mag[i - 1], mag[i + 1]),
-                2 => (mag[i - w], mag[i + w]),
-                1 => (mag[i - w - 1], mag[i + w + 1]),
-                _ => (mag[i - w + 1], mag[i + w - 1]),
-            };
-            if m < a || m <= b {
-                continue;
-            }
-            if m >= high {
-                out[i] = 255;
-                stack.push(i);
-            } else {
-                out[i] = 1;
-            }
-        }
-    }
-    // Hysteresis: weak ridge pixels joined to a strong one become edges.
-    while let Some(i) = stack.pop() {
-        let (x, y) = (i % w, i / w);
-        for dy in -1isize..=1 {
-            for dx in -1isize..=1 {
-                let (nx, ny) = (x as isize + dx, y as isize + dy);
-                if nx < 0 || ny < 0 || nx >= w as isize || ny >= h as isize {
-                    continue;
-                }
-                let j = ny as usize * w + nx as usize;
-                if out[j] == 1 {
-                    out[j] = 255;
-                    stack.push(j);
-                }
-            }
-        }
-    }
-    for v in &mut out {
-        if *v == 1 {
-            *v = 0;
-        }
-    }
-    out
 }
