@@ -10,6 +10,7 @@ mod commands;
 mod error;
 mod lockdown;
 mod preview;
+pub mod rendering;
 
 use std::sync::Arc;
 
