@@ -10,7 +10,6 @@ mod commands;
 mod error;
 mod lockdown;
 mod preview;
-pub mod rendering;
 
 use std::sync::Arc;
 
