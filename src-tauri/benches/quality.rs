@@ -4,6 +4,7 @@
 //! Run with `cargo bench -p onboard-kiosk --bench quality`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use onboard_kiosk::capture::labelled::{Backdrop, Case, Photo};
 use onboard_kiosk::capture::sample::{Scene, Subject};
 use onboard_kiosk::quality::faces::FaceFinder;
 use onboard_kiosk::quality::{
@@ -56,7 +57,10 @@ fn quality(c: &mut Criterion) {
         b.iter(|| assessor.assess(std::hint::black_box(hd_frame), Kind::Document))
     });
     // Where the time of a 1080p assessment goes, step by step.
+    // Each step's input is made before it, so that any one step can be run
+    // alone (`-- "step laplacian"`).
     let mut g = Vec::new();
+    grey::grey_from_rgb(&rgb, &mut g);
     c.bench_function("step grey 1920x1080", |b| {
         b.iter(|| grey::grey_from_rgb(std::hint::black_box(&rgb), &mut g))
     });
@@ -64,6 +68,7 @@ fn quality(c: &mut Criterion) {
         b.iter(|| grey::laplacian_sums(std::hint::black_box(&g), 1920, 1080))
     });
     let mut small = Vec::new();
+    grey::downscale_into(&g, 1920, 1080, 3, &mut small);
     c.bench_function("step downscale 1920x1080 by 3", |b| {
         b.iter(|| grey::downscale_into(std::hint::black_box(&g), 1920, 1080, 3, &mut small))
     });
@@ -71,6 +76,7 @@ fn quality(c: &mut Criterion) {
         b.iter(|| glare::glare_fraction(std::hint::black_box(&small), 640, 360, 250, 0.0005))
     });
     let mut value = Vec::new();
+    grey::value_downscaled(&rgb, 1920, 1080, 3, &mut value);
     c.bench_function("step value 1920x1080 by 3", |b| {
         b.iter(|| grey::value_downscaled(std::hint::black_box(&rgb), 1920, 1080, 3, &mut value))
     });
@@ -80,6 +86,28 @@ fn quality(c: &mut Criterion) {
     c.bench_function("step outline 640x360", |b| {
         b.iter(|| outline::find(std::hint::black_box(&value), 640, 360, 3.0))
     });
+    // The worst case: no card, and a photograph's edges everywhere (each
+    // large contour's straight runs tried four at a time).
+    for photo in [Photo::Brick, Photo::Astronaut] {
+        let empty = Case {
+            width: 1920,
+            height: 1080,
+            backdrop: Backdrop::Photo(photo),
+            corners: None,
+            side: Subject::DocumentFront,
+            blur: 0,
+            noise: 3.0,
+            jpeg: Some(85),
+            seed: 1,
+        }
+        .render();
+        let mut empty_value = Vec::new();
+        grey::value_downscaled(&empty, 1920, 1080, 3, &mut empty_value);
+        c.bench_function(
+            &format!("step outline 640x360, no card on {photo:?}"),
+            |b| b.iter(|| outline::find(std::hint::black_box(&empty_value), 640, 360, 3.0)),
+        );
+    }
     let mut selfie_grey = Vec::new();
     grey::grey_from_rgb(&selfie, &mut selfie_grey);
     let mut selfie_small = Vec::new();

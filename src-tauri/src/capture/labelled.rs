@@ -1,8 +1,10 @@
 //! A labelled set of frames where the truth is known, made on demand (never
-//! stored as pictures): the sample camera's card, placed in perspective on
-//! busy backgrounds, blurred, noisy and JPEG-compressed as webcams deliver
-//! them, with the corners it was drawn at. The accuracy tests and the
-//! benchmark of the document outline run on it.
+//! stored as frames): the sample camera's card, placed in perspective on busy
+//! backgrounds, drawn ones and real photographs, blurred, noisy and
+//! JPEG-compressed as webcams deliver them, with the corners it was drawn at.
+//! The accuracy tests and the benchmark of the document outline run on it.
+
+use std::path::PathBuf;
 
 use super::sample::{background, box_blur, hash, DrawnCard};
 use super::Subject;
@@ -22,10 +24,56 @@ pub enum Backdrop {
     Clutter,
     /// A person in front of a wall (the selfie scene).
     Person,
+    /// A real photograph (`src-tauri/tests/backdrops`), stretched to the frame.
+    Photo(Photo),
+}
+
+/// The real photographs behind the card: public-domain and CC0 pictures,
+/// 640×360, with their sources in `src-tauri/tests/backdrops/README.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Photo {
+    /// A coffee cup on a wooden table.
+    Coffee,
+    /// A cat on a rug: fur, stripes and edges at every angle.
+    Cat,
+    /// A person in a uniform in front of a flag.
+    Astronaut,
+    /// A brick wall, in grey.
+    Brick,
+    /// Gravel, in grey.
+    Gravel,
+    /// A man with a camera on a tripod, in grey.
+    Cameraman,
+}
+
+impl Photo {
+    fn file(self) -> PathBuf {
+        let name = match self {
+            Self::Coffee => "coffee.jpg",
+            Self::Cat => "chelsea.jpg",
+            Self::Astronaut => "astronaut.jpg",
+            Self::Brick => "brick.jpg",
+            Self::Gravel => "gravel.jpg",
+            Self::Cameraman => "camera.jpg",
+        };
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/backdrops")
+            .join(name)
+    }
+
+    /// The photograph stretched to `w` × `h`, as RGB.
+    fn load(self, w: u32, h: u32) -> Vec<u8> {
+        let path = self.file();
+        let picture = image::open(&path)
+            .unwrap_or_else(|e| panic!("the backdrop {}: {e}", path.display()))
+            .to_rgb8();
+        image::imageops::resize(&picture, w, h, image::imageops::FilterType::Triangle).into_raw()
+    }
 }
 
 impl Backdrop {
-    pub const ALL: [Backdrop; 6] = [
+    /// The drawn backdrops.
+    pub const DRAWN: [Backdrop; 6] = [
         Self::Wood,
         Self::Fabric,
         Self::Stripes,
@@ -34,10 +82,22 @@ impl Backdrop {
         Self::Person,
     ];
 
+    /// The real photographs.
+    pub const PHOTOS: [Backdrop; 6] = [
+        Self::Photo(Photo::Coffee),
+        Self::Photo(Photo::Cat),
+        Self::Photo(Photo::Astronaut),
+        Self::Photo(Photo::Brick),
+        Self::Photo(Photo::Gravel),
+        Self::Photo(Photo::Cameraman),
+    ];
+
     fn pixel(self, x: usize, y: usize, w: usize, h: usize, seed: u32) -> [u8; 3] {
         let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
         let n = (hash(x as u32 ^ seed, y as u32) % 256) as f32;
         match self {
+            // Read from the loaded photograph instead (see `Case::render`).
+            Self::Photo(_) => [128, 128, 128],
             Self::Wood => background(Subject::DocumentFront, fx, fy, x, y),
             Self::Person => background(Subject::Selfie, fx, fy, x, y),
             Self::Fabric => {
@@ -114,12 +174,20 @@ impl Case {
         let card = self
             .corners
             .and_then(|c| DrawnCard::at(c, card_w, self.side, self.seed));
+        let photo = match self.backdrop {
+            Backdrop::Photo(p) => Some(p.load(self.width, self.height)),
+            _ => None,
+        };
         let mut rgb = vec![0u8; w * h * 3];
         for y in 0..h {
             for x in 0..w {
+                let i = (y * w + x) * 3;
                 let on_card = card.as_ref().and_then(|c| c.pixel(x, y));
-                let colour = on_card.unwrap_or_else(|| self.backdrop.pixel(x, y, w, h, self.seed));
-                rgb[(y * w + x) * 3..(y * w + x) * 3 + 3].copy_from_slice(&colour);
+                let colour = on_card.unwrap_or_else(|| match &photo {
+                    Some(p) => [p[i], p[i + 1], p[i + 2]],
+                    None => self.backdrop.pixel(x, y, w, h, self.seed),
+                });
+                rgb[i..i + 3].copy_from_slice(&colour);
             }
         }
         if self.blur > 0 {
@@ -223,9 +291,24 @@ pub fn card_corners(
 }
 
 /// `n` cases of each kind of [`Truth`], at `width` × `height`, on every
-/// backdrop in turn, with blur, noise and JPEG as webcams deliver them.
+/// drawn backdrop in turn, with blur, noise and JPEG as webcams deliver them.
 pub fn set(width: u32, height: u32, n: usize) -> Vec<(Case, Truth)> {
-    let mut rng = Lcg(0x05ee_d0f0_ca7d);
+    set_on(&Backdrop::DRAWN, 0x05ee_d0f0_ca7d, width, height, n)
+}
+
+/// The same on the real photographs, with poses of their own.
+pub fn photo_set(width: u32, height: u32, n: usize) -> Vec<(Case, Truth)> {
+    set_on(&Backdrop::PHOTOS, 0x9407_0bac_d709, width, height, n)
+}
+
+fn set_on(
+    backdrops: &[Backdrop],
+    seed: u64,
+    width: u32,
+    height: u32,
+    n: usize,
+) -> Vec<(Case, Truth)> {
+    let mut rng = Lcg(seed);
     let mut cases = Vec::new();
     let kinds = [
         Truth::Good,
@@ -243,7 +326,7 @@ pub fn set(width: u32, height: u32, n: usize) -> Vec<(Case, Truth)> {
             if made[k] >= n {
                 continue;
             }
-            let backdrop = Backdrop::ALL[(i * kinds.len() + k) % Backdrop::ALL.len()];
+            let backdrop = backdrops[(i * kinds.len() + k) % backdrops.len()];
             let roll = rng.range(-20.0, 20.0);
             let corners = match truth {
                 Truth::Good => Some(card_corners(
@@ -389,17 +472,23 @@ mod tests {
     }
 
     /// Accuracy of the document outline on the labelled set: the share of
-    /// each kind of frame judged right. The goals are the (95 % of
-    /// good frames found with IoU ≥ 0.9, 98 % of empty frames empty); the
-    /// assertions hold today's measured floor, so a change that loses
-    /// accuracy fails.
+    /// each kind of frame judged right, on drawn backdrops and on real
+    /// photographs. The goals are the (95 % of good frames found
+    /// with IoU ≥ 0.9, 98 % of empty frames empty); the assertions hold the
+    /// measured floor of each, so a change that loses accuracy fails.
     #[test]
     fn the_outline_is_found_on_the_labelled_set() {
         let t = Thresholds::default();
-        let set = set(1280, 720, 12);
-        let mut right = std::collections::BTreeMap::<&str, (usize, usize)>::new();
-        let mut corner_error = Vec::new();
+        let set = [set(1280, 720, 12), photo_set(1280, 720, 24)].concat();
+        // (backdrop family, kind of frame) → (right, all)
+        let mut right = std::collections::BTreeMap::<(&str, &str), (usize, usize)>::new();
+        let mut corner_error = std::collections::BTreeMap::<&str, Vec<f32>>::new();
+        let mut misses = Vec::new();
         for (case, truth) in &set {
+            let family = match case.backdrop {
+                Backdrop::Photo(_) => "photo",
+                _ => "drawn",
+            };
             let found = found(case);
             let span = |o: &outline::Outline| {
                 let xs = o.corners.iter().map(|c| c[0]);
@@ -409,7 +498,7 @@ mod tests {
                 Truth::Good => {
                     let ok = found.as_ref().is_some_and(|o| {
                         let c = case.corners.expect("a card");
-                        corner_error.push(
+                        corner_error.entry(family).or_default().push(
                             o.corners
                                 .iter()
                                 .zip(&c)
@@ -438,22 +527,54 @@ mod tests {
                 ),
                 Truth::Nothing => ("nothing", found.is_none()),
             };
-            let e = right.entry(name).or_default();
+            let e = right.entry((family, name)).or_default();
             e.1 += 1;
             e.0 += ok as usize;
+            if !ok {
+                misses.push(format!("{name} (seed {}, {:?})", case.seed, case.backdrop));
+            }
         }
-        let share = |k: &str| right[k].0 as f64 / right[k].1 as f64;
-        let mean_error = corner_error.iter().sum::<f32>() / corner_error.len().max(1) as f32;
-        for (k, (ok, all)) in &right {
-            println!("metric: outline accuracy, {k}: {ok}/{all}");
+        let share = |family: &str, k: &str| {
+            let (ok, all) = right[&(family, k)];
+            ok as f64 / all as f64
+        };
+        // The median: a frame where another shape was taken for the card
+        // is counted by the shares above, not averaged into this.
+        let median_error = |family: &str| {
+            let mut e = corner_error.get(family).cloned().unwrap_or_default();
+            e.sort_by(f32::total_cmp);
+            e.get(e.len() / 2).copied().unwrap_or(f32::MAX)
+        };
+        for ((family, k), (ok, all)) in &right {
+            println!("metric: outline accuracy, {family}, {k}: {ok}/{all}");
         }
-        println!("metric: outline mean corner error on good frames: {mean_error:.1} px");
-        assert!(share("good") >= 0.75, "good frames: {right:?}");
-        assert!(share("nothing") >= 0.9, "frames without a card: {right:?}");
-        assert!(share("far") >= 0.75, "{right:?}");
-        assert!(share("tilted") >= 0.75, "{right:?}");
-        assert!(share("cut off") >= 0.4, "{right:?}");
-        assert!(mean_error < 20.0, "corner error {mean_error}");
+        for family in ["drawn", "photo"] {
+            println!(
+                "metric: outline median corner error on good frames, {family}: {:.1} px",
+                median_error(family)
+            );
+        }
+        println!("metric: outline misses: {}", misses.join(", "));
+        // The drawn backdrops: wood, fabric, stripes, granite, clutter, a person.
+        assert!(share("drawn", "good") >= 0.75, "good frames: {right:?}");
+        assert!(
+            share("drawn", "nothing") >= 0.9,
+            "frames without a card: {right:?}"
+        );
+        assert!(share("drawn", "far") >= 0.75, "{right:?}");
+        assert!(share("drawn", "tilted") >= 0.75, "{right:?}");
+        assert!(share("drawn", "cut off") >= 0.4, "{right:?}");
+        assert!(median_error("drawn") < 5.0, "{corner_error:?}");
+        // Real photographs behind the card: harder, and held where they are.
+        assert!(share("photo", "good") >= 0.5, "good frames: {right:?}");
+        assert!(
+            share("photo", "nothing") >= 0.8,
+            "frames without a card: {right:?}"
+        );
+        assert!(share("photo", "far") >= 0.65, "{right:?}");
+        assert!(share("photo", "tilted") >= 0.4, "{right:?}");
+        assert!(share("photo", "cut off") >= 0.4, "{right:?}");
+        assert!(median_error("photo") < 5.0, "{corner_error:?}");
     }
 
     #[test]
