@@ -534,10 +534,6 @@ mod tests {
                 misses.push(format!("{name} (seed {}, {:?})", case.seed, case.backdrop));
             }
         }
-        let share = |family: &str, k: &str| {
-            let (ok, all) = right[&(family, k)];
-            ok as f64 / all as f64
-        };
         // The median: a frame where another shape was taken for the card
         // is counted by the shares above, not averaged into this.
         let median_error = |family: &str| {
@@ -555,25 +551,26 @@ mod tests {
             );
         }
         println!("metric: outline misses: {}", misses.join(", "));
-        // The drawn backdrops: wood, fabric, stripes, granite, clutter, a person.
-        assert!(share("drawn", "good") >= 0.75, "good frames: {right:?}");
-        assert!(
-            share("drawn", "nothing") >= 0.9,
-            "frames without a card: {right:?}"
-        );
-        assert!(share("drawn", "far") >= 0.75, "{right:?}");
-        assert!(share("drawn", "tilted") >= 0.75, "{right:?}");
-        assert!(share("drawn", "cut off") >= 0.4, "{right:?}");
+        // Frames judged right, at least as many as measured: the set is made
+        // the same way every time, so one frame lost is a change that fails.
+        // Drawn: wood, fabric, stripes, granite, clutter, a person (12 per
+        // kind); photographs: harder (24 per kind).
+        let floors = [
+            (("drawn", "good"), 10),
+            (("drawn", "nothing"), 12),
+            (("drawn", "far"), 12),
+            (("drawn", "tilted"), 12),
+            (("drawn", "cut off"), 9),
+            (("photo", "good"), 13),
+            (("photo", "nothing"), 20),
+            (("photo", "far"), 16),
+            (("photo", "tilted"), 10),
+            (("photo", "cut off"), 10),
+        ];
+        for (kind, floor) in floors {
+            assert!(right[&kind].0 >= floor, "{kind:?} under {floor}: {right:?}");
+        }
         assert!(median_error("drawn") < 5.0, "{corner_error:?}");
-        // Real photographs behind the card: harder, and held where they are.
-        assert!(share("photo", "good") >= 0.5, "good frames: {right:?}");
-        assert!(
-            share("photo", "nothing") >= 0.8,
-            "frames without a card: {right:?}"
-        );
-        assert!(share("photo", "far") >= 0.65, "{right:?}");
-        assert!(share("photo", "tilted") >= 0.4, "{right:?}");
-        assert!(share("photo", "cut off") >= 0.4, "{right:?}");
         assert!(median_error("photo") < 5.0, "{corner_error:?}");
     }
 
