@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use specta::Type;
 
-use crate::config::{OperatingMode, Profile, Settings, StoredSettings};
+use crate::config::{
+    OperatingMode, OrganisationFile, Profile, Resolved, SettingSource, Settings, StoredSettings,
+};
 use crate::credentials::pin::{PinError, PinGuard};
 use crate::credentials::{mask_token, Environment, Item, Keychain, KeychainError};
 
@@ -65,6 +67,9 @@ pub enum AdminInvalid {
     ModeFromEnvironment,
     #[error("the level name is the one set up at the verification service: letters, digits, '-', '_', '.' and spaces")]
     LevelName,
+    /// The organisation's settings file sets this setting.
+    #[error("{setting} is set by your organisation and cannot be changed here")]
+    ManagedByOrganisation { setting: &'static str },
 }
 
 /// What the admin area shows. Never a secret: the token is masked.
@@ -89,6 +94,13 @@ pub struct AdminStatus {
     pub level_name: String,
     /// Something changed that the running kiosk takes up at its next start.
     pub restart_needed: bool,
+    /// The settings the organisation's file sets (`profile`, `level_name`,
+    /// `mode`, …): shown as set by the organisation, not changeable here.
+    pub managed: Vec<String>,
+    /// The organisation's file, when one is in effect.
+    pub organisation_file: Option<String>,
+    /// This kiosk's id, which its log lines carry.
+    pub kiosk_id: String,
 }
 
 /// Whether the admin area opens without a PIN.
@@ -111,6 +123,8 @@ pub struct Admin {
     api_url: String,
     /// What the running kiosk started with.
     running: Settings,
+    /// The organisation's file as this process read it.
+    organisation: OrganisationFile,
     guard: Mutex<PinGuard>,
     open_until: Mutex<Option<Instant>>,
     restart_needed: Mutex<bool>,
@@ -138,6 +152,7 @@ impl Admin {
             settings_path,
             api_url: running.api_url.clone(),
             running,
+            organisation: OrganisationFile::current().clone(),
             guard: Mutex::new(PinGuard::default()),
             open_until: Mutex::new(None),
             restart_needed: Mutex::new(false),
@@ -160,6 +175,17 @@ impl Admin {
                 admin
             }
         }
+    }
+
+    /// As if the organisation's file were `organisation` (tests).
+    pub fn with_organisation(mut self, organisation: OrganisationFile) -> Self {
+        self.organisation = organisation;
+        self
+    }
+
+    /// The settings the next start would run with, given what staff stored.
+    fn next_start(&self, stored: &StoredSettings) -> Resolved {
+        Settings::resolve_from(stored, self.organisation.clone(), |k| std::env::var(k).ok())
     }
 
     /// Whether the PIN (or, away from self-service, no PIN) opened the admin area recently.
@@ -218,16 +244,14 @@ impl Admin {
         blocking(move || {
             this.require_open()?;
             let stored = StoredSettings::read(&this.settings_path);
-            let settings = this.running.clone().with_stored(&stored);
-            let from_env = std::env::var("KIOSK_MODE")
-                .ok()
-                .and_then(|m| m.parse::<OperatingMode>().ok());
+            let next = this.next_start(&stored);
+            let from_env = next.sources["mode"] == SettingSource::Environment;
+            let managed = next.decided_by(SettingSource::Organisation);
+            let settings = next.settings;
             let mut status = AdminStatus {
                 running_mode: this.running_mode(),
-                mode: from_env
-                    .or(stored.mode)
-                    .unwrap_or_else(|| this.running_mode()),
-                mode_from_environment: from_env.is_some(),
+                mode: settings.mode.unwrap_or_else(|| this.running_mode()),
+                mode_from_environment: from_env,
                 environment: this.keychain.environment.as_str().to_owned(),
                 configured: false,
                 masked_token: None,
@@ -239,6 +263,12 @@ impl Admin {
                 profile: settings.profile,
                 level_name: settings.level_name,
                 restart_needed: *lock(&this.restart_needed),
+                organisation_file: next
+                    .organisation
+                    .layer()
+                    .map(|_| next.organisation.path().display().to_string()),
+                managed: managed.into_iter().map(str::to_owned).collect(),
+                kiosk_id: crate::config::kiosk_id().to_owned(),
             };
             let mut read = || -> Result<(), KeychainError> {
                 let token = this.keychain.get(Item::AppToken)?;
@@ -344,10 +374,14 @@ impl Admin {
         let this = self.clone();
         blocking(move || {
             this.require_open_keychain()?;
-            if std::env::var("KIOSK_MODE").is_ok_and(|m| !m.trim().is_empty()) {
-                return Err(AdminInvalid::ModeFromEnvironment.into());
-            }
             let mut stored = StoredSettings::read(&this.settings_path);
+            match this.next_start(&stored).sources["mode"] {
+                SettingSource::Environment => return Err(AdminInvalid::ModeFromEnvironment.into()),
+                SettingSource::Organisation => {
+                    return Err(AdminInvalid::ManagedByOrganisation { setting: "mode" }.into())
+                }
+                _ => {}
+            }
             stored.mode = Some(mode);
             this.save(&stored)?;
             if mode != this.running_mode() {
@@ -372,17 +406,28 @@ impl Admin {
         blocking(move || {
             this.require_open()?;
             let level = level_name.trim();
-            if level.is_empty()
-                || level.len() > 100
-                || !level
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_ .".contains(c))
-            {
+            if !crate::config::layer::valid_level_name(level) {
                 return Err(AdminInvalid::LevelName.into());
             }
             let mut stored = StoredSettings::read(&this.settings_path);
-            stored.profile = Some(profile);
-            stored.level_name = Some(level.to_owned());
+            let next = this.next_start(&stored);
+            let managed = |setting| next.sources[setting] == SettingSource::Organisation;
+            // What the organisation sets is kept as it is, never stored over.
+            if managed("profile") && profile != next.settings.profile {
+                return Err(AdminInvalid::ManagedByOrganisation { setting: "profile" }.into());
+            }
+            if managed("level_name") && level != next.settings.level_name {
+                return Err(AdminInvalid::ManagedByOrganisation {
+                    setting: "level_name",
+                }
+                .into());
+            }
+            if !managed("profile") {
+                stored.profile = Some(profile);
+            }
+            if !managed("level_name") {
+                stored.level_name = Some(level.to_owned());
+            }
             this.save(&stored)?;
             if profile != this.running.profile || level != this.running.level_name {
                 *lock(&this.restart_needed) = true;

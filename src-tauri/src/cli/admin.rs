@@ -24,7 +24,7 @@ pub async fn run(command: Command) -> Result<(), Failure> {
 }
 
 fn set_pin() -> Result<(), Failure> {
-    let admin = Admin::for_kiosk(Settings::from_env());
+    let admin = Admin::for_kiosk(Settings::load());
     let failed = |e: AdminError| match e {
         AdminError::Pin(p) => Failure::BadInput(p.to_string()),
         other => Failure::Failed(other.to_string()),

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::capture::webcam::Webcam;
 use crate::capture::{choose_resolution, Camera};
-use crate::config::{OperatingMode, Settings};
+use crate::config::{OperatingMode, OrganisationFile, Resolved, Settings, SettingsLayer};
 use crate::credentials::{mask_token, ApiCredentials, Environment, Item, Keychain};
 use crate::verification::{api, ApiError, Client};
 
@@ -17,9 +17,55 @@ pub struct Args {
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
-    /// The verification service's address.
-    #[arg(long, env = "KIOSK_API_URL", default_value = api::DEFAULT_BASE_URL)]
-    api_url: String,
+    /// The verification service's address (default: the kiosk's `api_url` setting).
+    #[arg(long)]
+    api_url: Option<String>,
+}
+
+/// One setting as the kiosk resolves it, and where it came from.
+#[derive(Debug, Serialize)]
+pub struct SettingLine {
+    pub name: &'static str,
+    pub value: String,
+    pub source: &'static str,
+}
+
+/// The organisation's file: absent, in effect, or not valid (the kiosk then
+/// stays out of service).
+fn organisation_check(file: &OrganisationFile) -> Check {
+    match file {
+        OrganisationFile::Absent(path) => Check::ok(
+            "organisation",
+            format!("no file at {}: nothing is managed", path.display()),
+        ),
+        OrganisationFile::Loaded(path, layer) => {
+            let keys = layer.set_keys();
+            Check::ok(
+                "organisation",
+                if keys.is_empty() {
+                    format!("{} sets nothing", path.display())
+                } else {
+                    format!("{} sets {}", path.display(), keys.join(", "))
+                },
+            )
+        }
+        OrganisationFile::Invalid(e) => Check::fail(
+            "organisation",
+            format!("not valid, so the kiosk stays out of service: {e}"),
+            "correct the file (check it against kiosk.schema.json, on Linux in /usr/share/onboard-kiosk), then restart the kiosk",
+        ),
+    }
+}
+
+fn setting_lines(resolved: &Resolved) -> Vec<SettingLine> {
+    SettingsLayer::KEYS
+        .iter()
+        .map(|k| SettingLine {
+            name: k,
+            value: resolved.value(k),
+            source: resolved.sources[k].as_str(),
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -289,15 +335,28 @@ fn logs_check() -> Check {
 }
 
 pub async fn run(args: Args) -> Result<(), Failure> {
-    let settings = Settings::load();
-    let mut checks = vec![Check::ok(
-        "settings",
-        format!(
-            "profile {}, level {}",
-            settings.profile.as_str(),
-            settings.level_name
+    let resolved = Settings::resolve();
+    let settings = resolved.settings.clone();
+    let mut checks = vec![
+        Check::ok(
+            "kiosk",
+            format!(
+                "id {}, profile {}, level {}",
+                crate::config::kiosk_id(),
+                settings.profile.as_str(),
+                settings.level_name
+            ),
         ),
-    )];
+        organisation_check(&resolved.organisation),
+    ];
+    for ignored in &resolved.ignored {
+        checks.push(Check::warn(
+            "settings",
+            ignored.clone(),
+            "correct or unset the variable",
+        ));
+    }
+    let api_url = args.api_url.unwrap_or_else(|| settings.api_url.clone());
     let looked_at = settings.clone();
     let mode = tokio::task::spawn_blocking(move || crate::admin::decide_mode(&looked_at, false))
         .await
@@ -325,12 +384,20 @@ pub async fn run(args: Args) -> Result<(), Failure> {
         Some(c) => Ok(Some(c)),
         None => stored,
     };
-    checks.extend(service_checks(&args.api_url, credentials).await);
+    checks.extend(service_checks(&api_url, credentials).await);
     checks.push(logs_check());
 
     let failed = checks.iter().any(|c| c.level == Level::Fail);
     if args.json {
-        println!("{}", serde_json::json!({ "ok": !failed, "checks": checks }));
+        println!(
+            "{}",
+            serde_json::json!({
+                "ok": !failed,
+                "kiosk_id": crate::config::kiosk_id(),
+                "checks": checks,
+                "settings": setting_lines(&resolved),
+            })
+        );
     } else {
         for c in &checks {
             let level = match c.level {
@@ -342,6 +409,10 @@ pub async fn run(args: Args) -> Result<(), Failure> {
             if let Some(fix) = &c.fix {
                 println!("{:<18} fix: {fix}", "");
             }
+        }
+        println!("\nsettings (environment > organisation > admin area > default):");
+        for line in setting_lines(&resolved) {
+            println!("  {:<22} {:<26} {}", line.name, line.value, line.source);
         }
     }
     if failed {

@@ -29,13 +29,19 @@ impl Environment {
         }
     }
 
-    /// `KIOSK_ENVIRONMENT`, defaulting to the sandbox. Development builds refuse production.
+    /// `KIOSK_ENVIRONMENT`, else the organisation's file, else the sandbox.
+    /// Development builds refuse production.
     pub fn configured() -> Result<Self, KeychainError> {
-        let env = match std::env::var("KIOSK_ENVIRONMENT")
-            .unwrap_or_default()
-            .trim()
-        {
-            "" | "sandbox" => Self::Sandbox,
+        let organisation = crate::config::OrganisationFile::current()
+            .layer()
+            .and_then(|l| l.environment);
+        let variable = std::env::var("KIOSK_ENVIRONMENT").unwrap_or_default();
+        let env = match variable.trim() {
+            "" => match organisation {
+                Some(crate::config::ServiceEnvironment::Production) => Self::Production,
+                _ => Self::Sandbox,
+            },
+            "sandbox" => Self::Sandbox,
             "production" => Self::Production,
             other => {
                 return Err(KeychainError::Refused(format!(

@@ -77,6 +77,9 @@ pub struct Service {
     recheck: Mutex<Option<tokio::task::AbortHandle>>,
     /// One start attempt at a time (Try again pressed twice, the background check).
     starting: tokio::sync::Mutex<()>,
+    /// The settings themselves cannot be used: only a restart with valid
+    /// ones brings the kiosk back.
+    unusable_settings: bool,
 }
 
 impl Drop for Service {
@@ -110,12 +113,30 @@ impl Service {
             state: Mutex::new(first),
             recheck: Mutex::default(),
             starting: tokio::sync::Mutex::new(()),
+            unusable_settings: false,
         });
         if let Some(out) = service.out_of_service() {
             tracing::error!(cause = ?out.cause, "the kiosk is out of service: {}", out.detail);
             service.keep_checking();
         }
         Ok(service)
+    }
+
+    /// A kiosk whose settings cannot be used (the organisation's file is not
+    /// valid): out of service, in training as in live mode, until it is
+    /// restarted with valid settings. Nothing else is started.
+    pub fn unusable_settings(settings: Settings, events: EventSink, detail: String) -> Arc<Self> {
+        let out = OutOfService::new(OutOfServiceCause::Misconfigured, detail);
+        tracing::error!(cause = ?out.cause, "the kiosk is out of service: {}", out.detail);
+        Arc::new(Self {
+            mode: settings.mode.unwrap_or(OperatingMode::Training),
+            settings,
+            events,
+            state: Mutex::new(State::Out(out)),
+            recheck: Mutex::default(),
+            starting: tokio::sync::Mutex::new(()),
+            unusable_settings: true,
+        })
     }
 
     pub fn mode(&self) -> OperatingMode {
@@ -149,6 +170,9 @@ impl Service {
         let _one = self.starting.lock().await;
         if self.out_of_service().is_none() {
             return Ok(());
+        }
+        if self.unusable_settings {
+            return Err(self.out_of_service().expect("out of service"));
         }
         crate::credentials::Keychain::try_again();
         match startup::start_live(&self.settings, self.events.clone()).await {

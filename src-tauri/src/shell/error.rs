@@ -21,6 +21,8 @@ pub enum ErrorCode {
     Invalid,
     NoCamera,
     CameraBusy,
+    /// The operating system does not let the kiosk use the camera (macOS privacy settings).
+    CameraNotAllowed,
     Camera,
     /// The picture has quality problems.
     Rejected,
@@ -118,6 +120,8 @@ pub enum ErrorKey {
     NoCamera,
     #[serde(rename = "error.camera_busy")]
     CameraBusy,
+    #[serde(rename = "error.camera_not_allowed")]
+    CameraNotAllowed,
     #[serde(rename = "error.camera")]
     Camera,
     #[serde(rename = "error.rejected")]
@@ -157,6 +161,9 @@ pub enum ErrorKey {
     AdminModeFromEnvironment,
     #[serde(rename = "error.admin_level_name")]
     AdminLevelName,
+    /// The organisation's settings file sets this setting.
+    #[serde(rename = "error.admin_managed")]
+    AdminManaged,
 }
 
 /// What crosses into the web view when a command fails.
@@ -273,6 +280,9 @@ impl From<KioskError> for IpcError {
             KioskError::Camera(CameraError::Busy(_)) => {
                 (ErrorCode::CameraBusy, ErrorKey::CameraBusy)
             }
+            KioskError::Camera(CameraError::NotAllowed) => {
+                (ErrorCode::CameraNotAllowed, ErrorKey::CameraNotAllowed)
+            }
             KioskError::Camera(_) => (ErrorCode::Camera, ErrorKey::Camera),
             KioskError::Rejected(false) => (ErrorCode::Rejected, ErrorKey::Rejected),
             KioskError::Rejected(true) => (ErrorCode::Rejected, ErrorKey::RejectedStaffMayAccept),
@@ -326,6 +336,7 @@ impl From<AdminError> for IpcError {
                     AdminInvalid::WebhookSecretMissing => ErrorKey::AdminWebhookSecretMissing,
                     AdminInvalid::ModeFromEnvironment => ErrorKey::AdminModeFromEnvironment,
                     AdminInvalid::LevelName => ErrorKey::AdminLevelName,
+                    AdminInvalid::ManagedByOrganisation { .. } => ErrorKey::AdminManaged,
                 };
                 Self::new(ErrorCode::Invalid, key, message)
             }

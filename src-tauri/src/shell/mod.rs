@@ -83,9 +83,27 @@ pub fn bindings_language() -> specta_typescript::Typescript {
 /// Opens the kiosk window and runs until it is closed.
 pub fn run() {
     let builder = specta_builder();
-    let mut settings = Settings::load();
-    settings.mode = Some(crate::admin::resolve_mode(&settings));
-    tracing::info!(profile = ?settings.profile, mode = ?settings.mode, "starting the kiosk");
+    let resolved = Settings::resolve();
+    for problem in &resolved.ignored {
+        tracing::warn!("{problem}");
+    }
+    // An organisation file that is not valid is never half used, nor replaced
+    // by defaults: the kiosk stays out of service and says what is wrong.
+    let unusable = resolved.organisation.error().map(|e| {
+        tracing::error!("the organisation's settings file is not valid: {e}");
+        format!("the organisation's settings file is not valid: {e}. Correct it, then restart the kiosk.")
+    });
+    let mut settings = resolved.settings;
+    if unusable.is_none() {
+        settings.mode = Some(crate::admin::resolve_mode(&settings));
+    }
+    tracing::info!(
+        profile = ?settings.profile,
+        mode = ?settings.mode,
+        kiosk_id = crate::config::kiosk_id(),
+        managed = ?resolved.organisation.layer().map(|l| l.set_keys()),
+        "starting the kiosk"
+    );
     let locked = settings.profile == crate::config::Profile::SelfService;
     let mut app = tauri::Builder::default();
     if locked {
@@ -158,7 +176,12 @@ pub fn run() {
                     tracing::warn!("an event did not reach the window: {err}");
                 }
             });
-            let service = tauri::async_runtime::block_on(Service::start(settings.clone(), events))?;
+            let service = match &unusable {
+                Some(detail) => {
+                    Service::unusable_settings(settings.clone(), events, detail.clone())
+                }
+                None => tauri::async_runtime::block_on(Service::start(settings.clone(), events))?,
+            };
             tracing::info!(
                 mode = ?service.mode(),
                 in_service = service.out_of_service().is_none(),

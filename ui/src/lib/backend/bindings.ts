@@ -89,6 +89,15 @@ export type AdminStatus_Deserialize = {
 	level_name: string,
 	/**  Something changed that the running kiosk takes up at its next start. */
 	restart_needed: boolean,
+	/**
+	 *  The settings the organisation's file sets (`profile`, `level_name`,
+	 *  `mode`, …): shown as set by the organisation, not changeable here.
+	 */
+	managed: string[],
+	/**  The organisation's file, when one is in effect. */
+	organisation_file?: string | null,
+	/**  This kiosk's id, which its log lines carry. */
+	kiosk_id: string,
 };
 
 /**  What the admin area shows. Never a secret: the token is masked. */
@@ -112,6 +121,15 @@ export type AdminStatus_Serialize = {
 	level_name: string,
 	/**  Something changed that the running kiosk takes up at its next start. */
 	restart_needed: boolean,
+	/**
+	 *  The settings the organisation's file sets (`profile`, `level_name`,
+	 *  `mode`, …): shown as set by the organisation, not changeable here.
+	 */
+	managed: string[],
+	/**  The organisation's file, when one is in effect. */
+	organisation_file: string | null,
+	/**  This kiosk's id, which its log lines carry. */
+	kiosk_id: string,
 };
 
 /**  What the welcome screen needs to know about this kiosk. */
@@ -306,7 +324,9 @@ export type EntryView_Serialize = {
 };
 
 /**  A closed set of codes; the UI branches on these, never on message text. */
-export type ErrorCode = "internal" | "no_session" | "invalid" | "no_camera" | "camera_busy" | "camera" | 
+export type ErrorCode = "internal" | "no_session" | "invalid" | "no_camera" | "camera_busy" | 
+/**  The operating system does not let the kiosk use the camera (macOS privacy settings). */
+"camera_not_allowed" | "camera" | 
 /**  The picture has quality problems. */
 "rejected" | 
 /**  The service refused the request. */
@@ -336,13 +356,15 @@ export type ErrorKey = "error.generic" | "error.no_session" | "error.details_ema
 /**  `{format}` */
 "error.file_unsupported" | 
 /**  `{width}`, `{height}`, `{max_megapixels}` */
-"error.file_too_many_pixels" | "error.file_not_an_image" | "error.file_damaged" | "error.not_encodable" | "error.nothing_to_correct" | "error.training_only" | "error.outcome_for_staff" | "error.sample_camera_only" | "error.no_outbox" | "error.not_kept" | "error.outbox_failed" | "error.no_camera" | "error.camera_busy" | "error.camera" | "error.rejected" | "error.rejected_staff" | "error.service" | "error.unreachable" | "error.out_of_service" | "error.forbidden" | "error.pin_required" | "error.pin_not_set_up" | "error.pin_format" | 
+"error.file_too_many_pixels" | "error.file_not_an_image" | "error.file_damaged" | "error.not_encodable" | "error.nothing_to_correct" | "error.training_only" | "error.outcome_for_staff" | "error.sample_camera_only" | "error.no_outbox" | "error.not_kept" | "error.outbox_failed" | "error.no_camera" | "error.camera_busy" | "error.camera_not_allowed" | "error.camera" | "error.rejected" | "error.rejected_staff" | "error.service" | "error.unreachable" | "error.out_of_service" | "error.forbidden" | "error.pin_required" | "error.pin_not_set_up" | "error.pin_format" | 
 /**  `{remaining}` */
 "error.pin_wrong" | 
 /**  `{minutes}` */
 "error.pin_locked_out" | "error.keychain" | "error.admin_credentials_missing" | 
 /**  `{token}`, `{kiosk}`: the service's environment names. */
-"error.admin_token_environment" | "error.admin_webhook_secret_missing" | "error.admin_mode_from_environment" | "error.admin_level_name";
+"error.admin_token_environment" | "error.admin_webhook_secret_missing" | "error.admin_mode_from_environment" | "error.admin_level_name" | 
+/**  The organisation's settings file sets this setting. */
+"error.admin_managed";
 
 /**  How the sample camera spoils its picture, to show and test the live feedback. */
 export type Impairment = "none" | "blurry" | "dark" | "bright" | "glare" | "shaky" | 
