@@ -5,17 +5,20 @@
 //! path templates, statuses and correlation ids; never secrets, images or
 //! personal data — callers log identifiers, not content.
 //!
-//! The folder never holds more than its cap (`KIOSK_LOG_MAX_MB`, 50 MB unless
+//! The folder never holds more than its cap (`log_max_mb`, 50 MB unless
 //! set), whatever a kiosk left running for months writes: each program's
 //! files roll over at a tenth of its share, and the oldest is deleted when a
-//! new one starts (`logroller`).
+//! new one starts (`logroller`). The files hold readable lines, or JSON
+//! objects for a log collector (`log_format = "json"`, [`json`]).
 
 use std::path::{Path, PathBuf};
 
 use tracing_appender::non_blocking::WorkerGuard;
-use tracing_subscriber::{fmt, prelude::*, EnvFilter};
+use tracing_subscriber::{fmt, prelude::*, EnvFilter, Layer, Registry};
 
-use crate::config::APP_IDENTIFIER;
+use crate::config::{LogFormat, Settings, APP_IDENTIFIER};
+
+pub mod json;
 
 /// Keeps the background log writer alive; drop it last so buffered lines are flushed.
 pub struct LogGuard {
@@ -41,20 +44,19 @@ pub fn log_dir() -> PathBuf {
         .join("logs")
 }
 
-/// The log folder's cap when `KIOSK_LOG_MAX_MB` does not set one.
-pub const DEFAULT_MAX_MB: u64 = 50;
+/// The log folder's cap when no setting changes it.
+pub const DEFAULT_MAX_MB: u64 = crate::config::DEFAULT_LOG_MAX_MB as u64;
 
 /// Files each program's share is kept in: the one written and the older ones.
 const FILES: u64 = 10;
 
-/// The log folder's cap in bytes: `KIOSK_LOG_MAX_MB` (5 to 10,000), else 50 MB.
+/// The log folder's cap in bytes (`log_max_mb`: 5 to 10,000 MB, else 50).
 pub fn max_bytes() -> u64 {
-    let mb = std::env::var("KIOSK_LOG_MAX_MB")
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .filter(|v| (5..=10_000).contains(v))
-        .unwrap_or(DEFAULT_MAX_MB);
-    mb * 1024 * 1024
+    bytes_of(&Settings::resolve().settings)
+}
+
+fn bytes_of(settings: &Settings) -> u64 {
+    u64::from(settings.log_max_mb) * 1024 * 1024
 }
 
 /// A program's share of the folder's cap: `kioskctl`, run now and then, a
@@ -98,13 +100,22 @@ pub enum Echo {
 /// cannot be created sends lines to stderr and says so, instead of failing.
 pub fn init(program: &str, echo: Echo) -> LogGuard {
     let dir = log_dir();
+    let settings = Settings::resolve().settings;
     let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let stderr = fmt::layer().with_writer(std::io::stderr).with_target(false);
     let (file_layer, guard, problem) = match crate::config::create_private_dir(&dir) {
-        Ok(()) => match capped_writer(&dir, program, share(program, max_bytes())) {
+        Ok(()) => match capped_writer(&dir, program, share(program, bytes_of(&settings))) {
             Ok(appender) => {
                 let (writer, guard) = tracing_appender::non_blocking(appender);
-                let layer = fmt::layer().with_writer(writer).with_ansi(false);
+                let layer: Box<dyn Layer<Registry> + Send + Sync> = match settings.log_format {
+                    LogFormat::Text => fmt::layer().with_writer(writer).with_ansi(false).boxed(),
+                    LogFormat::Json => fmt::layer()
+                        .with_writer(writer)
+                        .event_format(json::JsonLines {
+                            kiosk_id: crate::config::kiosk_id().to_owned(),
+                        })
+                        .boxed(),
+                };
                 (Some(layer), Some(guard), None)
             }
             Err(e) => (None, None, Some(e)),

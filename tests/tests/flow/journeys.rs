@@ -4,7 +4,12 @@ use super::prelude::*;
 
 #[tokio::test]
 async fn an_id_card_is_approved_from_welcome_to_result() -> Result<()> {
-    let mut f = Flow::launch("green-id-card", &[("KIOSK_PROFILE", "attendant")]).await?;
+    // Logs as a collector takes them: one JSON object per line.
+    let mut f = Flow::launch(
+        "green-id-card",
+        &[("KIOSK_PROFILE", "attendant"), ("KIOSK_LOG_FORMAT", "json")],
+    )
+    .await?;
     f.shot("welcome").await?;
     let started = Instant::now();
     f.run_to_submission("id_card", true).await?;
@@ -79,7 +84,31 @@ async fn an_id_card_is_approved_from_welcome_to_result() -> Result<()> {
             &serde_json::json!({ "green_id_card_seconds": elapsed.as_secs_f64() }),
         )?,
     )?;
-    f.close().await
+    let log_dir = f.app.log_dir.clone();
+    f.close().await?;
+    // Every line of the whole run's log is a JSON object carrying the same
+    // kiosk id, and none holds what the person entered.
+    let log = std::fs::read_to_string(log_dir.join("kiosk.log"))?;
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).map_err(|e| anyhow::anyhow!("{e}: {l}")))
+        .collect::<Result<_>>()?;
+    assert!(lines.len() >= 5, "{} lines", lines.len());
+    let id = lines[0]["kiosk_id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    assert!(lines.iter().all(|l| l["kiosk_id"] == id.as_str()
+        && l["level"].is_string()
+        && l["target"].is_string()
+        && l["message"].is_string()
+        && l["fields"].is_object()));
+    assert!(
+        lines.iter().any(|l| l["message"] == "kiosk ready"),
+        "the run's lines are there"
+    );
+    for personal in ["anna.weber", "@example.com"] {
+        assert!(!log.contains(personal), "the log holds {personal}");
+    }
+    Ok(())
 }
 
 #[tokio::test]
