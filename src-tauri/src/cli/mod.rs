@@ -1,6 +1,7 @@
 //! The `kioskctl` commands. Each prints a clear one-line error and exits non-zero on failure.
 
 mod admin;
+mod autostart;
 mod check_image;
 mod credentials;
 mod doctor;
@@ -50,6 +51,10 @@ enum Command {
     Admin(admin::Command),
     /// Print the folder the kiosk writes its logs to.
     Logs,
+    /// Start the kiosk when this user logs in, and again after a crash.
+    InstallAutostart,
+    /// Stop starting the kiosk at login.
+    RemoveAutostart,
 }
 
 /// How a command failed: exit code 1 for failures, 2 for unusable input.
@@ -82,6 +87,8 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Doctor(args) => doctor::run(args).await,
         Command::Outbox(command) => outbox::run(command).await,
         Command::Admin(command) => admin::run(command).await,
+        Command::InstallAutostart => autostart::install(),
+        Command::RemoveAutostart => autostart::remove(),
         Command::Logs => {
             println!("{}", crate::logging::log_dir().display());
             Ok(())
