@@ -191,6 +191,10 @@ pub enum CameraError {
     NotFound,
     #[error("the camera is in use by another program ({0})")]
     Busy(String),
+    /// The person or the computer's administrator did not allow the kiosk to
+    /// use the camera (macOS: System Settings > Privacy & Security > Camera).
+    #[error("this computer does not allow Onboard Kiosk to use the camera")]
+    NotAllowed,
     #[error("the camera could not be started: {0}")]
     Failed(String),
 }

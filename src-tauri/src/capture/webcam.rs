@@ -47,12 +47,36 @@ fn pixel_format(f: FrameFormat) -> Option<PixelFormat> {
     }
 }
 
+/// How long the kiosk waits for the person to answer the system's question
+/// whether it may use the camera.
+const PERMISSION_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// The operating system's permission to use the camera. macOS asks the
+/// person once (the question shows the Info.plist's `NSCameraUsageDescription`)
+/// and remembers the answer; elsewhere it is always granted (nokhwa answers
+/// at once). A refusal is [`CameraError::NotAllowed`], which the window
+/// explains with where to allow it.
+fn camera_permission() -> Result<(), CameraError> {
+    if nokhwa::nokhwa_check() {
+        return Ok(());
+    }
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    nokhwa::nokhwa_initialize(move |granted| {
+        let _ = tx.try_send(granted);
+    });
+    match rx.recv_timeout(PERMISSION_WAIT) {
+        Ok(true) => Ok(()),
+        Ok(false) | Err(_) => Err(CameraError::NotAllowed),
+    }
+}
+
 fn open(id: &str, wanted: RequestedFormatType) -> Result<nokhwa::Camera, CameraError> {
     nokhwa::Camera::new(index_of(id), RequestedFormat::new::<RgbFormat>(wanted)).map_err(classify)
 }
 
 impl Camera for Webcam {
     fn devices(&self) -> Result<Vec<DeviceInfo>, CameraError> {
+        camera_permission()?;
         let found = nokhwa::query(ApiBackend::Auto).map_err(classify)?;
         let mut devices = Vec::new();
         for info in found {
