@@ -19,4 +19,4 @@ dpkg -s onboard-kiosk | grep -E '^(Version|Depends):'
 # fails before, remove it here so the machine is left as it was.
 trap 'sudo_ env DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq onboard-kiosk >/dev/null 2>&1 || true' EXIT
 KIOSK_APP_BIN=/usr/bin/onboard-kiosk KIOSKCTL_BIN=/usr/bin/kioskctl \
-  cargo test -p kiosk-tests --all-features --locked --test installed -- --ignored --test-threads=1
+  cargo test --workspace --all-features --locked --test installed -- --ignored --test-threads=1
