@@ -91,6 +91,13 @@ async fn the_installed_kiosk_starts_takes_the_organisations_settings_and_uninsta
         )
         .await?;
     assert_eq!(disabled, true, "a managed profile cannot be changed");
+    f.app
+        .client
+        .execute(
+            "document.querySelector('[data-testid=admin-managed-profile]').scrollIntoView({block: 'center'})",
+            vec![],
+        )
+        .await?;
     let id = f.app.text("[data-testid=admin-kiosk-id]").await?;
     assert!(id.contains(ORGANISATION_FILE), "{id}");
     f.shot("admin-managed").await?;

@@ -93,10 +93,9 @@ pub fn run() {
         tracing::error!("the organisation's settings file is not valid: {e}");
         format!("the organisation's settings file is not valid: {e}. Correct it, then restart the kiosk.")
     });
+    // Out of service or not, the screens show the mode the kiosk is in.
     let mut settings = resolved.settings;
-    if unusable.is_none() {
-        settings.mode = Some(crate::admin::resolve_mode(&settings));
-    }
+    settings.mode = Some(crate::admin::resolve_mode(&settings));
     tracing::info!(
         profile = ?settings.profile,
         mode = ?settings.mode,
