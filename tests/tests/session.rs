@@ -9,6 +9,7 @@ use onboard_kiosk::capture::{Impairment, SampleCamera};
 use onboard_kiosk::config::Profile;
 use onboard_kiosk::credentials::Sensitive;
 use onboard_kiosk::review::recent::RecentStore;
+use onboard_kiosk::review::recheck::RecheckPolicy;
 use onboard_kiosk::review::webhook::WebhookReceiver;
 use onboard_kiosk::review::PollPolicy;
 use onboard_kiosk::session::kiosk::*;
@@ -461,7 +462,8 @@ async fn a_wipe_while_sending_leaves_the_applicant_with_staff() {
 async fn a_wiped_sessions_review_never_reaches_the_next_customer() {
     let h = harness(Profile::Attendant).await;
     // As every kiosk does: recent applicants are kept current in the background.
-    h.kiosk.keep_recent_current(Duration::from_millis(300));
+    h.kiosk
+        .keep_recent_current(RecheckPolicy::every(Duration::from_millis(300)));
     h.run(Scenario::Final, DocumentType::Passport).await;
     // Wiped while the review is awaited; the next customer starts.
     h.kiosk.end_session();
@@ -513,7 +515,8 @@ async fn wiping_stops_the_review_watch_and_shutting_down_stops_everything() {
     let h = harness_full(Profile::Attendant, false, None, true).await;
     assert_eq!(h.kiosk.running_tasks(), Vec::<&str>::new());
     const LOOPS: [&str; 3] = ["outbox sender", "recent applicants", "webhook deliveries"];
-    h.kiosk.keep_recent_current(Duration::from_secs(60));
+    h.kiosk
+        .keep_recent_current(RecheckPolicy::every(Duration::from_secs(60)));
     let (deliveries_in, deliveries) = tokio::sync::mpsc::unbounded_channel();
     h.kiosk.feed_webhooks(deliveries);
     h.kiosk.keep_outbox_sending(Duration::from_secs(60));
@@ -903,7 +906,8 @@ impl Harness {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_approval_turned_red_later_is_flagged_by_polling() {
     let h = harness(Profile::Attendant).await;
-    h.kiosk.keep_recent_current(Duration::from_millis(200));
+    h.kiosk
+        .keep_recent_current(RecheckPolicy::every(Duration::from_millis(200)));
     let sent = h.run(Scenario::GreenThenRed, DocumentType::Passport).await;
     let outcome = h.outcome().await;
     assert!(

@@ -57,6 +57,35 @@ fn organisation_check(file: &OrganisationFile) -> Check {
     }
 }
 
+/// How the kiosk used its budget for reading recent applicants' reviews.
+fn recheck_check() -> Check {
+    let path = crate::review::recheck::RecheckUse::path();
+    let Some(used) = std::fs::read(&path)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<crate::review::recheck::RecheckUse>(&b).ok())
+    else {
+        return Check::ok(
+            "reviews",
+            "no reads of recent applicants yet (the kiosk has not run)",
+        );
+    };
+    let now = chrono::Utc::now();
+    let mut used = used;
+    used.forget_before(now);
+    let budget = used.per_minute * 60;
+    Check::ok(
+        "reviews",
+        format!(
+            "{} reads in the last hour of a budget of {budget} ({} a minute); recent applicants: {} open, {} decided and still followed, {} settled",
+            used.reads_last_hour.len(),
+            used.per_minute,
+            used.open,
+            used.decided_followed,
+            used.settled
+        ),
+    )
+}
+
 fn setting_lines(resolved: &Resolved) -> Vec<SettingLine> {
     SettingsLayer::KEYS
         .iter()
@@ -385,6 +414,7 @@ pub async fn run(args: Args) -> Result<(), Failure> {
         None => stored,
     };
     checks.extend(service_checks(&api_url, credentials).await);
+    checks.push(recheck_check());
     checks.push(logs_check());
 
     let failed = checks.iter().any(|c| c.level == Level::Fail);

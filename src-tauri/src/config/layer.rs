@@ -66,6 +66,11 @@ pub struct SettingsLayer {
     #[serde(default, deserialize_with = "outbox_retention_days")]
     #[schemars(range(min = 1, max = 90))]
     pub outbox_retention_days: Option<u32>,
+    /// Days a decided review is still read again now and then (so that a
+    /// later rejection of an approval reaches staff); after that, never.
+    #[serde(default, deserialize_with = "follow_decided_days")]
+    #[schemars(range(min = 1, max = 365))]
+    pub follow_decided_days: Option<u32>,
     /// Training: seconds the stand-in's review takes once queued.
     #[serde(default, deserialize_with = "training_review_secs")]
     #[schemars(range(min = 1, max = 900))]
@@ -95,6 +100,7 @@ macro_rules! each_setting {
             queue_first,
             upload_full_frame,
             outbox_retention_days,
+            follow_decided_days,
             training_review_secs,
             log_max_mb,
             log_format
@@ -198,6 +204,10 @@ fn idle_timeout_secs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::
 
 fn outbox_retention_days<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
     checked(d, |v| whole(v, 1, 90, "days"))
+}
+
+fn follow_decided_days<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    checked(d, |v| whole(v, 1, 365, "days"))
 }
 
 fn training_review_secs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {

@@ -320,6 +320,8 @@ pub struct Settings {
     pub upload_full_frame: bool,
     /// Days a session may wait in the outbox before it is deleted unsent.
     pub outbox_retention_days: u32,
+    /// Days a decided review is still read again now and then.
+    pub follow_decided_days: u32,
     /// Training: seconds the stand-in's review takes once queued (3 unless
     /// set), so trainees can see the waiting screen as long as a real review.
     pub training_review_secs: Option<u32>,
@@ -343,6 +345,7 @@ impl Default for Settings {
             queue_first: false,
             upload_full_frame: false,
             outbox_retention_days: DEFAULT_RETENTION_DAYS,
+            follow_decided_days: 30,
             training_review_secs: None,
             log_max_mb: DEFAULT_LOG_MAX_MB,
             log_format: LogFormat::Text,

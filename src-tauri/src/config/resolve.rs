@@ -72,6 +72,7 @@ impl Resolved {
             "queue_first" => s.queue_first.to_string(),
             "upload_full_frame" => s.upload_full_frame.to_string(),
             "outbox_retention_days" => s.outbox_retention_days.to_string(),
+            "follow_decided_days" => s.follow_decided_days.to_string(),
             "training_review_secs" => or_unset(s.training_review_secs.map(|t| t.to_string())),
             "log_max_mb" => s.log_max_mb.to_string(),
             "log_format" => format!("{:?}", s.log_format).to_ascii_lowercase(),
@@ -97,6 +98,7 @@ impl Resolved {
             queue_first,
             upload_full_frame,
             outbox_retention_days,
+            follow_decided_days,
             log_max_mb,
             log_format
         );
@@ -280,6 +282,7 @@ mod tests {
             ("KIOSK_QUEUE_FIRST", "yes"),
             ("KIOSK_UPLOAD_FULL_FRAME", "1"),
             ("KIOSK_OUTBOX_RETENTION_DAYS", "30"),
+            ("KIOSK_FOLLOW_DECIDED_DAYS", "60"),
             ("KIOSK_TRAINING_REVIEW_SECS", "120"),
             ("KIOSK_LOG_MAX_MB", "200"),
             ("KIOSK_LOG_FORMAT", "json"),
@@ -322,6 +325,7 @@ mod tests {
                 "true",
                 "true",
                 "30",
+                "60",
                 "120",
                 "200",
                 "json"

@@ -5,12 +5,14 @@
 //! - [`wait_for_decision`]: polling and webhooks as one stream.
 //! - [`webhook::WebhookReceiver`]: verified, ordered webhook deliveries.
 //! - [`recent::RecentStore`]: the applicants this kiosk submitted, for staff.
+//! - [`recheck`]: when to read a recent applicant's review again, within a budget.
 //! - [`labels`]: what each reject label asks of the person, and tells staff.
 
 pub mod labels;
 mod outcome;
 mod poller;
 pub mod recent;
+pub mod recheck;
 mod watch;
 pub mod webhook;
 

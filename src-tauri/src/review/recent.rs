@@ -35,6 +35,36 @@ pub struct RecentApplicant {
     /// a rejection after any approval is flagged.
     #[serde(default)]
     pub was_approved: bool,
+    /// When the review was decided (RFC 3339): it is then read again on a
+    /// decaying schedule only ([`crate::review::recheck`]).
+    #[serde(default)]
+    pub decided_at: Option<String>,
+    /// When the kiosk last read the review.
+    #[serde(default)]
+    pub checked_at: Option<String>,
+}
+
+fn parse_time(t: &Option<String>) -> Option<chrono::DateTime<chrono::Utc>> {
+    t.as_deref()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&chrono::Utc))
+}
+
+impl RecentApplicant {
+    /// What the re-read schedule needs. A list from before decisions were
+    /// timed takes the last change of a completed review as its decision.
+    pub fn tracked(&self) -> crate::review::recheck::Tracked {
+        let completed = self.status == ReviewStatus::Completed.to_string();
+        crate::review::recheck::Tracked {
+            decided_at: if completed {
+                parse_time(&self.decided_at).or_else(|| parse_time(&Some(self.updated_at.clone())))
+            } else {
+                None
+            },
+            checked_at: parse_time(&self.checked_at),
+            final_rejection: self.reject_type.as_deref() == Some("FINAL"),
+        }
+    }
 }
 
 /// Where the list is kept: `KIOSK_DATA_DIR`, else the platform's per-user data folder.
@@ -82,6 +112,11 @@ impl RecentStore {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Where the list is kept; files about it go beside it.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Newest first.
     pub fn list(&self) -> Vec<RecentApplicant> {
         let mut v = self.lock().clone();
@@ -104,8 +139,11 @@ impl RecentStore {
                 reject_type: None,
                 turned_red: false,
                 was_approved: false,
+                decided_at: None,
+                checked_at: None,
             },
         };
+        entry.decided_at = None;
         entry.updated_at = now();
         entry.status = ReviewStatus::Pending.to_string();
         entries.push(entry);
@@ -134,6 +172,7 @@ impl RecentStore {
         if result.review_answer == Some(ReviewAnswer::Green) {
             entry.was_approved = true;
         }
+        entry.decided_at = (status == ReviewStatus::Completed.to_string()).then(now);
         entry.status = status;
         entry.answer = answer;
         entry.reject_type = reject_type;
@@ -146,6 +185,58 @@ impl RecentStore {
     /// Whether the list holds this applicant.
     pub fn contains(&self, applicant_id: &str) -> bool {
         self.lock().iter().any(|e| e.applicant_id == applicant_id)
+    }
+
+    /// The applicants whose review is due to be read (see
+    /// [`crate::review::recheck`]), the most overdue first.
+    pub fn due(
+        &self,
+        policy: &crate::review::recheck::RecheckPolicy,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Vec<String> {
+        let mut due: Vec<_> = self
+            .lock()
+            .iter()
+            .filter_map(|e| {
+                policy
+                    .due(&e.tracked(), now)
+                    .map(|d| (d, e.applicant_id.clone()))
+            })
+            .collect();
+        due.sort();
+        due.into_iter().map(|(_, id)| id).collect()
+    }
+
+    /// Notes that the review was read at `now` (whatever it said).
+    pub fn checked(&self, applicant_id: &str, now: chrono::DateTime<chrono::Utc>) {
+        let mut entries = self.lock();
+        if let Some(e) = entries.iter_mut().find(|e| e.applicant_id == applicant_id) {
+            e.checked_at = Some(now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+            self.save(&entries);
+        }
+    }
+
+    /// How many are open, decided and still followed, and settled (no longer read).
+    pub fn followed(
+        &self,
+        policy: &crate::review::recheck::RecheckPolicy,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> (usize, usize, usize) {
+        let (mut open, mut followed, mut settled) = (0, 0, 0);
+        for e in self.lock().iter() {
+            let t = e.tracked();
+            match t.decided_at {
+                None if !t.final_rejection => open += 1,
+                Some(d)
+                    if !t.final_rejection
+                        && (now - d).to_std().unwrap_or_default() <= policy.follow_for =>
+                {
+                    followed += 1
+                }
+                _ => settled += 1,
+            }
+        }
+        (open, followed, settled)
     }
 
     /// Applicants whose outcome can still change: everything but a final rejection.

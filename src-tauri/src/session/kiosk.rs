@@ -166,14 +166,14 @@ impl Kiosk {
         self.recent.list()
     }
 
-    /// Re-reads the review of every applicant in the recent list whose outcome
-    /// can still change, every `every`, so a later rejection shows up.
-    pub fn keep_recent_current(&self, every: Duration) {
+    /// Reads the reviews of recent applicants again as `policy` schedules
+    /// them, so a later rejection shows up.
+    pub fn keep_recent_current(&self, policy: crate::review::recheck::RecheckPolicy) {
         self.tasks.keep(recent_feed::keep_current(
             self.client.clone(),
             self.recent.clone(),
             self.events.clone(),
-            every,
+            policy,
         ));
     }
 

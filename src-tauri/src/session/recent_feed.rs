@@ -7,6 +7,7 @@ use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
 
 use crate::review::recent::RecentStore;
+use crate::review::recheck::{RecheckPolicy, RecheckUse};
 use crate::review::webhook::WebhookEvent;
 use crate::verification::models::ReviewState;
 use crate::verification::Client;
@@ -29,24 +30,65 @@ pub(super) fn apply(
     }
 }
 
-/// Re-reads the review of every applicant in the recent list whose outcome
-/// can still change, every `every`, so a later rejection shows up.
+/// Reads recent applicants' reviews again as `policy` schedules them: one
+/// at a time, spaced out with jitter, never more than its budget a minute,
+/// however many applicants the kiosk served. What it used is kept for
+/// `kioskctl doctor` ([`RecheckUse`]).
 pub(super) fn keep_current(
     client: Client,
     recent: Arc<RecentStore>,
     events: EventSink,
-    every: Duration,
+    policy: RecheckPolicy,
 ) -> Task {
     Task::spawn("recent applicants", async move {
+        let mut used = RecheckUse {
+            per_minute: policy.per_minute,
+            ..RecheckUse::default()
+        };
+        let idle = policy.open_every.min(Duration::from_secs(60));
         loop {
-            tokio::time::sleep(every).await;
-            for id in recent.still_open() {
-                if let Ok(state) = client.review_status(&id).await {
-                    apply(&recent, &events, &id, &state);
+            let now = chrono::Utc::now();
+            let Some(id) = recent.due(&policy, now).into_iter().next() else {
+                note_use(&mut used, &recent, &policy, None);
+                tokio::time::sleep(idle).await;
+                continue;
+            };
+            match client.review_status(&id).await {
+                Ok(state) => apply(&recent, &events, &id, &state),
+                Err(e) => {
+                    tracing::debug!(applicant = %id, "a recent applicant's review could not be read: {e}")
                 }
             }
+            recent.checked(&id, now);
+            note_use(&mut used, &recent, &policy, Some(now));
+            tokio::time::sleep(policy.spacing(rand::random::<f64>())).await;
         }
     })
+}
+
+/// Notes a read (when `read` is given) and keeps the budget's use on disk
+/// when it changed.
+fn note_use(
+    used: &mut RecheckUse,
+    recent: &RecentStore,
+    policy: &RecheckPolicy,
+    read: Option<chrono::DateTime<chrono::Utc>>,
+) {
+    let now = chrono::Utc::now();
+    let before = used.clone();
+    used.forget_before(now);
+    if let Some(at) = read {
+        used.read_at(at);
+    }
+    (used.open, used.decided_followed, used.settled) = recent.followed(policy, now);
+    if *used == before && read.is_none() {
+        return;
+    }
+    let bytes = serde_json::to_vec(used).expect("the budget's use serialises");
+    let path = recent.path().with_file_name(RecheckUse::FILE);
+    if let Err(e) = crate::config::write_private(&path, &bytes) {
+        tracing::debug!("the re-read budget's use could not be kept: {e}");
+    }
 }
 
 /// Takes verified webhook deliveries into the recent list and passes them on

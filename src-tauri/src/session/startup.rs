@@ -13,6 +13,7 @@ use crate::config::{CameraChoice, Profile, Settings};
 use crate::credentials::{ApiCredentials, Environment, Item, Keychain, KeychainError};
 use crate::outbox::Outbox;
 use crate::review::recent::{self, RecentStore};
+use crate::review::recheck::RecheckPolicy;
 use crate::review::webhook::WebhookReceiver;
 use crate::training::{TrainingConfig, TrainingService};
 use crate::verification::Client;
@@ -283,12 +284,6 @@ async fn open_outbox(settings: &Settings) -> Result<Outbox, NoOutbox> {
 /// The background work every kiosk runs, and the webhooks where configured.
 async fn finish(settings: &Settings, kiosk: Kiosk, live: bool) -> Started {
     kiosk.keep_outbox_sending(std::time::Duration::from_secs(30));
-    // A later rejection of an approved applicant must reach staff; training decides in seconds.
-    kiosk.keep_recent_current(if live {
-        std::time::Duration::from_secs(300)
-    } else {
-        std::time::Duration::from_secs(5)
-    });
     let mut notice = None;
     let mut webhooks = None;
     if let Some(addr) = settings.webhook_listen {
@@ -303,6 +298,14 @@ async fn finish(settings: &Settings, kiosk: Kiosk, live: bool) -> Started {
             }
         }
     }
+    // A later rejection of an approved applicant must reach staff: recent
+    // applicants are read again on a schedule, within the kiosk's budget.
+    let (webhooks_on, days) = (webhooks.is_some(), settings.follow_decided_days);
+    kiosk.keep_recent_current(if live {
+        RecheckPolicy::live(webhooks_on, days)
+    } else {
+        RecheckPolicy::training(webhooks_on, days)
+    });
     Started {
         kiosk: Arc::new(kiosk),
         notice,

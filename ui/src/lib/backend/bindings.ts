@@ -668,6 +668,13 @@ export type RecentApplicant_Deserialize = {
 	 *  a rejection after any approval is flagged.
 	 */
 	was_approved?: boolean,
+	/**
+	 *  When the review was decided (RFC 3339): it is then read again on a
+	 *  decaying schedule only ([`crate::review::recheck`]).
+	 */
+	decided_at?: string | null,
+	/**  When the kiosk last read the review. */
+	checked_at?: string | null,
 };
 
 export type RecentApplicant_Serialize = {
@@ -689,6 +696,13 @@ export type RecentApplicant_Serialize = {
 	 *  a rejection after any approval is flagged.
 	 */
 	was_approved: boolean,
+	/**
+	 *  When the review was decided (RFC 3339): it is then read again on a
+	 *  decaying schedule only ([`crate::review::recheck`]).
+	 */
+	decided_at: string | null,
+	/**  When the kiosk last read the review. */
+	checked_at: string | null,
 };
 
 export type Resolution = {
