@@ -105,6 +105,10 @@ pub struct TrainingConfig {
     pub clock_offset_secs: i64,
     pub faults: Faults,
     pub webhooks: Option<Webhooks>,
+    /// An applicant decided longer ago than this is forgotten (a training
+    /// kiosk left running for months keeps a bounded store); asking for it
+    /// afterwards is answered 404, as the service answers for an unknown id.
+    pub forget_decided_after: Duration,
 }
 
 impl Default for TrainingConfig {
@@ -127,6 +131,7 @@ impl Default for TrainingConfig {
             clock_offset_secs: 0,
             faults: Faults::default(),
             webhooks: None,
+            forget_decided_after: Duration::from_secs(3600),
         }
     }
 }

@@ -149,6 +149,29 @@ impl StoredApplicant {
 }
 
 impl Store {
+    /// Forgets applicants decided before `cutoff`, with their images and
+    /// scenarios; returns how many.
+    pub fn forget_decided_before(&mut self, cutoff: DateTime<Utc>) -> usize {
+        let old: Vec<(String, String)> = self
+            .applicants
+            .values()
+            .filter(|a| {
+                a.status == ReviewStatus::Completed && a.review_date.is_some_and(|d| d < cutoff)
+            })
+            .map(|a| (a.id.clone(), a.external_user_id.clone()))
+            .collect();
+        for (id, external) in &old {
+            self.applicants.remove(id);
+            self.by_external_id.remove(external);
+            self.scenarios.remove(external);
+        }
+        if !old.is_empty() {
+            self.images
+                .retain(|_, img| !old.iter().any(|(id, _)| *id == img.applicant_id));
+        }
+        old.len()
+    }
+
     pub fn create_applicant(
         &mut self,
         config: &TrainingConfig,
@@ -157,6 +180,9 @@ impl Store {
     ) -> Result<&StoredApplicant, Refusal> {
         if new.external_user_id.trim().is_empty() {
             return Err(Refusal::new(400, "externalUserId is required"));
+        }
+        if let Ok(after) = chrono::Duration::from_std(config.forget_decided_after) {
+            self.forget_decided_before(Utc::now() - after);
         }
         if !config.levels.contains_key(level) {
             return Err(Refusal::new(404, format!("Level '{level}' not found")));

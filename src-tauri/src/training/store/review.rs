@@ -203,6 +203,27 @@ mod tests {
             .clone()
     }
 
+    #[test]
+    fn applicants_decided_a_while_ago_are_forgotten_with_their_images() {
+        let config = TrainingConfig::default();
+        let mut store = Store::default();
+        let old = ready(&mut store, &config, Scenario::Green);
+        let recent = ready(&mut store, &config, Scenario::Green);
+        let open = ready(&mut store, &config, Scenario::Green);
+        for (id, hours_ago) in [(&old, 2), (&recent, 0)] {
+            let a = store.applicants.get_mut(id).unwrap();
+            a.status = ReviewStatus::Completed;
+            a.review_date = Some(Utc::now() - chrono::Duration::hours(hours_ago));
+        }
+        assert_eq!(store.images.len(), 9);
+        let forgotten = store.forget_decided_before(Utc::now() - chrono::Duration::hours(1));
+        assert_eq!(forgotten, 1);
+        assert_eq!(store.applicant(&old).err().map(|r| r.status), Some(404));
+        assert!(store.applicant(&recent).is_ok() && store.applicant(&open).is_ok());
+        assert_eq!(store.images.len(), 6, "the forgotten one's images go too");
+        assert_eq!(store.by_external_id.len(), 2);
+    }
+
     /// An applicant with the scenario, and every document the level needs.
     fn ready(store: &mut Store, config: &TrainingConfig, scenario: Scenario) -> String {
         let id = created(store, config, scenario);
