@@ -19,6 +19,8 @@ pub struct Flow {
     pub bus: Option<crate::keyring::PrivateKeyring>,
     /// A display of the test's own, when its window must keep the keyboard focus.
     pub display: Option<crate::display::PrivateDisplay>,
+    /// Screenshots at each step (off for runs of many sessions).
+    pub screenshots: bool,
 }
 
 impl Flow {
@@ -93,10 +95,14 @@ impl Flow {
             n: 0,
             bus,
             display: None,
+            screenshots: true,
         })
     }
 
     pub async fn shot(&mut self, what: &str) -> Result<()> {
+        if !self.screenshots {
+            return Ok(());
+        }
         self.n += 1;
         let path = self
             .shots
