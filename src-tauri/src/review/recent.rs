@@ -238,15 +238,6 @@ impl RecentStore {
         }
         (open, followed, settled)
     }
-
-    /// Applicants whose outcome can still change: everything but a final rejection.
-    pub fn still_open(&self) -> Vec<String> {
-        self.lock()
-            .iter()
-            .filter(|e| e.reject_type.as_deref() != Some("FINAL"))
-            .map(|e| e.applicant_id.clone())
-            .collect()
-    }
 }
 
 #[cfg(test)]
@@ -284,8 +275,11 @@ mod tests {
         );
         let changed = reopened.update("app-1", &red).unwrap();
         assert!(changed.turned_red);
+        // Whatever the schedule and however late, a final rejection is never read again.
+        let every = crate::review::recheck::RecheckPolicy::every(std::time::Duration::from_secs(1));
+        let later = chrono::Utc::now() + chrono::Duration::hours(1);
         assert!(
-            reopened.still_open().is_empty(),
+            reopened.due(&every, later).is_empty(),
             "a final rejection is settled"
         );
         let text = std::fs::read_to_string(&path).unwrap();
