@@ -108,6 +108,8 @@ macro_rules! each_setting {
     };
 }
 
+pub(crate) use each_setting;
+
 macro_rules! names {
     ($($field:ident),*) => { &[$(stringify!($field)),*] };
 }

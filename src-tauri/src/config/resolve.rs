@@ -83,34 +83,30 @@ impl Resolved {
     fn apply(&mut self, layer: &SettingsLayer, source: SettingSource) {
         let s = &mut self.settings;
         macro_rules! set {
-            ($($field:ident),*) => { $( if let Some(v) = layer.$field.clone() { s.$field = v; } )* };
+            ($($field:ident),*) => { $( if let Some(v) = layer.$field.clone() { Place::place(&mut s.$field, v); } )* };
         }
-        macro_rules! set_optional {
-            ($($field:ident),*) => { $( if let Some(v) = layer.$field.clone() { s.$field = Some(v); } )* };
-        }
-        set!(
-            profile,
-            level_name,
-            idle_timeout_secs,
-            camera,
-            api_url,
-            environment,
-            queue_first,
-            upload_full_frame,
-            outbox_retention_days,
-            follow_decided_days,
-            log_max_mb,
-            log_format
-        );
-        set_optional!(
-            mode,
-            camera_resolution,
-            webhook_listen,
-            training_review_secs
-        );
+        super::layer::each_setting!(set);
         for key in layer.set_keys() {
             self.sources.insert(key, source);
         }
+    }
+}
+
+/// A layer's value put into a setting: as it is, or as `Some` for a setting
+/// that may be unset (such as the webhook listener).
+trait Place<V> {
+    fn place(&mut self, value: V);
+}
+
+impl<T> Place<T> for T {
+    fn place(&mut self, value: T) {
+        *self = value;
+    }
+}
+
+impl<T> Place<T> for Option<T> {
+    fn place(&mut self, value: T) {
+        *self = Some(value);
     }
 }
 
