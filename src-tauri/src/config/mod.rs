@@ -173,24 +173,40 @@ pub fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
 
 /// Writes `bytes` to `path` through a temporary file created owner-only, so a
 /// crash never leaves half a file and nobody else can read it even briefly.
+/// Each write has a temporary file of its own, so two processes writing the
+/// same file at once each leave a whole one.
 pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    private_temp(path, bytes)?
+        .persist(path)
+        .map(drop)
+        .map_err(|e| e.error)
+}
+
+/// As [`write_private`], only when nothing is at `path` yet: `false` when
+/// something already was (and is left as it was).
+pub fn write_private_new(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<bool> {
+    match private_temp(path, bytes)?.persist_noclobber(path) {
+        Ok(_) => Ok(true),
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e.error),
+    }
+}
+
+/// `bytes` in a new owner-only temporary file beside `path`, flushed to disk.
+fn private_temp(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<tempfile::NamedTempFile> {
     use std::io::Write;
-    if let Some(dir) = path.parent() {
-        create_private_dir(dir)?;
-    }
-    let tmp = path.with_extension("tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&tmp)?;
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => std::path::Path::new("."),
+    };
+    create_private_dir(dir)?;
+    // tempfile creates the file readable and writable by its owner alone.
+    let mut file = tempfile::Builder::new()
+        .prefix(".writing-")
+        .tempfile_in(dir)?;
     file.write_all(bytes)?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(tmp, path)
+    file.as_file().sync_all()?;
+    Ok(file)
 }
 
 /// Where the kiosk keeps its files: `KIOSK_DATA_DIR`, else the user's local data folder.
@@ -215,16 +231,34 @@ pub fn kiosk_id() -> &'static str {
 
 /// The id kept at `path`, or a new one written there.
 pub fn read_or_make_id(path: &std::path::Path) -> String {
-    if let Ok(text) = std::fs::read_to_string(path) {
-        if let Ok(id) = uuid::Uuid::parse_str(text.trim()) {
-            return id.hyphenated().to_string();
+    let damaged = match std::fs::read_to_string(path) {
+        Ok(text) => match uuid::Uuid::parse_str(text.trim()) {
+            Ok(id) => return id.hyphenated().to_string(),
+            Err(_) => true,
+        },
+        Err(_) => false,
+    };
+    let id = uuid::Uuid::new_v4().hyphenated().to_string();
+    // A missing id is made by whichever process comes first (the kiosk and
+    // `kioskctl` may start together); a damaged one is replaced.
+    let written = if damaged {
+        write_private(path, id.as_bytes()).map(|()| true)
+    } else {
+        write_private_new(path, id.as_bytes())
+    };
+    match written {
+        Ok(true) => id,
+        Ok(false) => std::fs::read_to_string(path)
+            .ok()
+            .and_then(|text| uuid::Uuid::parse_str(text.trim()).ok())
+            .map_or(id, |kept| kept.hyphenated().to_string()),
+        Err(e) => {
+            tracing::warn!(
+                "the kiosk's id could not be kept, so it changes at the next start: {e}"
+            );
+            id
         }
     }
-    let id = uuid::Uuid::new_v4().hyphenated().to_string();
-    if let Err(e) = write_private(path, id.as_bytes()) {
-        tracing::warn!("the kiosk's id could not be kept, so it changes at the next start: {e}");
-    }
-    id
 }
 
 /// What staff chose in the admin area, kept in `settings.json` (nothing secret).

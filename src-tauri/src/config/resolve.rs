@@ -375,6 +375,30 @@ mod tests {
     }
 
     #[test]
+    fn processes_starting_together_agree_on_one_kiosk_id() {
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("kiosk-id");
+            let start = std::sync::Barrier::new(8);
+            let ids: Vec<String> = std::thread::scope(|s| {
+                let racers: Vec<_> = (0..8)
+                    .map(|_| {
+                        s.spawn(|| {
+                            start.wait();
+                            crate::config::read_or_make_id(&path)
+                        })
+                    })
+                    .collect();
+                racers.into_iter().map(|r| r.join().unwrap()).collect()
+            });
+            assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), ids[0]);
+            let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+            assert_eq!(left.len(), 1, "no temporary files are left behind");
+        }
+    }
+
+    #[test]
     fn stored_choices_round_trip_owner_only_and_survive_a_broken_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("settings.json");
