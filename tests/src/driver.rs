@@ -4,6 +4,8 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -16,6 +18,118 @@ pub struct App {
     driver: Option<Child>,
     pub binary: PathBuf,
     pub log_dir: PathBuf,
+    /// The drivers' and the app's own output.
+    output: PathBuf,
+    watchdog: Option<Watchdog>,
+}
+
+/// How long one step of a test (a wait, a screenshot, a command) may take
+/// before the app counts as hung: longer than the longest wait a test sets
+/// (`KIOSK_TEST_STEP_LIMIT_SECS` changes it).
+const STEP_LIMIT_SECS: u64 = 180;
+
+/// What the test last asked of the app, and when.
+struct Progress {
+    step: String,
+    since: Instant,
+    finished: bool,
+    fired: bool,
+}
+
+/// Ends an app under test that stops answering. A WebDriver request to a web
+/// view that no longer answers never returns; when no new step begins within
+/// the limit, the watchdog names the step the test was at, prints the end of
+/// the app's output, and stops the drivers and the app, so the request fails
+/// and the test reports it instead of hanging the run.
+struct Watchdog {
+    progress: Arc<(Mutex<Progress>, Condvar)>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Watchdog {
+    fn start(limit: Duration, driver: u32, output: PathBuf) -> Self {
+        let progress = Arc::new((
+            Mutex::new(Progress {
+                step: "starting".to_owned(),
+                since: Instant::now(),
+                finished: false,
+                fired: false,
+            }),
+            Condvar::new(),
+        ));
+        let shared = Arc::clone(&progress);
+        let thread = std::thread::spawn(move || {
+            let (lock, wake) = &*shared;
+            let mut now = lock.lock().unwrap_or_else(|e| e.into_inner());
+            loop {
+                if now.finished {
+                    return;
+                }
+                let waited = now.since.elapsed();
+                if waited >= limit {
+                    break;
+                }
+                now = wake
+                    .wait_timeout(now, limit - waited)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
+            }
+            eprintln!(
+                "the app under test did not answer for {} s, at: {}; stopping it",
+                limit.as_secs(),
+                now.step
+            );
+            now.fired = true;
+            drop(now);
+            print_tail(&output);
+            // The whole tree: tauri-driver, WebKitWebDriver and the app.
+            let mut pids = crate::proc::tree(driver);
+            pids.reverse();
+            for pid in pids {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+            }
+        });
+        Self {
+            progress,
+            thread: Some(thread),
+        }
+    }
+
+    fn step(&self, what: String) {
+        let mut now = self.progress.0.lock().unwrap_or_else(|e| e.into_inner());
+        now.step = what;
+        now.since = Instant::now();
+    }
+
+    /// Ends the watch; whether the app had been stopped as hung.
+    fn stop(&mut self) -> bool {
+        let (lock, wake) = &*self.progress;
+        lock.lock().unwrap_or_else(|e| e.into_inner()).finished = true;
+        wake.notify_all();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        lock.lock().unwrap_or_else(|e| e.into_inner()).fired
+    }
+}
+
+/// The last lines of what the app printed (its log lines, a panic, WebKit's
+/// complaints), on stderr, which the test runner shows for a failed test.
+/// The logs hold no secrets or personal data.
+fn print_tail(output: &Path) {
+    let Ok(text) = std::fs::read_to_string(output) else {
+        return;
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let tail = &lines[lines.len().saturating_sub(40)..];
+    eprintln!(
+        "--- the last {} lines of {} ---\n{}\n---",
+        tail.len(),
+        output.display(),
+        tail.join("\n")
+    );
 }
 
 fn free_port() -> Result<u16> {
@@ -53,18 +167,22 @@ impl App {
         .env_remove("KIOSK_APP_TOKEN")
         .env_remove("KIOSK_SECRET_KEY")
         .stdin(Stdio::null());
-        match output {
-            Some(path) => {
-                let file = std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(path)?;
-                cmd.stdout(file.try_clone()?).stderr(file);
-            }
-            None => {
-                cmd.stdout(Stdio::null()).stderr(Stdio::null());
-            }
-        }
+        // What the app prints (a panic, WebKit's complaints) is kept: its end
+        // is shown when the test fails.
+        let output = output.map_or_else(
+            || {
+                std::env::temp_dir().join(format!(
+                    "kiosk-e2e-output-{}-{port}.txt",
+                    std::process::id()
+                ))
+            },
+            Path::to_path_buf,
+        );
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&output)?;
+        cmd.stdout(file.try_clone()?).stderr(file);
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -96,12 +214,42 @@ impl App {
                 }
             }
         };
+        let limit = std::env::var("KIOSK_TEST_STEP_LIMIT_SECS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(STEP_LIMIT_SECS);
+        let watchdog = Watchdog::start(Duration::from_secs(limit), driver.id(), output.clone());
         Ok(Self {
             client,
             driver: Some(driver),
             binary: binary.to_path_buf(),
             log_dir,
+            output,
+            watchdog: Some(watchdog),
         })
+    }
+
+    /// Notes what the test asks of the app now (named if the app hangs there).
+    pub fn step(&self, what: impl Into<String>) {
+        if let Some(watchdog) = &self.watchdog {
+            watchdog.step(what.into());
+        }
+    }
+
+    /// Lets this app run as long as the test needs (runs of many sessions,
+    /// with long rests between steps).
+    pub fn without_time_limit(&mut self) {
+        if let Some(mut watchdog) = self.watchdog.take() {
+            watchdog.stop();
+        }
+    }
+
+    /// Lets each step take at most `limit` from now on.
+    pub fn set_step_limit(&mut self, limit: Duration) {
+        self.without_time_limit();
+        if let Some(driver) = &self.driver {
+            self.watchdog = Some(Watchdog::start(limit, driver.id(), self.output.clone()));
+        }
     }
 
     /// The tauri-driver process; the app under test runs below it.
@@ -115,6 +263,7 @@ impl App {
         css: &str,
         timeout: Duration,
     ) -> Result<fantoccini::elements::Element> {
+        self.step(format!("waiting for `{css}`"));
         let deadline = Instant::now() + timeout;
         loop {
             if let Ok(el) = self.client.find(Locator::Css(css)).await {
@@ -131,11 +280,13 @@ impl App {
 
     /// Text of the first element matching `css`.
     pub async fn text(&self, css: &str) -> Result<String> {
+        self.step(format!("reading the text of `{css}`"));
         Ok(self.client.find(Locator::Css(css)).await?.text().await?)
     }
 
     /// Saves a screenshot of the web view after the next paint.
     pub async fn screenshot(&self, path: &Path) -> Result<()> {
+        self.step(format!("taking the screenshot {}", path.display()));
         // Two animation frames: the first may still show the previous paint.
         self.client
             .execute_async(
@@ -149,10 +300,14 @@ impl App {
     }
 
     pub async fn close(mut self) -> Result<()> {
+        self.step("closing the WebDriver session");
         let closed =
             tokio::time::timeout(Duration::from_secs(10), self.client.clone().close()).await;
         if let Some(driver) = self.driver.take() {
             stop_driver(driver);
+        }
+        if let Some(mut watchdog) = self.watchdog.take() {
+            watchdog.stop();
         }
         closed.context("closing the WebDriver session timed out")??;
         Ok(())
@@ -177,7 +332,11 @@ fn stop_driver(mut driver: Child) {
 impl Drop for App {
     fn drop(&mut self) {
         // Reached with a driver only when a test failed before `close`.
+        let told = self.watchdog.take().is_some_and(|mut w| w.stop());
         if let Some(driver) = self.driver.take() {
+            if !told {
+                print_tail(&self.output);
+            }
             stop_driver(driver);
         }
     }

@@ -157,6 +157,7 @@ impl Flow {
         command: &str,
         args: serde_json::Value,
     ) -> Result<serde_json::Value> {
+        self.app.step(format!("calling `{command}`"));
         Ok(self
             .app
             .client
@@ -207,6 +208,9 @@ impl Flow {
     pub async fn capture_all(&mut self) -> Result<usize> {
         let mut taken = 0;
         loop {
+            self.app.step(format!(
+                "looking for the capture step after {taken} pictures"
+            ));
             let deadline = Instant::now() + Duration::from_secs(30);
             let slot = loop {
                 if let Ok(el) = self

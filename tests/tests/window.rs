@@ -115,3 +115,26 @@ async fn welcome_screen_shows_training_mode_on_a_fresh_machine() -> anyhow::Resu
     );
     Ok(())
 }
+
+/// A web view that stops answering fails its test with the step it hung at,
+/// instead of holding the whole test run until CI gives up.
+#[tokio::test]
+async fn a_web_view_that_stops_answering_fails_the_test_instead_of_hanging() -> anyhow::Result<()> {
+    let binary = built_binary("KIOSK_APP_BIN", "onboard-kiosk");
+    let mut app = App::launch(&binary, &[("KIOSK_PROFILE", "attendant")]).await?;
+    app.wait_visible("[data-screen=welcome]", Duration::from_secs(20))
+        .await?;
+    app.set_step_limit(Duration::from_secs(5));
+    app.step("a script that never ends");
+    // The page's only thread is busy for ever: WebDriver never answers.
+    let hung = app.client.execute("for (;;) {}", vec![]).await;
+    assert!(hung.is_err(), "the request ended with {hung:?}");
+    let driver = app.driver_pid().expect("driver started");
+    assert!(
+        !std::path::Path::new(&format!("/proc/{driver}")).exists()
+            || std::fs::read_to_string(format!("/proc/{driver}/stat"))
+                .is_ok_and(|stat| stat.contains(") Z ")),
+        "the drivers were stopped"
+    );
+    Ok(())
+}
