@@ -2,6 +2,8 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
+    // First of all: it may run the program again, with the environment as given.
+    onboard_kiosk::shell::allocator::tune();
     onboard_kiosk::credentials::take_secrets_from_env();
     onboard_kiosk::config::private_files();
     let _log = onboard_kiosk::logging::init("kiosk", onboard_kiosk::logging::Echo::Stderr);

@@ -6,6 +6,7 @@
 //! function, and converts the result.
 
 mod access;
+pub mod allocator;
 mod commands;
 mod error;
 mod lockdown;
