@@ -35,11 +35,24 @@ pub struct KioskState {
     pub service: Arc<Service>,
     /// Set when staff quit through the admin area: the window may close.
     pub quitting: std::sync::atomic::AtomicBool,
+    /// When the kiosk started, and whether its window has asked for its
+    /// first screen yet (logged once: how long a start takes, per kiosk).
+    pub started: std::time::Instant,
+    pub first_screen: std::sync::Once,
 }
 
 impl KioskState {
     pub fn quitting(&self) -> bool {
         self.quitting.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The window asks for the kiosk's status before it shows its first
+    /// screen: the first time, the time since the start is logged.
+    pub fn note_first_screen(&self) {
+        self.first_screen.call_once(|| {
+            let after_ms = self.started.elapsed().as_millis() as u64;
+            tracing::info!(after_ms, "the window shows its first screen");
+        });
     }
 
     /// The kiosk, or the out-of-service error the UI shows.
@@ -73,7 +86,9 @@ pub struct AppStatus {
 #[specta::specta]
 #[tracing::instrument(skip_all)]
 pub async fn app_status(state: State<'_, KioskState>) -> Res<AppStatus> {
-    Ok(app_status_of(&state))
+    let status = app_status_of(&state);
+    state.note_first_screen();
+    Ok(status)
 }
 
 fn app_status_of(state: &KioskState) -> AppStatus {

@@ -83,6 +83,7 @@ pub fn bindings_language() -> specta_typescript::Typescript {
 
 /// Opens the kiosk window and runs until it is closed.
 pub fn run() {
+    let started = std::time::Instant::now();
     let builder = specta_builder();
     let resolved = Settings::resolve();
     for problem in &resolved.ignored {
@@ -192,6 +193,8 @@ pub fn run() {
                 settings: settings.clone(),
                 service,
                 quitting: Default::default(),
+                started,
+                first_screen: std::sync::Once::new(),
             });
             Ok(())
         })
