@@ -18,8 +18,10 @@ pub struct App {
     driver: Option<Child>,
     pub binary: PathBuf,
     pub log_dir: PathBuf,
-    /// The drivers' and the app's own output.
+    /// The drivers' and the app's own output (removed after a test that
+    /// passed, when the harness chose the file).
     output: PathBuf,
+    own_output: bool,
     watchdog: Option<Watchdog>,
 }
 
@@ -169,6 +171,7 @@ impl App {
         .stdin(Stdio::null());
         // What the app prints (a panic, WebKit's complaints) is kept: its end
         // is shown when the test fails.
+        let own_output = output.is_none();
         let output = output.map_or_else(
             || {
                 std::env::temp_dir().join(format!(
@@ -225,6 +228,7 @@ impl App {
             binary: binary.to_path_buf(),
             log_dir,
             output,
+            own_output,
             watchdog: Some(watchdog),
         })
     }
@@ -310,6 +314,9 @@ impl App {
             watchdog.stop();
         }
         closed.context("closing the WebDriver session timed out")??;
+        if self.own_output {
+            let _ = std::fs::remove_file(&self.output);
+        }
         Ok(())
     }
 }
