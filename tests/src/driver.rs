@@ -242,7 +242,7 @@ impl App {
 
     /// Lets this app run as long as the test needs (runs of many sessions,
     /// with long rests between steps).
-    pub fn without_time_limit(&mut self) {
+    pub fn without_step_limit(&mut self) {
         if let Some(mut watchdog) = self.watchdog.take() {
             watchdog.stop();
         }
@@ -250,7 +250,7 @@ impl App {
 
     /// Lets each step take at most `limit` from now on.
     pub fn set_step_limit(&mut self, limit: Duration) {
-        self.without_time_limit();
+        self.without_step_limit();
         if let Some(driver) = &self.driver {
             self.watchdog = Some(Watchdog::start(limit, driver.id(), self.output.clone()));
         }

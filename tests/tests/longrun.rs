@@ -117,7 +117,7 @@ async fn many_sessions_in_one_kiosk() -> Result<()> {
     )
     .await?;
     f.screenshots = false;
-    f.app.without_time_limit();
+    f.app.without_step_limit();
     let started = Instant::now();
     let mut samples = vec![sample(&f, 0)?];
     println!("session  app MiB  tree MiB  threads  fds  log lines");
