@@ -289,17 +289,29 @@ impl App {
     }
 
     /// Saves a screenshot of the web view after the next paint.
+    ///
+    /// WebKitGTK's driver takes the screenshot after the web view's next
+    /// presentation. A page that changes nothing (a still photo, a result)
+    /// presents nothing more when the page is drawn in shared memory, and the
+    /// request would wait for ever; so while the screenshot is taken, one
+    /// corner pixel of the page changes its (all but invisible) shade every
+    /// frame.
     pub async fn screenshot(&self, path: &Path) -> Result<()> {
-        self.step(format!("taking the screenshot {}", path.display()));
-        // Two animation frames: the first may still show the previous paint.
+        self.step(format!(
+            "waiting two frames before the screenshot {}",
+            path.display()
+        ));
         self.client
-            .execute_async(
-                "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
-                vec![],
-            )
+            .execute_async(SCREENSHOT_TICK_START, vec![])
             .await?;
-        let png = self.client.screenshot().await?;
-        std::fs::write(path, png)?;
+        self.step(format!("taking the screenshot {}", path.display()));
+        let png = self.client.screenshot().await;
+        self.step(format!(
+            "tidying up after the screenshot {}",
+            path.display()
+        ));
+        self.client.execute(SCREENSHOT_TICK_STOP, vec![]).await?;
+        std::fs::write(path, png?)?;
         Ok(())
     }
 
@@ -348,3 +360,25 @@ impl Drop for App {
         }
     }
 }
+
+/// Starts the corner pixel's frame-by-frame change, and answers after two
+/// animation frames (the first may still show the previous paint).
+const SCREENSHOT_TICK_START: &str = r#"
+const done = arguments[0];
+const tick = document.createElement("div");
+tick.id = "__screenshot_tick";
+tick.style.cssText = "position:fixed;right:0;bottom:0;width:1px;height:1px;pointer-events:none;z-index:2147483647";
+document.documentElement.appendChild(tick);
+let odd = false;
+const step = () => {
+  if (!tick.isConnected) return;
+  odd = !odd;
+  tick.style.background = odd ? "rgba(0,0,0,0.01)" : "rgba(0,0,0,0.02)";
+  requestAnimationFrame(step);
+};
+requestAnimationFrame(step);
+requestAnimationFrame(() => requestAnimationFrame(() => done(true)));
+"#;
+
+/// Removes the corner pixel the screenshot needed.
+const SCREENSHOT_TICK_STOP: &str = r#"document.getElementById("__screenshot_tick")?.remove();"#;

@@ -43,7 +43,7 @@ async fn the_preview_runs_smoothly_while_the_checks_run() -> Result<()> {
     let feedback = f.app.text("[data-testid=feedback]").await?;
     assert!(feedback.contains("Hold still"), "{feedback}");
     println!(
-        "metric: preview {fps:.1} fps drawn in the window (goal ≥ 20), checks {checks:.1} per second, camera {camera_fps:.1} fps"
+        "metric: preview {fps:.1} fps drawn in the window (goal ≥ 20), checks {checks:.1} per second (goal ≥ 15), camera {camera_fps:.1} fps"
     );
     std::fs::write(
         artifacts_dir().join("metrics-preview.json"),
@@ -56,15 +56,18 @@ async fn the_preview_runs_smoothly_while_the_checks_run() -> Result<()> {
         }))?,
     )?;
     // Judged against the camera in the same run: the window draws at least
-    // half of the camera's frames (three quarters, measured) and the checks
-    // keep up with a quarter of them. (An unoptimised build drew 4.9 of 13.5
-    // and checked 2.2: both fail.)
+    // three quarters of the camera's frames (all of them, measured) and the
+    // checks keep up with half of them
+    // (15 a second at 30 fps). (An unoptimised build drew 4.9 of 13.5 and
+    // checked 2.2: both fail; checks spaced 100 ms apart made 9.9 of 29.8:
+    // the second fails. The web view composited through software OpenGL,
+    // without a GPU, drew 7.7 to 20 of 30: the first fails.)
     assert!(
-        fps >= 0.5 * camera_fps,
+        fps >= 0.75 * camera_fps,
         "the window drew {fps:.1} fps of the camera's {camera_fps:.1}"
     );
     assert!(
-        checks >= 0.25 * camera_fps,
+        checks >= 0.5 * camera_fps,
         "{checks:.1} checks per second for the camera's {camera_fps:.1} fps"
     );
     f.close().await

@@ -11,6 +11,7 @@ mod commands;
 mod error;
 mod lockdown;
 mod preview;
+pub mod rendering;
 
 use std::sync::Arc;
 
