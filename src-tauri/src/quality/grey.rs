@@ -249,6 +249,30 @@ pub fn value_downscaled(
     factor: usize,
     out: &mut Vec<u8>,
 ) -> (usize, usize) {
+    channel_downscaled(rgb, width, height, factor, out, |r, g, b| r.max(g).max(b))
+}
+
+/// The darkest channel, min(R, G, B), the same way: it tells a saturated
+/// colour from white (a blue band against a white cup), where the brightest
+/// channel barely changes.
+pub fn darkest_downscaled(
+    rgb: &[u8],
+    width: usize,
+    height: usize,
+    factor: usize,
+    out: &mut Vec<u8>,
+) -> (usize, usize) {
+    channel_downscaled(rgb, width, height, factor, out, |r, g, b| r.min(g).min(b))
+}
+
+fn channel_downscaled(
+    rgb: &[u8],
+    width: usize,
+    height: usize,
+    factor: usize,
+    out: &mut Vec<u8>,
+    pick: impl Fn(u8, u8, u8) -> u8 + Copy,
+) -> (usize, usize) {
     let factor = factor.max(1);
     let (w, h) = (width / factor, height / factor);
     out.clear();
@@ -267,12 +291,12 @@ pub fn value_downscaled(
             // The usual factors with a fixed stride, which the compiler
             // unrolls without a bounds check per pixel.
             match factor {
-                2 => diagonal_max::<6>(row, &mut sums),
-                3 => diagonal_max::<9>(row, &mut sums),
-                4 => diagonal_max::<12>(row, &mut sums),
+                2 => diagonal::<6>(row, &mut sums, pick),
+                3 => diagonal::<9>(row, &mut sums, pick),
+                4 => diagonal::<12>(row, &mut sums, pick),
                 _ => {
                     for (sum, p) in sums.iter_mut().zip(row.chunks(factor * 3)) {
-                        *sum += u32::from(p[0].max(p[1]).max(p[2]));
+                        *sum += u32::from(pick(p[0], p[1], p[2]));
                     }
                 }
             }
@@ -284,18 +308,18 @@ pub fn value_downscaled(
     (w, h)
 }
 
-/// Adds max(R, G, B) of the first pixel of each `STRIDE`-byte step of `row`
-/// to `sums` (the last step may be a lone pixel).
-fn diagonal_max<const STRIDE: usize>(row: &[u8], sums: &mut [u32]) {
+/// Adds `pick` of the first pixel of each `STRIDE`-byte step of `row` to
+/// `sums` (the last step may be a lone pixel).
+fn diagonal<const STRIDE: usize>(row: &[u8], sums: &mut [u32], pick: impl Fn(u8, u8, u8) -> u8) {
     let steps = row.chunks_exact(STRIDE);
     let last = steps.remainder();
     let n = sums.len();
     for (sum, p) in sums.iter_mut().zip(steps) {
         let p: &[u8; STRIDE] = p.try_into().expect("chunk size");
-        *sum += u32::from(p[0].max(p[1]).max(p[2]));
+        *sum += u32::from(pick(p[0], p[1], p[2]));
     }
     if last.len() >= 3 && n > 0 {
-        sums[n - 1] += u32::from(last[0].max(last[1]).max(last[2]));
+        sums[n - 1] += u32::from(pick(last[0], last[1], last[2]));
     }
 }
 
@@ -532,32 +556,40 @@ mod tests {
     }
 
     #[test]
-    fn the_brightest_channel_is_the_rounded_mean_of_each_blocks_diagonal() {
-        for (width, height, factor) in [(1920, 1080, 3), (641, 359, 2), (40, 30, 1), (50, 7, 5)] {
-            let rgb: Vec<u8> = (0..width * height * 3)
-                .map(|i| ((i * 2_654_435_761usize) >> 7) as u8)
-                .collect();
-            let mut out = Vec::new();
-            let (w, h) = value_downscaled(&rgb, width, height, factor, &mut out);
-            assert_eq!((w, h), (width / factor, height / factor));
-            for (y, x) in [
-                (0, 0),
-                (h - 1, w - 1),
-                (h / 2, w / 3),
-                (1.min(h - 1), w - 2),
-            ] {
-                let sum: usize = (0..factor)
-                    .map(|k| {
-                        let i = ((y * factor + k) * width + x * factor + k) * 3;
-                        usize::from(rgb[i].max(rgb[i + 1]).max(rgb[i + 2]))
-                    })
-                    .sum();
-                let expected = ((sum as f64) / factor as f64).round() as u8;
-                assert_eq!(
-                    out[y * w + x],
-                    expected,
-                    "{width}×{height}/{factor} at ({x}, {y})"
-                );
+    fn the_brightest_and_darkest_channels_are_the_rounded_mean_of_each_blocks_diagonal() {
+        type Plane = fn(&[u8], usize, usize, usize, &mut Vec<u8>) -> (usize, usize);
+        let planes: [(Plane, fn(u8, u8, u8) -> u8); 2] = [
+            (value_downscaled, |r, g, b| r.max(g).max(b)),
+            (darkest_downscaled, |r, g, b| r.min(g).min(b)),
+        ];
+        for (plane, pick) in planes {
+            for (width, height, factor) in [(1920, 1080, 3), (641, 359, 2), (40, 30, 1), (50, 7, 5)]
+            {
+                let rgb: Vec<u8> = (0..width * height * 3)
+                    .map(|i| ((i * 2_654_435_761usize) >> 7) as u8)
+                    .collect();
+                let mut out = Vec::new();
+                let (w, h) = plane(&rgb, width, height, factor, &mut out);
+                assert_eq!((w, h), (width / factor, height / factor));
+                for (y, x) in [
+                    (0, 0),
+                    (h - 1, w - 1),
+                    (h / 2, w / 3),
+                    (1.min(h - 1), w - 2),
+                ] {
+                    let sum: usize = (0..factor)
+                        .map(|k| {
+                            let i = ((y * factor + k) * width + x * factor + k) * 3;
+                            usize::from(pick(rgb[i], rgb[i + 1], rgb[i + 2]))
+                        })
+                        .sum();
+                    let expected = ((sum as f64) / factor as f64).round() as u8;
+                    assert_eq!(
+                        out[y * w + x],
+                        expected,
+                        "{width}×{height}/{factor} at ({x}, {y})"
+                    );
+                }
             }
         }
     }

@@ -179,8 +179,8 @@ pub struct Assessor {
     grey: Vec<u8>,
     /// The analysis-size copy of this frame and of the previous one.
     small: Vec<u8>,
-    /// The analysis-size brightest channel, where the document is looked for.
-    value: Vec<u8>,
+    /// The analysis-size channels the document is looked for in.
+    planes: outline::Planes,
     previous: Option<(u32, u32, Vec<u8>)>,
     /// The side already taken (the front, at the back slot): a document
     /// showing it again is `same_side_again`.
@@ -200,7 +200,7 @@ impl Default for Assessor {
             thresholds: Thresholds::default(),
             grey: Vec::new(),
             small: Vec::new(),
-            value: Vec::new(),
+            planes: outline::Planes::default(),
             previous: None,
             other_side: None,
             portrait: false,
@@ -277,10 +277,7 @@ impl Assessor {
             _ => None,
         };
         // A selfie shows the document too, beside the face.
-        let found = {
-            let (vw, vh) = grey::value_downscaled(frame.rgb, w, h, factor, &mut self.value);
-            outline::find(&self.value, vw, vh, frame.width as f32 / vw.max(1) as f32)
-        };
+        let found = outline::find_in_frame(frame.rgb, w, h, factor, &mut self.planes);
         let document = (kind == Kind::Document).then_some(found.clone());
         let to_frame = frame.width as f32 / sw as f32;
         let mut faces = match kind {

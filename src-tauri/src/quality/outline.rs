@@ -7,6 +7,7 @@
 mod runs;
 
 use super::edges::{canny, dilate_3x3};
+use super::grey;
 use image::GrayImage;
 use imageproc::point::Point;
 use imageproc::{contours, geometry};
@@ -71,39 +72,94 @@ const MIN_SUPPORT: f32 = 0.6;
 const BORDER: f32 = 3.0;
 /// Long over short side, allowing for perspective, of what can be a document.
 const ASPECT: (f32, f32) = (1.15, 2.0);
+/// The most elongated visible part of a cut-off document: a card pushed a
+/// third of the way out of the frame shows 1.1 to 2.4; a column of bricks
+/// from the top of the frame to its bottom is 20.
+const MAX_CUT_OFF_ASPECT: f32 = 4.0;
 
 /// Finds the document in an analysis-size image of the brightest channel
 /// (`value`, `w` × `h`: max(R, G, B) keeps the colour edges luma loses, a
 /// blue band on a brown desk), in that image's coordinates; `scale`
 /// converts them to the frame's pixels.
 pub fn find(value: &[u8], w: usize, h: usize, scale: f32) -> Option<Outline> {
-    if w < 16 || h < 16 || value.len() < w * h {
-        return None;
-    }
-    find_at(value, w, h, scale).or_else(|| {
-        // A blurred frame (a moving hand, a camera still focusing) spreads the
-        // card's border over several pixels: at half the size it is a step again.
-        let (hw, hh) = (w / 2, h / 2);
-        let mut half = vec![0u8; hw * hh];
-        for y in 0..hh {
-            for x in 0..hw {
-                let at = |dx: usize, dy: usize| u16::from(value[(2 * y + dy) * w + 2 * x + dx]);
-                half[y * hw + x] = ((at(0, 0) + at(1, 0) + at(0, 1) + at(1, 1) + 2) / 4) as u8;
-            }
-        }
-        find_at(&half, hw, hh, scale * 2.0)
+    find_in(&[value], w, h, scale)
+}
+
+/// The analysis-size planes of a frame the document is looked for in, kept
+/// between frames.
+#[derive(Default)]
+pub struct Planes {
+    brightest: Vec<u8>,
+    darkest: Vec<u8>,
+}
+
+/// Finds the document in an interleaved RGB frame (`width` × `height`),
+/// looked for at 1/`factor` of its size, in frame pixels. First in the
+/// brightest channel; when that shows none, with the darkest channel's
+/// edges too: a card's blue band against a white cup hardly changes
+/// max(R, G, B), but min(R, G, B) drops by half. (Both at once, always,
+/// find more cards, but also more shapes on empty desks.)
+pub fn find_in_frame(
+    rgb: &[u8],
+    width: usize,
+    height: usize,
+    factor: usize,
+    planes: &mut Planes,
+) -> Option<Outline> {
+    let (w, h) = grey::value_downscaled(rgb, width, height, factor, &mut planes.brightest);
+    let scale = width as f32 / w.max(1) as f32;
+    find(&planes.brightest, w, h, scale).or_else(|| {
+        grey::darkest_downscaled(rgb, width, height, factor, &mut planes.darkest);
+        // At full size only: at half size too it cost a third more on an
+        // empty desk, found no more cards and took two shapes for cards.
+        find_at(&[&planes.brightest, &planes.darkest], w, h, scale)
     })
 }
 
-fn find_at(value: &[u8], w: usize, h: usize, scale: f32) -> Option<Outline> {
+/// [`find`] on several planes of the same picture at once (the brightest
+/// and the darkest channel, say): an edge in any of them is an edge.
+pub fn find_in(planes: &[&[u8]], w: usize, h: usize, scale: f32) -> Option<Outline> {
+    if w < 16 || h < 16 || planes.iter().any(|p| p.len() < w * h) {
+        return None;
+    }
+    find_at(planes, w, h, scale).or_else(|| {
+        // A blurred frame (a moving hand, a camera still focusing) spreads the
+        // card's border over several pixels: at half the size it is a step again.
+        let (hw, hh) = (w / 2, h / 2);
+        let halves: Vec<Vec<u8>> = planes
+            .iter()
+            .map(|value| {
+                let mut half = vec![0u8; hw * hh];
+                for y in 0..hh {
+                    for x in 0..hw {
+                        let at =
+                            |dx: usize, dy: usize| u16::from(value[(2 * y + dy) * w + 2 * x + dx]);
+                        half[y * hw + x] =
+                            ((at(0, 0) + at(1, 0) + at(0, 1) + at(1, 1) + 2) / 4) as u8;
+                    }
+                }
+                half
+            })
+            .collect();
+        let halves: Vec<&[u8]> = halves.iter().map(Vec::as_slice).collect();
+        find_at(&halves, hw, hh, scale * 2.0)
+    })
+}
+
+fn find_at(planes: &[&[u8]], w: usize, h: usize, scale: f32) -> Option<Outline> {
     if w < 16 || h < 16 {
         return None;
     }
-    let mut edges = GrayImage::from_raw(
-        w as u32,
-        h as u32,
-        canny(value, w, h, CANNY_LOW, CANNY_HIGH),
-    )?;
+    let mut found = vec![0u8; w * h];
+    for value in planes {
+        for (e, f) in found
+            .iter_mut()
+            .zip(canny(value, w, h, CANNY_LOW, CANNY_HIGH))
+        {
+            *e |= f;
+        }
+    }
+    let mut edges = GrayImage::from_raw(w as u32, h as u32, found)?;
     // Close the small gaps glare and rounded corners leave in a card's border.
     dilate_3x3(&mut edges);
     let frame_area = (w * h) as f64;
@@ -131,7 +187,9 @@ fn find_at(value: &[u8], w: usize, h: usize, scale: f32) -> Option<Outline> {
         // Cut off, the visible part has any proportions.
         let fits = |quad: &[[f32; 2]; 4]| {
             sides_on_edges(quad, &edges, w, h)
-                && (touches_border(quad, w, h) || plausible_aspect(quad))
+                && ((touches_border(quad, w, h)
+                    && aspect(quad).is_some_and(|a| a <= MAX_CUT_OFF_ASPECT))
+                    || plausible_aspect(quad))
         };
         let quad = quadrilateral(&hull)
             .and_then(|q| refine(q, &points, w, h))
@@ -400,14 +458,16 @@ fn sides_on_edges(quad: &[[f32; 2]; 4], edges: &GrayImage, w: usize, h: usize) -
 }
 
 fn plausible_aspect(quad: &[[f32; 2]; 4]) -> bool {
+    aspect(quad).is_some_and(|a| a >= ASPECT.0 && a <= ASPECT.1)
+}
+
+/// Long over short side (each the mean of two opposite sides), or `None`
+/// for a sliver.
+fn aspect(quad: &[[f32; 2]; 4]) -> Option<f32> {
     let a = (dist(quad[0], quad[1]) + dist(quad[2], quad[3])) / 2.0;
     let b = (dist(quad[1], quad[2]) + dist(quad[3], quad[0])) / 2.0;
     let (long, short) = (a.max(b), a.min(b));
-    if short < 8.0 {
-        return false;
-    }
-    let aspect = long / short;
-    aspect >= ASPECT.0 && aspect <= ASPECT.1
+    (short >= 8.0).then(|| long / short)
 }
 
 /// The corners clockwise on screen (y grows downwards), starting at the
