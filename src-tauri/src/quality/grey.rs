@@ -558,7 +558,8 @@ mod tests {
     #[test]
     fn the_brightest_and_darkest_channels_are_the_rounded_mean_of_each_blocks_diagonal() {
         type Plane = fn(&[u8], usize, usize, usize, &mut Vec<u8>) -> (usize, usize);
-        let planes: [(Plane, fn(u8, u8, u8) -> u8); 2] = [
+        type Pick = fn(u8, u8, u8) -> u8;
+        let planes: [(Plane, Pick); 2] = [
             (value_downscaled, |r, g, b| r.max(g).max(b)),
             (darkest_downscaled, |r, g, b| r.min(g).min(b)),
         ];
