@@ -107,13 +107,24 @@ pub fn find_in_frame(
     planes: &mut Planes,
 ) -> Option<Outline> {
     let (w, h) = grey::value_downscaled(rgb, width, height, factor, &mut planes.brightest);
-    let scale = width as f32 / w.max(1) as f32;
-    find(&planes.brightest, w, h, scale).or_else(|| {
-        grey::darkest_downscaled(rgb, width, height, factor, &mut planes.darkest);
-        // At full size only: at half size too it cost a third more on an
-        // empty desk, found no more cards and took two shapes for cards.
-        find_at(&[&planes.brightest, &planes.darkest], w, h, scale)
-    })
+    if w < 16 || h < 16 {
+        return None;
+    }
+    let scale = width as f32 / w as f32;
+    let brightest = edges_of(&[&planes.brightest], w, h);
+    find_at(brightest.clone(), w, h, scale)
+        .or_else(|| find_at_half(&[&planes.brightest], w, h, scale))
+        .or_else(|| {
+            grey::darkest_downscaled(rgb, width, height, factor, &mut planes.darkest);
+            // The brightest channel's edges found once, kept. At full size
+            // only: at half size too it cost a third more on an empty desk,
+            // found no more cards and took two shapes for cards.
+            let mut both = brightest;
+            for (e, d) in both.iter_mut().zip(edges_of(&[&planes.darkest], w, h)) {
+                *e |= d;
+            }
+            find_at(both, w, h, scale)
+        })
 }
 
 /// [`find`] on several planes of the same picture at once (the brightest
@@ -122,34 +133,32 @@ pub fn find_in(planes: &[&[u8]], w: usize, h: usize, scale: f32) -> Option<Outli
     if w < 16 || h < 16 || planes.iter().any(|p| p.len() < w * h) {
         return None;
     }
-    find_at(planes, w, h, scale).or_else(|| {
-        // A blurred frame (a moving hand, a camera still focusing) spreads the
-        // card's border over several pixels: at half the size it is a step again.
-        let (hw, hh) = (w / 2, h / 2);
-        let halves: Vec<Vec<u8>> = planes
-            .iter()
-            .map(|value| {
-                let mut half = vec![0u8; hw * hh];
-                for y in 0..hh {
-                    for x in 0..hw {
-                        let at =
-                            |dx: usize, dy: usize| u16::from(value[(2 * y + dy) * w + 2 * x + dx]);
-                        half[y * hw + x] =
-                            ((at(0, 0) + at(1, 0) + at(0, 1) + at(1, 1) + 2) / 4) as u8;
-                    }
-                }
-                half
-            })
-            .collect();
-        let halves: Vec<&[u8]> = halves.iter().map(Vec::as_slice).collect();
-        find_at(&halves, hw, hh, scale * 2.0)
-    })
+    find_at(edges_of(planes, w, h), w, h, scale).or_else(|| find_at_half(planes, w, h, scale))
 }
 
-fn find_at(planes: &[&[u8]], w: usize, h: usize, scale: f32) -> Option<Outline> {
-    if w < 16 || h < 16 {
-        return None;
-    }
+/// A blurred frame (a moving hand, a camera still focusing) spreads the
+/// card's border over several pixels: at half the size it is a step again.
+fn find_at_half(planes: &[&[u8]], w: usize, h: usize, scale: f32) -> Option<Outline> {
+    let (hw, hh) = (w / 2, h / 2);
+    let halves: Vec<Vec<u8>> = planes
+        .iter()
+        .map(|value| {
+            let mut half = vec![0u8; hw * hh];
+            for y in 0..hh {
+                for x in 0..hw {
+                    let at = |dx: usize, dy: usize| u16::from(value[(2 * y + dy) * w + 2 * x + dx]);
+                    half[y * hw + x] = ((at(0, 0) + at(1, 0) + at(0, 1) + at(1, 1) + 2) / 4) as u8;
+                }
+            }
+            half
+        })
+        .collect();
+    let halves: Vec<&[u8]> = halves.iter().map(Vec::as_slice).collect();
+    find_at(edges_of(&halves, hw, hh), hw, hh, scale * 2.0)
+}
+
+/// The Canny edges of `planes` (`w` × `h` each), together.
+fn edges_of(planes: &[&[u8]], w: usize, h: usize) -> Vec<u8> {
     let mut found = vec![0u8; w * h];
     for value in planes {
         for (e, f) in found
@@ -159,7 +168,15 @@ fn find_at(planes: &[&[u8]], w: usize, h: usize, scale: f32) -> Option<Outline> 
             *e |= f;
         }
     }
-    let mut edges = GrayImage::from_raw(w as u32, h as u32, found)?;
+    found
+}
+
+/// The document among `edges` (`w` × `h`, 255 on an edge).
+fn find_at(edges: Vec<u8>, w: usize, h: usize, scale: f32) -> Option<Outline> {
+    if w < 16 || h < 16 {
+        return None;
+    }
+    let mut edges = GrayImage::from_raw(w as u32, h as u32, edges)?;
     // Close the small gaps glare and rounded corners leave in a card's border.
     dilate_3x3(&mut edges);
     let frame_area = (w * h) as f64;
