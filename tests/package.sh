@@ -2,7 +2,9 @@
 # The kiosk as IT installs it: build the .deb (from the debug build the tests
 # made), install it with apt, run the installed kiosk under Xvfb through
 # WebDriver with an organisation file, and uninstall it
-# (tests/tests/installed.rs). Needs root or sudo: it installs into this machine.
+# (tests/tests/installed.rs), and run it as the only program of a cage session
+# (tests/src/cage.rs). Needs root or sudo: it installs into this machine, and
+# the cage session runs as a plain account it creates (cage refuses root).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -18,5 +20,7 @@ dpkg -s onboard-kiosk | grep -E '^(Version|Depends):'
 # The test removes the package itself (that is part of what it checks); if it
 # fails before, remove it here so the machine is left as it was.
 trap 'sudo_ env DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq onboard-kiosk >/dev/null 2>&1 || true' EXIT
+id -u onboard-kiosk-session >/dev/null 2>&1 ||
+  sudo_ useradd --create-home --shell /usr/sbin/nologin onboard-kiosk-session
 KIOSK_APP_BIN=/usr/bin/onboard-kiosk KIOSKCTL_BIN=/usr/bin/kioskctl \
-  cargo test --workspace --all-features --locked --test installed -- --ignored --test-threads=1
+  cargo test --workspace --all-features --locked --test installed -- --ignored --test-threads=1 --nocapture

@@ -1,6 +1,7 @@
 //! Helpers for the end-to-end tests: starting the real kiosk app through
 //! tauri-driver, reading process metrics, and saving artifacts.
 
+pub mod cage;
 pub mod display;
 pub mod driver;
 pub mod flow;

@@ -8,7 +8,10 @@
 use std::path::Path;
 use std::process::Command;
 
-use anyhow::{ensure, Context, Result};
+use std::time::Duration;
+
+use anyhow::{bail, ensure, Context, Result};
+use kiosk_tests::cage::CageSession;
 use kiosk_tests::flow::{kioskctl, Flow};
 
 const ORGANISATION_FILE: &str = "/etc/onboard-kiosk/kiosk.toml";
@@ -118,6 +121,9 @@ async fn the_installed_kiosk_starts_takes_the_organisations_settings_and_uninsta
     assert_eq!(setting("idle_timeout_secs")["value"], "120", "{report}");
     assert_eq!(setting("camera")["source"], "default", "{report}");
 
+    // The self-service kiosk as the only program of a session.
+    the_kiosk_alone_in_a_cage_session()?;
+
     // A file that is not valid keeps the kiosk out of service, naming the line.
     drop(file);
     let _file = OrganisationFile::write("profile = \"attendant\"\nidle_timeout_secs = 5\n")?;
@@ -176,6 +182,92 @@ async fn the_installed_kiosk_starts_takes_the_organisations_settings_and_uninsta
         id_before,
         "the data folder is kept"
     );
+    Ok(())
+}
+
+/// `cage -- onboard-kiosk` on a headless output, as the README sets up a
+/// self-service kiosk: the installed kiosk fills the output with its welcome
+/// screen (no title bar, no border), and the session ends when the kiosk quits.
+fn the_kiosk_alone_in_a_cage_session() -> Result<()> {
+    let app = Path::new("/usr/bin/onboard-kiosk");
+    let mut session = CageSession::start(app, &[])?;
+    let first = session.wait_for_first_screen(Duration::from_secs(90))?;
+    // The first screen is the page saying it is starting; the welcome screen
+    // follows once the kiosk is ready, and its picture reaches the output a
+    // few frames later.
+    let (picture, verdict, welcome) = loop {
+        let picture = session.screenshot()?;
+        let verdict = shows_the_welcome_screen_on_the_whole_output(&picture);
+        let since_start = session.elapsed();
+        if verdict.is_ok() || since_start > first + Duration::from_secs(20) {
+            break (picture, verdict, since_start);
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    let path = kiosk_tests::artifacts_dir().join("installed-cage-session.png");
+    picture.save(&path)?;
+    if let Err(e) = verdict {
+        bail!("{e} (see {})\n{}", path.display(), session.log());
+    }
+    let ended = session.quit_kiosk()?;
+    println!(
+        "metric: cage session: first screen {:.1} s and welcome screen (seen by grim) {:.1} s after cage started; the session ended {:.1} s after the kiosk was stopped",
+        first.as_secs_f64(),
+        welcome.as_secs_f64(),
+        ended.as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The welcome screen over the whole output: no pixel of cage's black
+/// background in the corners (a window smaller than the output, or one still
+/// in its first frame with its shadow), the page's dark header along the top
+/// (a title bar, or a web view that was never drawn, is light), and the
+/// welcome screen's white cards across the middle (the screen saying the
+/// kiosk is starting has none).
+fn shows_the_welcome_screen_on_the_whole_output(picture: &image::RgbImage) -> Result<(), String> {
+    let (w, h) = picture.dimensions();
+    if w < 960 || h < 600 {
+        return Err(format!("the output is {w}×{h}"));
+    }
+    let luma = |x: u32, y: u32| {
+        let p = picture.get_pixel(x, y).0;
+        (u32::from(p[0]) * 299 + u32::from(p[1]) * 587 + u32::from(p[2]) * 114) / 1000
+    };
+    for (x, y) in [(0, 0), (w - 1, 0), (0, h - 1), (w - 1, h - 1)] {
+        if picture.get_pixel(x, y).0.iter().all(|&c| c < 8) {
+            return Err(format!(
+                "the corner ({x}, {y}) shows the compositor's background"
+            ));
+        }
+    }
+    let mean = |rows: std::ops::Range<u32>| {
+        let n = u64::from(rows.len() as u32) * u64::from(w);
+        let sum: u64 = rows
+            .flat_map(|y| (0..w).map(move |x| (x, y)))
+            .map(|(x, y)| u64::from(luma(x, y)))
+            .sum();
+        sum / n
+    };
+    let header = mean(8..40);
+    if header > 90 {
+        return Err(format!(
+            "the top of the output is light (mean brightness {header}): no header of the page"
+        ));
+    }
+    let middle = h / 3..2 * h / 3;
+    let white = middle
+        .clone()
+        .flat_map(|y| (0..w).map(move |x| (x, y)))
+        .filter(|&(x, y)| picture.get_pixel(x, y).0.iter().all(|&c| c >= 250))
+        .count();
+    let share = white as f64 / (f64::from(middle.len() as u32) * f64::from(w));
+    if share < 0.15 {
+        return Err(format!(
+            "{:.0} % of the middle third is white: not the welcome screen's cards",
+            share * 100.0
+        ));
+    }
     Ok(())
 }
 
