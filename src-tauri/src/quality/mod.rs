@@ -354,7 +354,15 @@ impl Assessor {
         } else {
             t.max_brightness
         };
-        if brightness < t.min_brightness || brightness > max_brightness {
+        // A camera that does not expose for the room washes out the whole
+        // scene, not just the card's white paper: too bright, though the
+        // card alone would pass (its saturated paper would read as glare).
+        let scene_brightness = sum_bytes(small) as f64 / small.len().max(1) as f64;
+        let light = light(brightness, t.min_brightness, max_brightness).or_else(|| {
+            (document.is_some() && scene_brightness > t.max_brightness)
+                .then(|| problem(ProblemCode::TooBright))
+        });
+        if light.is_some() {
             // Too dark or too bright to find a document or a face: the light comes first.
             problems.retain(|p| {
                 !matches!(
@@ -363,7 +371,7 @@ impl Assessor {
                 )
             });
         }
-        problems.extend(light(brightness, t.min_brightness, max_brightness));
+        problems.extend(light);
         // A dark frame has little contrast: say "too dark", not "blurry" as well.
         // Without a document there is nothing to judge sharp or glaring: an
         // empty desk is not "blurry".
