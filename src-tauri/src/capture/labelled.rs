@@ -436,9 +436,9 @@ mod tests {
             (("drawn", "far"), 12),
             (("drawn", "tilted"), 12),
             (("drawn", "cut off"), 8),
-            (("photo", "good"), 17),
-            (("photo", "nothing"), 23),
-            (("photo", "far"), 17),
+            (("photo", "good"), 21),
+            (("photo", "nothing"), 24),
+            (("photo", "far"), 19),
             (("photo", "tilted"), 14),
             (("photo", "cut off"), 2),
         ];

@@ -265,6 +265,21 @@ pub fn darkest_downscaled(
     channel_downscaled(rgb, width, height, factor, out, |r, g, b| r.min(g).min(b))
 }
 
+/// Blue against yellow, (2B − R − G) / 4 + 128, the same way: it tells a
+/// blue band from a red or brown desk of the same brightness, where both
+/// the brightest and the darkest channel barely change.
+pub fn blue_yellow_downscaled(
+    rgb: &[u8],
+    width: usize,
+    height: usize,
+    factor: usize,
+    out: &mut Vec<u8>,
+) -> (usize, usize) {
+    channel_downscaled(rgb, width, height, factor, out, |r, g, b| {
+        ((2 * i32::from(b) - i32::from(r) - i32::from(g)) / 4 + 128) as u8
+    })
+}
+
 fn channel_downscaled(
     rgb: &[u8],
     width: usize,

@@ -1,10 +1,12 @@
 //! Finding the document in a frame: its four corners, from the edges of the
 //! analysis-size image of the brightest colour channel (Canny, contours, the
 //! convex hull's largest quadrilateral, a line fitted to each side; failing
-//! that, the contour's straight runs, in `runs`), and what they say about the
-//! framing.
+//! that, the contour's straight runs, in `runs`), with the darkest channel
+//! and blue against yellow added when that finds nothing that looks like a
+//! document, and what they say about the framing.
 
 mod runs;
+mod sides;
 
 use super::edges::{canny, dilate_3x3};
 use super::grey;
@@ -65,9 +67,6 @@ const CANNY_LOW: u16 = 80;
 const CANNY_HIGH: u16 = 200;
 /// The smallest document considered, as a share of the frame.
 const MIN_AREA: f64 = 0.03;
-/// Share of each side that must lie on an edge (a side along the frame's
-/// border needs none: the document goes on beyond it).
-const MIN_SUPPORT: f32 = 0.6;
 /// Analysis pixels from the frame's border within which a corner counts as cut off.
 const BORDER: f32 = 3.0;
 /// Long over short side, allowing for perspective, of what can be a document.
@@ -76,6 +75,9 @@ const ASPECT: (f32, f32) = (1.15, 2.0);
 /// third of the way out of the frame shows 1.1 to 2.4; a column of bricks
 /// from the top of the frame to its bottom is 20.
 const MAX_CUT_OFF_ASPECT: f32 = 4.0;
+/// The proportions of an outline found in the brightest channel that are
+/// taken without looking at the darkest channel too (see [`proportion_error`]).
+const PROPORTION_TOLERANCE: f32 = 0.08;
 
 /// Finds the document in an analysis-size image of the brightest channel
 /// (`value`, `w` × `h`: max(R, G, B) keeps the colour edges luma loses, a
@@ -91,14 +93,19 @@ pub fn find(value: &[u8], w: usize, h: usize, scale: f32) -> Option<Outline> {
 pub struct Planes {
     brightest: Vec<u8>,
     darkest: Vec<u8>,
+    blue_yellow: Vec<u8>,
 }
 
 /// Finds the document in an interleaved RGB frame (`width` × `height`),
 /// looked for at 1/`factor` of its size, in frame pixels. First in the
-/// brightest channel; when that shows none, with the darkest channel's
-/// edges too: a card's blue band against a white cup hardly changes
-/// max(R, G, B), but min(R, G, B) drops by half. (Both at once, always,
-/// find more cards, but also more shapes on empty desks.)
+/// brightest channel; when that shows none, or a shape whose proportions
+/// are not a document's, with the edges of the darkest channel and of blue
+/// against yellow too. A card's blue band against a white cup hardly
+/// changes max(R, G, B), so the brightest channel finds only the card's
+/// body below the band, but min(R, G, B) drops by half; against a red
+/// saucer or a brown desk of the same brightness only blue against yellow
+/// changes. (All of them at once, always, find more cards, but also more
+/// shapes on empty desks.)
 pub fn find_in_frame(
     rgb: &[u8],
     width: usize,
@@ -112,19 +119,46 @@ pub fn find_in_frame(
     }
     let scale = width as f32 / w as f32;
     let brightest = edges_of(&[&planes.brightest], w, h);
-    find_at(brightest.clone(), w, h, scale)
-        .or_else(|| find_at_half(&[&planes.brightest], w, h, scale))
-        .or_else(|| {
-            grey::darkest_downscaled(rgb, width, height, factor, &mut planes.darkest);
-            // The brightest channel's edges found once, kept. At full size
-            // only: at half size too it cost a third more on an empty desk,
-            // found no more cards and took two shapes for cards.
-            let mut both = brightest;
-            for (e, d) in both.iter_mut().zip(edges_of(&[&planes.darkest], w, h)) {
-                *e |= d;
-            }
-            find_at(both, w, h, scale)
-        })
+    let first = find_at(brightest.clone(), w, h, scale)
+        .or_else(|| find_at_half(&[&planes.brightest], w, h, scale));
+    if first
+        .as_ref()
+        .is_some_and(|o| proportion_error(o) <= PROPORTION_TOLERANCE)
+    {
+        return first;
+    }
+    grey::darkest_downscaled(rgb, width, height, factor, &mut planes.darkest);
+    // The brightest channel's edges found once, kept. At full size only: at
+    // half size too it cost a third more on an empty desk, found no more
+    // cards and took two shapes for cards.
+    let mut both = brightest;
+    grey::blue_yellow_downscaled(rgb, width, height, factor, &mut planes.blue_yellow);
+    for (e, d) in both
+        .iter_mut()
+        .zip(edges_of(&[&planes.darkest, &planes.blue_yellow], w, h))
+    {
+        *e |= d;
+    }
+    let second = find_at(both, w, h, scale);
+    match (first, second) {
+        // The larger shape, when its proportions are nearer a document's:
+        // the whole card rather than its body without the band.
+        (Some(f), Some(s))
+            if s.fill_fraction >= f.fill_fraction
+                && proportion_error(&s) < proportion_error(&f) =>
+        {
+            Some(s)
+        }
+        (Some(f), _) => Some(f),
+        (None, s) => s,
+    }
+}
+
+/// How far an outline's long over short side is from its format's, as a
+/// share (0.1 for 10 %). A card held flat in front of the camera is within
+/// a few per cent; its body without a coloured band, 15 % and more.
+fn proportion_error(o: &Outline) -> f32 {
+    aspect(&o.corners).map_or(f32::MAX, |a| (a / o.format.aspect() - 1.0).abs())
 }
 
 /// [`find`] on several planes of the same picture at once (the brightest
@@ -203,7 +237,7 @@ fn find_at(edges: Vec<u8>, w: usize, h: usize, scale: f32) -> Option<Outline> {
         }
         // Cut off, the visible part has any proportions.
         let fits = |quad: &[[f32; 2]; 4]| {
-            sides_on_edges(quad, &edges, w, h)
+            sides::on_edges(quad, &edges, w, h)
                 && ((touches_border(quad, w, h)
                     && aspect(quad).is_some_and(|a| a <= MAX_CUT_OFF_ASPECT))
                     || plausible_aspect(quad))
@@ -434,44 +468,6 @@ fn shoelace(q: &[[f32; 2]; 4]) -> f32 {
         })
         .sum::<f32>()
         / 2.0
-}
-
-/// Whether every side of `quad` runs along edges of the image (or along the
-/// frame's border, where a document that goes on beyond it leaves none).
-fn sides_on_edges(quad: &[[f32; 2]; 4], edges: &GrayImage, w: usize, h: usize) -> bool {
-    // A document cut off at a corner has two sides along the border; three
-    // or four are the frame itself (a textured desk's edges run everywhere).
-    let along_border = (0..4)
-        .filter(|&i| border_line(quad[i], quad[(i + 1) % 4], w, h).is_some())
-        .count();
-    along_border <= 2
-        && (0..4).all(|i| {
-            let (a, b) = (quad[i], quad[(i + 1) % 4]);
-            if border_line(a, b, w, h).is_some() {
-                return true;
-            }
-            let steps = dist(a, b).ceil().max(1.0) as usize;
-            let mut hits = 0;
-            for s in 0..=steps {
-                let t = s as f32 / steps as f32;
-                let (x, y) = (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t);
-                // The dilated edge, or a pixel beside it (the hull lies on its outside).
-                let near = [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)]
-                    .iter()
-                    .any(|(dx, dy)| {
-                        let (px, py) = (x.round() as i64 + dx, y.round() as i64 + dy);
-                        px >= 0
-                            && py >= 0
-                            && (px as usize) < w
-                            && (py as usize) < h
-                            && edges.get_pixel(px as u32, py as u32)[0] > 0
-                    });
-                if near {
-                    hits += 1;
-                }
-            }
-            hits as f32 / (steps + 1) as f32 >= MIN_SUPPORT
-        })
 }
 
 fn plausible_aspect(quad: &[[f32; 2]; 4]) -> bool {

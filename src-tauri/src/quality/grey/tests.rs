@@ -162,12 +162,16 @@ fn downscale_rounds_like_a_division_at_every_factor() {
 }
 
 #[test]
-fn the_brightest_and_darkest_channels_are_the_rounded_mean_of_each_blocks_diagonal() {
+fn the_channel_planes_are_the_rounded_mean_of_each_blocks_diagonal() {
     type Plane = fn(&[u8], usize, usize, usize, &mut Vec<u8>) -> (usize, usize);
     type Pick = fn(u8, u8, u8) -> u8;
-    let planes: [(Plane, Pick); 2] = [
+    let planes: [(Plane, Pick); 3] = [
         (value_downscaled, |r, g, b| r.max(g).max(b)),
         (darkest_downscaled, |r, g, b| r.min(g).min(b)),
+        // Pure blue is 255, pure yellow 1, grey 128.
+        (blue_yellow_downscaled, |r, g, b| {
+            (128 + (2 * i32::from(b) - i32::from(r) - i32::from(g)) / 4) as u8
+        }),
     ];
     for (plane, pick) in planes {
         for (width, height, factor) in [(1920, 1080, 3), (641, 359, 2), (40, 30, 1), (50, 7, 5)] {
