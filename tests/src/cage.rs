@@ -68,6 +68,7 @@ impl CageSession {
             std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700))?;
         }
         let log = runtime.with_extension("log");
+        let output = std::fs::File::create(&log)?;
         let mut vars: Vec<(&str, String)> = vec![
             ("HOME", format!("/home/{SESSION_USER}")),
             ("XDG_RUNTIME_DIR", runtime.display().to_string()),
@@ -87,8 +88,9 @@ impl CageSession {
             &["dbus-run-session", "--", "cage", "-r", "-r", "--", &app],
         )
         .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&log)?)
-        .stderr(std::fs::File::create(&log)?.try_clone()?)
+        // One file, one offset: cage's and the kiosk's lines one after another.
+        .stdout(output.try_clone()?)
+        .stderr(output)
         .spawn()
         .context("starting cage (apt install cage xwayland grim)")?;
         Ok(Self {

@@ -75,8 +75,9 @@ const ASPECT: (f32, f32) = (1.15, 2.0);
 /// third of the way out of the frame shows 1.1 to 2.4; a column of bricks
 /// from the top of the frame to its bottom is 20.
 const MAX_CUT_OFF_ASPECT: f32 = 4.0;
-/// The proportions of an outline found in the brightest channel that are
-/// taken without looking at the darkest channel too (see [`proportion_error`]).
+/// How far from its format's proportions an outline found in the brightest
+/// channel may be and still be taken without looking at the other channels
+/// (see [`proportion_error`]).
 const PROPORTION_TOLERANCE: f32 = 0.08;
 
 /// Finds the document in an analysis-size image of the brightest channel
@@ -128,11 +129,11 @@ pub fn find_in_frame(
         return first;
     }
     grey::darkest_downscaled(rgb, width, height, factor, &mut planes.darkest);
+    grey::blue_yellow_downscaled(rgb, width, height, factor, &mut planes.blue_yellow);
     // The brightest channel's edges found once, kept. At full size only: at
     // half size too it cost a third more on an empty desk, found no more
     // cards and took two shapes for cards.
     let mut both = brightest;
-    grey::blue_yellow_downscaled(rgb, width, height, factor, &mut planes.blue_yellow);
     for (e, d) in both
         .iter_mut()
         .zip(edges_of(&[&planes.darkest, &planes.blue_yellow], w, h))
