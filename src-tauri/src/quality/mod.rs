@@ -284,6 +284,9 @@ impl Assessor {
             Kind::Selfie => self.faces.selfie(small, sw, sh, to_frame),
             Kind::Document => Vec::new(),
         };
+        // The whole picture's light: its brightness without a document, and
+        // with one, whether the scene as a whole is washed out.
+        let scene_brightness = sum_bytes(small) as f64 / small.len().max(1) as f64;
         // Sharpness, light and glare of the document when there is one (the
         // desk around it says nothing about the card), else of the picture.
         let mut side = None;
@@ -317,9 +320,8 @@ impl Assessor {
                 } else {
                     grey::laplacian_variance(small, sw, sh)
                 };
-                let brightness = sum_bytes(small) as f64 / small.len().max(1) as f64;
                 let glare = glare::glare_fraction(small, sw, sh, t.glare_luma, t.min_glare_blob);
-                (sharpness, brightness, glare)
+                (sharpness, scene_brightness, glare)
             }
         };
         let mut problems = match kind {
@@ -357,7 +359,6 @@ impl Assessor {
         // A camera that does not expose for the room washes out the whole
         // scene, not just the card's white paper: too bright, though the
         // card alone would pass (its saturated paper would read as glare).
-        let scene_brightness = sum_bytes(small) as f64 / small.len().max(1) as f64;
         let light = light(brightness, t.min_brightness, max_brightness).or_else(|| {
             (document.is_some() && scene_brightness > t.max_brightness)
                 .then(|| problem(ProblemCode::TooBright))

@@ -85,7 +85,10 @@ const PROPORTION_TOLERANCE: f32 = 0.08;
 /// blue band on a brown desk), in that image's coordinates; `scale`
 /// converts them to the frame's pixels.
 pub fn find(value: &[u8], w: usize, h: usize, scale: f32) -> Option<Outline> {
-    find_in(&[value], w, h, scale)
+    if w < 16 || h < 16 || value.len() < w * h {
+        return None;
+    }
+    find_at(edges_of(&[value], w, h), w, h, scale).or_else(|| find_at_half(value, w, h, scale))
 }
 
 /// The analysis-size planes of a frame the document is looked for in, kept
@@ -121,7 +124,7 @@ pub fn find_in_frame(
     let scale = width as f32 / w as f32;
     let brightest = edges_of(&[&planes.brightest], w, h);
     let first = find_at(brightest.clone(), w, h, scale)
-        .or_else(|| find_at_half(&[&planes.brightest], w, h, scale));
+        .or_else(|| find_at_half(&planes.brightest, w, h, scale));
     if first
         .as_ref()
         .is_some_and(|o| proportion_error(o) <= PROPORTION_TOLERANCE)
@@ -162,34 +165,12 @@ fn proportion_error(o: &Outline) -> f32 {
     aspect(&o.corners).map_or(f32::MAX, |a| (a / o.format.aspect() - 1.0).abs())
 }
 
-/// [`find`] on several planes of the same picture at once (the brightest
-/// and the darkest channel, say): an edge in any of them is an edge.
-pub fn find_in(planes: &[&[u8]], w: usize, h: usize, scale: f32) -> Option<Outline> {
-    if w < 16 || h < 16 || planes.iter().any(|p| p.len() < w * h) {
-        return None;
-    }
-    find_at(edges_of(planes, w, h), w, h, scale).or_else(|| find_at_half(planes, w, h, scale))
-}
-
 /// A blurred frame (a moving hand, a camera still focusing) spreads the
 /// card's border over several pixels: at half the size it is a step again.
-fn find_at_half(planes: &[&[u8]], w: usize, h: usize, scale: f32) -> Option<Outline> {
-    let (hw, hh) = (w / 2, h / 2);
-    let halves: Vec<Vec<u8>> = planes
-        .iter()
-        .map(|value| {
-            let mut half = vec![0u8; hw * hh];
-            for y in 0..hh {
-                for x in 0..hw {
-                    let at = |dx: usize, dy: usize| u16::from(value[(2 * y + dy) * w + 2 * x + dx]);
-                    half[y * hw + x] = ((at(0, 0) + at(1, 0) + at(0, 1) + at(1, 1) + 2) / 4) as u8;
-                }
-            }
-            half
-        })
-        .collect();
-    let halves: Vec<&[u8]> = halves.iter().map(Vec::as_slice).collect();
-    find_at(edges_of(&halves, hw, hh), hw, hh, scale * 2.0)
+fn find_at_half(value: &[u8], w: usize, h: usize, scale: f32) -> Option<Outline> {
+    let mut half = Vec::new();
+    let (hw, hh) = grey::downscale_into(value, w, h, 2, &mut half);
+    find_at(edges_of(&[&half], hw, hh), hw, hh, scale * 2.0)
 }
 
 /// The Canny edges of `planes` (`w` × `h` each), together.
