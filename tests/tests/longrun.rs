@@ -102,12 +102,15 @@ fn slope(points: &[(f64, f64)]) -> f64 {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "a benchmark of many minutes: run with ./kiosk-dev longrun [SESSIONS]"]
+#[ignore = "a benchmark of many minutes: run with ./kiosk-dev longrun [SESSIONS] [--release]"]
 async fn many_sessions_in_one_kiosk() -> Result<()> {
     let sessions: usize = std::env::var("KIOSK_LONGRUN_SESSIONS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(100);
+    // Which build runs: the README's figures are for the release build, the
+    // one that ships; the debug build carries its line tables and is larger.
+    let profile = std::env::var("KIOSK_LONGRUN_PROFILE").unwrap_or_else(|_| "debug".into());
     let mut f = Flow::launch(
         "longrun",
         &[
@@ -160,7 +163,7 @@ async fn many_sessions_in_one_kiosk() -> Result<()> {
     let logs = log_bytes(&f.app.log_dir);
     let judged = |met: bool| if met { "met" } else { "MISSED" };
     println!();
-    println!("{sessions} sessions in {run_secs:.0} s");
+    println!("{sessions} sessions in {run_secs:.0} s ({profile} build)");
     println!(
         "app RSS growth after warm-up: {growth:.3} MiB/session (goal ≤ {GROWTH_GOAL_MIB_PER_SESSION}: {})",
         judged(growth <= GROWTH_GOAL_MIB_PER_SESSION)
@@ -189,6 +192,7 @@ async fn many_sessions_in_one_kiosk() -> Result<()> {
         artifacts_dir().join("longrun.json"),
         serde_json::to_vec_pretty(&serde_json::json!({
             "sessions": sessions,
+            "profile": profile,
             "seconds": run_secs,
             "app_growth_mib_per_session": growth,
             "app_growth_goal_mib_per_session": GROWTH_GOAL_MIB_PER_SESSION,
