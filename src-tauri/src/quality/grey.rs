@@ -249,92 +249,112 @@ pub fn value_downscaled(
     factor: usize,
     out: &mut Vec<u8>,
 ) -> (usize, usize) {
-    channel_downscaled(rgb, width, height, factor, out, |r, g, b| r.max(g).max(b))
-}
-
-/// The darkest channel, min(R, G, B), the same way: it tells a saturated
-/// colour from white (a blue band against a white cup), where the brightest
-/// channel barely changes.
-pub fn darkest_downscaled(
-    rgb: &[u8],
-    width: usize,
-    height: usize,
-    factor: usize,
-    out: &mut Vec<u8>,
-) -> (usize, usize) {
-    channel_downscaled(rgb, width, height, factor, out, |r, g, b| r.min(g).min(b))
-}
-
-/// Blue against yellow, (2B − R − G) / 4 + 128, the same way: it tells a
-/// blue band from a red or brown desk of the same brightness, where both
-/// the brightest and the darkest channel barely change.
-pub fn blue_yellow_downscaled(
-    rgb: &[u8],
-    width: usize,
-    height: usize,
-    factor: usize,
-    out: &mut Vec<u8>,
-) -> (usize, usize) {
-    channel_downscaled(rgb, width, height, factor, out, |r, g, b| {
-        ((2 * i32::from(b) - i32::from(r) - i32::from(g)) / 4 + 128) as u8
+    channels_downscaled(rgb, width, height, factor, [out], |r, g, b| {
+        [r.max(g).max(b)]
     })
 }
 
-fn channel_downscaled(
+/// Two more planes the same way, in one reading of the frame:
+/// - the darkest channel, min(R, G, B): it tells a saturated colour from
+///   white (a blue band against a white cup), where the brightest channel
+///   barely changes;
+/// - blue against yellow, (2B − R − G) / 4 + 128: it tells a blue band from
+///   a red or brown desk of the same brightness, where both the brightest
+///   and the darkest channel barely change.
+pub fn darkest_and_blue_yellow_downscaled(
     rgb: &[u8],
     width: usize,
     height: usize,
     factor: usize,
-    out: &mut Vec<u8>,
-    pick: impl Fn(u8, u8, u8) -> u8 + Copy,
+    darkest: &mut Vec<u8>,
+    blue_yellow: &mut Vec<u8>,
+) -> (usize, usize) {
+    channels_downscaled(
+        rgb,
+        width,
+        height,
+        factor,
+        [darkest, blue_yellow],
+        |r, g, b| {
+            [
+                r.min(g).min(b),
+                ((2 * i32::from(b) - i32::from(r) - i32::from(g)) / 4 + 128) as u8,
+            ]
+        },
+    )
+}
+
+/// `N` planes `pick`ed from each pixel, downscaled by block diagonals.
+fn channels_downscaled<const N: usize>(
+    rgb: &[u8],
+    width: usize,
+    height: usize,
+    factor: usize,
+    outs: [&mut Vec<u8>; N],
+    pick: impl Fn(u8, u8, u8) -> [u8; N] + Copy,
 ) -> (usize, usize) {
     let factor = factor.max(1);
     let (w, h) = (width / factor, height / factor);
-    out.clear();
-    out.resize(w * h, 0);
+    let mut outs = outs;
+    for out in outs.iter_mut() {
+        out.clear();
+        out.resize(w * h, 0);
+    }
     // Rounded averages looked up: a division per pixel would cost more than
     // the reading.
     let averages: Vec<u8> = (0..=255 * factor as u32)
         .map(|s| ((s + factor as u32 / 2) / factor as u32) as u8)
         .collect();
-    let mut sums = vec![0u32; w];
-    for (y, dst) in out.chunks_exact_mut(w.max(1)).enumerate().take(h) {
-        sums.fill(0);
+    let mut sums = vec![[0u32; N]; w];
+    for y in 0..h {
+        sums.fill([0; N]);
         for k in 0..factor {
             let start = ((y * factor + k) * width + k) * 3;
             let row = &rgb[start..start + (w - 1) * factor * 3 + 3];
             // The usual factors with a fixed stride, which the compiler
             // unrolls without a bounds check per pixel.
             match factor {
-                2 => diagonal::<6>(row, &mut sums, pick),
-                3 => diagonal::<9>(row, &mut sums, pick),
-                4 => diagonal::<12>(row, &mut sums, pick),
+                2 => diagonal::<6, N>(row, &mut sums, pick),
+                3 => diagonal::<9, N>(row, &mut sums, pick),
+                4 => diagonal::<12, N>(row, &mut sums, pick),
                 _ => {
                     for (sum, p) in sums.iter_mut().zip(row.chunks(factor * 3)) {
-                        *sum += u32::from(pick(p[0], p[1], p[2]));
+                        add(sum, pick(p[0], p[1], p[2]));
                     }
                 }
             }
         }
-        for (d, s) in dst.iter_mut().zip(&sums) {
-            *d = averages[*s as usize];
+        for (plane, out) in outs.iter_mut().enumerate() {
+            for (d, s) in out[y * w..(y + 1) * w].iter_mut().zip(&sums) {
+                *d = averages[s[plane] as usize];
+            }
         }
     }
     (w, h)
 }
 
+fn add<const N: usize>(sum: &mut [u32; N], picked: [u8; N]) {
+    for (s, p) in sum.iter_mut().zip(picked) {
+        *s += u32::from(p);
+    }
+}
+
 /// Adds `pick` of the first pixel of each `STRIDE`-byte step of `row` to
 /// `sums` (the last step may be a lone pixel).
-fn diagonal<const STRIDE: usize>(row: &[u8], sums: &mut [u32], pick: impl Fn(u8, u8, u8) -> u8) {
+fn diagonal<const STRIDE: usize, const N: usize>(
+    row: &[u8],
+    sums: &mut [[u32; N]],
+    pick: impl Fn(u8, u8, u8) -> [u8; N],
+) {
     let steps = row.chunks_exact(STRIDE);
     let last = steps.remainder();
     let n = sums.len();
     for (sum, p) in sums.iter_mut().zip(steps) {
         let p: &[u8; STRIDE] = p.try_into().expect("chunk size");
-        *sum += u32::from(pick(p[0], p[1], p[2]));
+        add(sum, pick(p[0], p[1], p[2]));
     }
     if last.len() >= 3 && n > 0 {
-        sums[n - 1] += u32::from(pick(last[0], last[1], last[2]));
+        add(&mut sums[n - 1], pick(last[0], last[1], last[2]));
     }
 }
 

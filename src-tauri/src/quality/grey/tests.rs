@@ -163,23 +163,53 @@ fn downscale_rounds_like_a_division_at_every_factor() {
 
 #[test]
 fn the_channel_planes_are_the_rounded_mean_of_each_blocks_diagonal() {
-    type Plane = fn(&[u8], usize, usize, usize, &mut Vec<u8>) -> (usize, usize);
+    type Plane = fn(&[u8], usize, usize, usize) -> (Vec<u8>, usize, usize);
     type Pick = fn(u8, u8, u8) -> u8;
+    // The darkest and blue-against-yellow planes are made together.
+    fn both(rgb: &[u8], width: usize, height: usize, factor: usize) -> [Vec<u8>; 2] {
+        let (mut darkest, mut blue_yellow) = (Vec::new(), Vec::new());
+        darkest_and_blue_yellow_downscaled(
+            rgb,
+            width,
+            height,
+            factor,
+            &mut darkest,
+            &mut blue_yellow,
+        );
+        [darkest, blue_yellow]
+    }
     let planes: [(Plane, Pick); 3] = [
-        (value_downscaled, |r, g, b| r.max(g).max(b)),
-        (darkest_downscaled, |r, g, b| r.min(g).min(b)),
+        (
+            |rgb, width, height, factor| {
+                let mut out = Vec::new();
+                let (w, h) = value_downscaled(rgb, width, height, factor, &mut out);
+                (out, w, h)
+            },
+            |r, g, b| r.max(g).max(b),
+        ),
+        (
+            |rgb, width, height, factor| {
+                let [darkest, _] = both(rgb, width, height, factor);
+                (darkest, width / factor, height / factor)
+            },
+            |r, g, b| r.min(g).min(b),
+        ),
         // Pure blue is 255, pure yellow 1, grey 128.
-        (blue_yellow_downscaled, |r, g, b| {
-            (128 + (2 * i32::from(b) - i32::from(r) - i32::from(g)) / 4) as u8
-        }),
+        (
+            |rgb, width, height, factor| {
+                let [_, blue_yellow] = both(rgb, width, height, factor);
+                (blue_yellow, width / factor, height / factor)
+            },
+            |r, g, b| (128 + (2 * i32::from(b) - i32::from(r) - i32::from(g)) / 4) as u8,
+        ),
     ];
     for (plane, pick) in planes {
         for (width, height, factor) in [(1920, 1080, 3), (641, 359, 2), (40, 30, 1), (50, 7, 5)] {
             let rgb: Vec<u8> = (0..width * height * 3)
                 .map(|i| ((i * 2_654_435_761usize) >> 7) as u8)
                 .collect();
-            let mut out = Vec::new();
-            let (w, h) = plane(&rgb, width, height, factor, &mut out);
+            let (out, w, h) = plane(&rgb, width, height, factor);
+            assert_eq!(out.len(), w * h);
             assert_eq!((w, h), (width / factor, height / factor));
             for (y, x) in [
                 (0, 0),
