@@ -55,12 +55,13 @@ async fn welcome_screen_shows_training_mode_on_a_fresh_machine() -> anyhow::Resu
         "the kiosk runs with GLIBC_TUNABLES {tunables:?}, not {ours}"
     );
     // Without a GPU the page is drawn in shared memory, and the kiosk's own
-    // process loads no OpenGL driver: Mesa's, with LLVM, is 48 MB.
-    let software = onboard_kiosk::shell::rendering::software_settings(
-        std::path::Path::new("/dev/dri"),
-        |name| std::env::var_os(name),
-    );
-    if !software.is_empty() {
+    // process loads no OpenGL driver: Mesa's, with LLVM, is 48 MB. (Where
+    // the environment already set any of the kiosk's variables, it decides.)
+    use onboard_kiosk::shell::rendering;
+    let software = rendering::software_settings(std::path::Path::new("/dev/dri"), |name| {
+        std::env::var_os(name)
+    });
+    if software == rendering::SOFTWARE {
         let maps = std::fs::read_to_string(format!("/proc/{}/maps", pids[0]))?;
         let gl: std::collections::BTreeSet<&str> = maps
             .lines()

@@ -290,12 +290,11 @@ fn channels_downscaled<const N: usize>(
     width: usize,
     height: usize,
     factor: usize,
-    outs: [&mut Vec<u8>; N],
+    mut outs: [&mut Vec<u8>; N],
     pick: impl Fn(u8, u8, u8) -> [u8; N] + Copy,
 ) -> (usize, usize) {
     let factor = factor.max(1);
     let (w, h) = (width / factor, height / factor);
-    let mut outs = outs;
     for out in outs.iter_mut() {
         out.clear();
         out.resize(w * h, 0);
