@@ -3,7 +3,8 @@
 //! convex hull's largest quadrilateral, a line fitted to each side; failing
 //! that, the contour's straight runs, in `runs`), with the darkest channel
 //! and blue against yellow added when that finds nothing that looks like a
-//! document, and what they say about the framing.
+//! document (and there, failing all else, the straight runs of all contours
+//! together), and what they say about the framing.
 
 mod runs;
 mod sides;
@@ -90,7 +91,8 @@ pub fn find(value: &[u8], w: usize, h: usize, scale: f32) -> Option<Outline> {
     if w < 16 || h < 16 || value.len() < w * h {
         return None;
     }
-    find_at(edges_of(&[value], w, h), w, h, scale).or_else(|| find_at_half(value, w, h, scale))
+    find_at(edges_of(&[value], w, h), w, h, scale, false)
+        .or_else(|| find_at_half(value, w, h, scale))
 }
 
 /// The analysis-size planes of a frame the document is looked for in, kept
@@ -125,7 +127,7 @@ pub fn find_in_frame(
     }
     let scale = width as f32 / w as f32;
     let brightest = edges_of(&[&planes.brightest], w, h);
-    let first = find_at(brightest.clone(), w, h, scale)
+    let first = find_at(brightest.clone(), w, h, scale, false)
         .or_else(|| find_at_half(&planes.brightest, w, h, scale));
     if first
         .as_ref()
@@ -151,7 +153,7 @@ pub fn find_in_frame(
     {
         *e |= d;
     }
-    let second = find_at(both, w, h, scale);
+    let second = find_at(both, w, h, scale, true);
     match (first, second) {
         // The larger shape, when its proportions are nearer a document's:
         // the whole card rather than its body without the band.
@@ -178,7 +180,7 @@ fn proportion_error(o: &Outline) -> f32 {
 fn find_at_half(value: &[u8], w: usize, h: usize, scale: f32) -> Option<Outline> {
     let mut half = Vec::new();
     let (hw, hh) = grey::downscale_into(value, w, h, 2, &mut half);
-    find_at(edges_of(&[&half], hw, hh), hw, hh, scale * 2.0)
+    find_at(edges_of(&[&half], hw, hh), hw, hh, scale * 2.0, false)
 }
 
 /// The Canny edges of `planes` (`w` × `h` each), together.
@@ -195,8 +197,19 @@ fn edges_of(planes: &[&[u8]], w: usize, h: usize) -> Vec<u8> {
     found
 }
 
-/// The document among `edges` (`w` × `h`, 255 on an edge).
-fn find_at(edges: Vec<u8>, w: usize, h: usize, scale: f32) -> Option<Outline> {
+/// The document among `edges` (`w` × `h`, 255 on an edge). With
+/// `across_contours`, when no contour is a document, its sides are also
+/// looked for among the straight runs of all contours together (a border
+/// split where a hand and a strap touch it): on all the planes' edges only,
+/// where it found more cards and tilts, and no more shapes on empty desks
+/// (in every pass, it found fewer).
+fn find_at(
+    edges: Vec<u8>,
+    w: usize,
+    h: usize,
+    scale: f32,
+    across_contours: bool,
+) -> Option<Outline> {
     if w < 16 || h < 16 {
         return None;
     }
@@ -204,46 +217,55 @@ fn find_at(edges: Vec<u8>, w: usize, h: usize, scale: f32) -> Option<Outline> {
     // Close the small gaps glare and rounded corners leave in a card's border.
     dilate_3x3(&mut edges);
     let frame_area = (w * h) as f64;
+    // Cut off, the visible part has any proportions.
+    let fits = |quad: &[[f32; 2]; 4]| {
+        sides::on_edges(quad, &edges, w, h)
+            && ((touches_border(quad, w, h)
+                && aspect(quad).is_some_and(|a| a <= MAX_CUT_OFF_ASPECT))
+                || plausible_aspect(quad))
+    };
     let mut best: Option<([[f32; 2]; 4], f64)> = None;
     // Outer borders, and holes: a card whose border touches something
     // outside it (a hand, a head) still has a clean inner border.
-    for contour in contours::find_contours::<i32>(&edges) {
-        if contour.points.len() < 40 {
+    let contours = contours::find_contours::<i32>(&edges);
+    for contour in &contours {
+        let points = &contour.points;
+        if points.len() < 40 {
             continue;
         }
         // Too small to be a document, whatever its shape: skipped before the hull.
         let (mut x0, mut y0, mut x1, mut y1) = (i32::MAX, i32::MAX, i32::MIN, i32::MIN);
-        for p in &contour.points {
+        for p in points {
             (x0, y0, x1, y1) = (x0.min(p.x), y0.min(p.y), x1.max(p.x), y1.max(p.y));
         }
         if (((x1 - x0) * (y1 - y0)) as f64) < MIN_AREA * frame_area {
             continue;
         }
-        let points = contour.points;
-        let hull = geometry::convex_hull(row_ends(&points, y0, y1));
+        let hull = geometry::convex_hull(row_ends(points, y0, y1));
         let area = geometry::contour_area(&hull);
         if area < MIN_AREA * frame_area || best.as_ref().is_some_and(|(_, a)| *a >= area) {
             continue;
         }
-        // Cut off, the visible part has any proportions.
-        let fits = |quad: &[[f32; 2]; 4]| {
-            sides::on_edges(quad, &edges, w, h)
-                && ((touches_border(quad, w, h)
-                    && aspect(quad).is_some_and(|a| a <= MAX_CUT_OFF_ASPECT))
-                    || plausible_aspect(quad))
-        };
         let quad = quadrilateral(&hull)
-            .and_then(|q| refine(q, &points, w, h))
+            .and_then(|q| refine(q, points, w, h))
             .filter(fits)
             // The card's border joined to edges behind it (a cup's rim, a
             // shoulder): its hull is not the card's, but its sides are still
             // the contour's longest straight runs.
-            .or_else(|| runs::quadrilateral(&points, w, h, fits));
+            .or_else(|| runs::quadrilateral(points, w, h, fits));
         let Some(quad) = quad else { continue };
         let area = geometry::contour_area(&to_points(&quad));
         if best.as_ref().is_none_or(|(_, a)| *a < area) {
             best = Some((quad, area));
         }
+    }
+    if best.is_none() && across_contours {
+        let pieces = contours
+            .iter()
+            .filter(|c| c.points.len() >= 40)
+            .map(|c| c.points.as_slice());
+        best = runs::quadrilateral_across(pieces, w, h, fits)
+            .map(|quad| (quad, geometry::contour_area(&to_points(&quad))));
     }
     let (quad, area) = best?;
     let quad = clockwise_from_top_left(quad);

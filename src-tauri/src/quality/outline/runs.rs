@@ -1,19 +1,36 @@
-//! The fallback for a card whose border joins the edges behind it (a cup's
+//! The fallbacks for a card whose border joins the edges behind it (a cup's
 //! rim, a shoulder): the joined contour's hull is not the card, but its
 //! longest straight runs, taken four at a time, can be the card's sides.
+//! When the border is split between contours (a hand touching one side, a
+//! strap another), the straight runs of all of them, joined where they lie
+//! on one line, are tried the same way.
 
 use imageproc::geometry;
 use imageproc::point::Point;
 
-use super::{dist, shoelace, BORDER, MIN_AREA};
+use super::{aspect, dist, shoelace, Format, BORDER, MIN_AREA};
 
 /// The shortest straight run of a contour that can be a document's side, as
 /// a share of the frame's long side, and how many of the longest are tried.
 const MIN_RUN: f32 = 0.06;
 const MAX_RUNS: usize = 10;
+/// How far (analysis pixels) a piece of a side may lie across a longer
+/// piece's line and still be joined to it: the two borders of one dilated
+/// edge are 3 apart.
+const JOIN_ACROSS: f32 = 4.0;
+/// The longest gap along a line between pieces that are joined: what a
+/// finger or a strap crossing a side leaves. Pieces further apart (two
+/// bricks in one row) stay apart.
+const JOIN_GAP: f32 = 40.0;
+/// How near its format's proportions (long over short side) a quadrilateral
+/// must be to be preferred to a larger one that is not.
+const SHAPED: f32 = 0.1;
 
-/// The largest plausible quadrilateral whose four sides are straight runs
-/// of `points` (a contour): the contour simplified to a polygon, its long
+/// A straight run: its two ends and its length.
+pub(super) type Run = ([f32; 2], [f32; 2], f32);
+
+/// The best plausible quadrilateral whose four sides are straight runs of
+/// `points` (a contour): the contour simplified to a polygon, its long
 /// edges taken four at a time, each four's lines met at the corners.
 pub(super) fn quadrilateral(
     points: &[Point<i32>],
@@ -21,24 +38,101 @@ pub(super) fn quadrilateral(
     h: usize,
     fits: impl Fn(&[[f32; 2]; 4]) -> bool,
 ) -> Option<[[f32; 2]; 4]> {
+    let mut runs = Vec::new();
+    straight_runs(points, MIN_RUN * w.max(h) as f32, &mut runs);
+    among(runs, w, h, fits)
+}
+
+/// The same over the straight runs of all `contours`, with the pieces of
+/// one line joined first.
+pub(super) fn quadrilateral_across<'a>(
+    contours: impl Iterator<Item = &'a [Point<i32>]>,
+    w: usize,
+    h: usize,
+    fits: impl Fn(&[[f32; 2]; 4]) -> bool,
+) -> Option<[[f32; 2]; 4]> {
+    let min_len = MIN_RUN * w.max(h) as f32;
+    let mut pieces = Vec::new();
+    for points in contours {
+        // Pieces down to half a side's shortest: two of them make one.
+        straight_runs(points, min_len / 2.0, &mut pieces);
+    }
+    let mut runs = joined(pieces);
+    runs.retain(|r| r.2 >= min_len);
+    among(runs, w, h, fits)
+}
+
+/// The straight runs of `points` (a contour) at least `min_len` long,
+/// added to `runs`.
+fn straight_runs(points: &[Point<i32>], min_len: f32, runs: &mut Vec<Run>) {
     let polygon = geometry::approximate_polygon_dp(points, 2.0, true);
     let n = polygon.len();
-    let min_len = MIN_RUN * w.max(h) as f32;
-    let mut runs: Vec<([f32; 2], [f32; 2], f32)> = (0..n)
-        .map(|i| {
-            let (a, b) = (polygon[i], polygon[(i + 1) % n]);
-            let (a, b) = ([a.x as f32, a.y as f32], [b.x as f32, b.y as f32]);
-            (a, b, dist(a, b))
-        })
-        .filter(|r| r.2 >= min_len)
-        .collect();
+    runs.extend(
+        (0..n)
+            .map(|i| {
+                let (a, b) = (polygon[i], polygon[(i + 1) % n]);
+                let (a, b) = ([a.x as f32, a.y as f32], [b.x as f32, b.y as f32]);
+                (a, b, dist(a, b))
+            })
+            .filter(|r| r.2 >= min_len),
+    );
+}
+
+/// Runs on one straight line joined into one, longest first: each run
+/// joins the first longer line it lies along (both its ends within
+/// [`JOIN_ACROSS`] of it, at most [`JOIN_GAP`] beyond its ends), which then
+/// spans both.
+pub(super) fn joined(mut runs: Vec<Run>) -> Vec<Run> {
+    runs.sort_by(|a, b| b.2.total_cmp(&a.2));
+    let mut lines: Vec<Run> = Vec::new();
+    'runs: for r in runs {
+        for l in &mut lines {
+            let u = [(l.1[0] - l.0[0]) / l.2, (l.1[1] - l.0[1]) / l.2];
+            let across = |p: [f32; 2]| ((p[0] - l.0[0]) * u[1] - (p[1] - l.0[1]) * u[0]).abs();
+            let along = |p: [f32; 2]| (p[0] - l.0[0]) * u[0] + (p[1] - l.0[1]) * u[1];
+            let (a, b) = (along(r.0).min(along(r.1)), along(r.0).max(along(r.1)));
+            if across(r.0) <= JOIN_ACROSS
+                && across(r.1) <= JOIN_ACROSS
+                && a <= l.2 + JOIN_GAP
+                && b >= -JOIN_GAP
+            {
+                let (from, to) = (a.min(0.0), b.max(l.2));
+                let at = |t: f32| [l.0[0] + t * u[0], l.0[1] + t * u[1]];
+                *l = (at(from), at(to), to - from);
+                continue 'runs;
+            }
+        }
+        lines.push(r);
+    }
+    lines
+}
+
+/// Among the longest [`MAX_RUNS`] of `runs`, the four that make the best
+/// quadrilateral that `fits`: one with a document's proportions before one
+/// without (a card rather than the card and the desk's edge), then the
+/// larger.
+fn among(
+    mut runs: Vec<Run>,
+    w: usize,
+    h: usize,
+    fits: impl Fn(&[[f32; 2]; 4]) -> bool,
+) -> Option<[[f32; 2]; 4]> {
     if runs.len() < 4 {
         return None;
     }
     runs.sort_by(|a, b| b.2.total_cmp(&a.2));
     runs.truncate(MAX_RUNS);
     let frame_area = (w * h) as f32;
-    let mut best: Option<([[f32; 2]; 4], f32)> = None;
+    let shaped = |quad: &[[f32; 2]; 4]| {
+        aspect(quad).is_some_and(|a| {
+            [Format::Id1, Format::Passport]
+                .iter()
+                .any(|f| (a / f.aspect() - 1.0).abs() <= SHAPED)
+        })
+    };
+    // The best so far, and its rank: (a document's proportions, area).
+    type Ranked = ([[f32; 2]; 4], (bool, f32));
+    let mut best: Option<Ranked> = None;
     let m = runs.len();
     for a in 0..m {
         for b in a + 1..m {
@@ -49,13 +143,14 @@ pub(super) fn quadrilateral(
                         continue;
                     };
                     let area = shoelace(&quad).abs();
-                    if area < MIN_AREA as f32 * frame_area
-                        || best.as_ref().is_some_and(|(_, b)| *b >= area)
-                        || !fits(&quad)
-                    {
+                    if area < MIN_AREA as f32 * frame_area {
                         continue;
                     }
-                    best = Some((quad, area));
+                    let rank = (shaped(&quad), area);
+                    if best.as_ref().is_some_and(|(_, b)| *b >= rank) || !fits(&quad) {
+                        continue;
+                    }
+                    best = Some((quad, rank));
                 }
             }
         }
@@ -66,12 +161,8 @@ pub(super) fn quadrilateral(
 /// The quadrilateral four straight runs are the sides of: the runs ordered
 /// around their common centre, neighbours roughly square to each other and
 /// each run lying along its side. `None` when they are not such four.
-fn quad_of_runs(
-    mut runs: [([f32; 2], [f32; 2], f32); 4],
-    w: usize,
-    h: usize,
-) -> Option<[[f32; 2]; 4]> {
-    let mid = |r: &([f32; 2], [f32; 2], f32)| [(r.0[0] + r.1[0]) / 2.0, (r.0[1] + r.1[1]) / 2.0];
+fn quad_of_runs(mut runs: [Run; 4], w: usize, h: usize) -> Option<[[f32; 2]; 4]> {
+    let mid = |r: &Run| [(r.0[0] + r.1[0]) / 2.0, (r.0[1] + r.1[1]) / 2.0];
     let cx = runs.iter().map(|r| mid(r)[0]).sum::<f32>() / 4.0;
     let cy = runs.iter().map(|r| mid(r)[1]).sum::<f32>() / 4.0;
     runs.sort_by(|a, b| {
@@ -80,7 +171,7 @@ fn quad_of_runs(
             .atan2(ma[0] - cx)
             .total_cmp(&(mb[1] - cy).atan2(mb[0] - cx))
     });
-    let unit = |r: &([f32; 2], [f32; 2], f32)| [(r.1[0] - r.0[0]) / r.2, (r.1[1] - r.0[1]) / r.2];
+    let unit = |r: &Run| [(r.1[0] - r.0[0]) / r.2, (r.1[1] - r.0[1]) / r.2];
     let mut quad = [[0f32; 2]; 4];
     for i in 0..4 {
         let (r1, r2) = (&runs[(i + 3) % 4], &runs[i]);
