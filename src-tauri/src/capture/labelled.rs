@@ -449,7 +449,7 @@ mod tests {
             (("drawn", "far"), 12),
             (("drawn", "tilted"), 12),
             (("drawn", "cut off"), 8),
-            (("photo", "good"), 21),
+            (("photo", "good"), 22),
             (("photo", "nothing"), 24),
             (("photo", "far"), 19),
             (("photo", "tilted"), 18),

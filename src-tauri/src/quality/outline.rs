@@ -175,6 +175,16 @@ fn proportion_error(o: &Outline) -> f32 {
     aspect(&o.corners).map_or(f32::MAX, |a| (a / o.format.aspect() - 1.0).abs())
 }
 
+/// The same for a quadrilateral, from the nearer of the two formats.
+fn proportion_off(quad: &[[f32; 2]; 4]) -> f32 {
+    aspect(quad).map_or(f32::MAX, |a| {
+        [Format::Id1, Format::Passport]
+            .iter()
+            .map(|f| (a / f.aspect() - 1.0).abs())
+            .fold(f32::MAX, f32::min)
+    })
+}
+
 /// A blurred frame (a moving hand, a camera still focusing) spreads the
 /// card's border over several pixels: at half the size it is a step again.
 fn find_at_half(value: &[u8], w: usize, h: usize, scale: f32) -> Option<Outline> {
@@ -198,7 +208,8 @@ fn edges_of(planes: &[&[u8]], w: usize, h: usize) -> Vec<u8> {
 }
 
 /// The document among `edges` (`w` × `h`, 255 on an edge). With
-/// `across_contours`, when no contour is a document, its sides are also
+/// `across_contours`, when no contour is a document or the best has not a
+/// document's proportions (a card's body without its band), its sides are also
 /// looked for among the straight runs of all contours together (a border
 /// split where a hand and a strap touch it): on all the planes' edges only,
 /// where it found more cards and tilts, and no more shapes on empty desks
@@ -259,13 +270,26 @@ fn find_at(
             best = Some((quad, area));
         }
     }
-    if best.is_none() && across_contours {
+    // Also tried when the contours' best is not a document's shape (the
+    // card's body without its band), and then taken when larger and nearer.
+    if across_contours
+        && best
+            .as_ref()
+            .is_none_or(|(q, _)| proportion_off(q) > PROPORTION_TOLERANCE)
+    {
         let pieces = contours
             .iter()
             .filter(|c| c.points.len() >= 40)
             .map(|c| c.points.as_slice());
-        best = runs::quadrilateral_across(pieces, w, h, fits)
+        let across = runs::quadrilateral_across(pieces, w, h, fits)
             .map(|quad| (quad, geometry::contour_area(&to_points(&quad))));
+        best = match (best, across) {
+            (Some(b), Some(a)) if a.1 >= b.1 && proportion_off(&a.0) < proportion_off(&b.0) => {
+                Some(a)
+            }
+            (Some(b), _) => Some(b),
+            (None, a) => a,
+        };
     }
     let (quad, area) = best?;
     let quad = clockwise_from_top_left(quad);

@@ -8,7 +8,7 @@
 use imageproc::geometry;
 use imageproc::point::Point;
 
-use super::{aspect, dist, shoelace, Format, BORDER, MIN_AREA};
+use super::{dist, proportion_off, shoelace, BORDER, MIN_AREA};
 
 /// The shortest straight run of a contour that can be a document's side, as
 /// a share of the frame's long side, and how many of the longest are tried.
@@ -123,13 +123,6 @@ fn among(
     runs.sort_by(|a, b| b.2.total_cmp(&a.2));
     runs.truncate(MAX_RUNS);
     let frame_area = (w * h) as f32;
-    let shaped = |quad: &[[f32; 2]; 4]| {
-        aspect(quad).is_some_and(|a| {
-            [Format::Id1, Format::Passport]
-                .iter()
-                .any(|f| (a / f.aspect() - 1.0).abs() <= SHAPED)
-        })
-    };
     // The best so far, and its rank: (a document's proportions, area).
     type Ranked = ([[f32; 2]; 4], (bool, f32));
     let mut best: Option<Ranked> = None;
@@ -146,7 +139,7 @@ fn among(
                     if area < MIN_AREA as f32 * frame_area {
                         continue;
                     }
-                    let rank = (shaped(&quad), area);
+                    let rank = (proportion_off(&quad) <= SHAPED, area);
                     if best.as_ref().is_some_and(|(_, b)| *b >= rank) || !fits(&quad) {
                         continue;
                     }
