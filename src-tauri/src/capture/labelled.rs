@@ -448,33 +448,34 @@ mod tests {
             (("drawn", "nothing"), 12),
             (("drawn", "far"), 12),
             (("drawn", "tilted"), 12),
-            (("drawn", "cut off"), 8),
-            (("photo", "good"), 22),
+            (("drawn", "cut off"), 10),
+            (("photo", "good"), 23),
             (("photo", "nothing"), 24),
-            (("photo", "far"), 19),
+            (("photo", "far"), 20),
             (("photo", "tilted"), 18),
-            (("photo", "cut off"), 2),
+            (("photo", "cut off"), 12),
         ];
         for (kind, floor) in floors {
             assert!(right[&kind].0 >= floor, "{kind:?} under {floor}: {right:?}");
         }
-        assert!(median_error("drawn") < 5.0, "{}", median_error("drawn"));
-        assert!(median_error("photo") < 5.0, "{}", median_error("photo"));
+        assert!(median_error("drawn") < 2.5, "{}", median_error("drawn"));
+        assert!(median_error("photo") < 2.5, "{}", median_error("photo"));
     }
 
-    /// The same on photographs posed with another seed, which no threshold
-    /// was chosen on (they were chosen on the set above): the numbers hold
-    /// on frames they were not fitted to. Floors as measured.
+    /// The same on photographs posed with another seed. Thresholds are
+    /// chosen on the set above; this one shows whether the numbers hold on
+    /// frames they were not fitted to (its misses are looked at, to learn
+    /// why, but no value is picked for its score). Floors as measured.
     #[test]
     fn the_outline_is_found_on_a_held_out_photo_set() {
         let (right, median_error) =
             score(&set_on(&Backdrop::PHOTOS, 0x1234_5678_9abc, 1280, 720, 24));
         let floors = [
-            ("good", 22),
+            ("good", 24),
             ("nothing", 24),
             ("far", 17),
             ("tilted", 19),
-            ("cut off", 2),
+            ("cut off", 11),
         ];
         for (kind, floor) in floors {
             assert!(
@@ -482,7 +483,7 @@ mod tests {
                 "{kind} under {floor}: {right:?}"
             );
         }
-        assert!(median_error("photo") < 5.0, "{}", median_error("photo"));
+        assert!(median_error("photo") < 2.5, "{}", median_error("photo"));
     }
 
     #[test]

@@ -84,6 +84,14 @@ const MAX_CUT_OFF_ASPECT: f32 = 4.0;
 /// channel may be and still be taken without looking at the other channels
 /// (see [`proportion_error`]).
 const PROPORTION_TOLERANCE: f32 = 0.08;
+/// How far (analysis pixels) each end of a found side may move across it
+/// to lie on the document's border.
+const SNAP_REACH: i32 = 8;
+/// How far from a side's line (analysis pixels) the edge pixels it is
+/// then fitted to lie: the widened edge is 3 wide.
+const SNAP_BAND: f32 = 3.0;
+/// A quadrilateral in the analysis image's pixels.
+type Quad = [[f32; 2]; 4];
 
 /// Finds the document in an analysis-size image of the brightest channel
 /// (`value`, `w` × `h`: max(R, G, B) keeps the colour edges luma loses, a
@@ -93,8 +101,9 @@ pub fn find(value: &[u8], w: usize, h: usize, scale: f32) -> Option<Outline> {
     if w < 16 || h < 16 || value.len() < w * h {
         return None;
     }
-    find_at(edges_of(&[value], w, h), w, h, scale, false)
-        .or_else(|| find_at_half(value, w, h, scale))
+    let edges = edges_of(&[value], w, h)?;
+    let quad = find_at(&edges, false).or_else(|| find_at_half(value, w, h))?;
+    Some(describe(snap(quad, &edges), w, h, scale))
 }
 
 /// The analysis-size planes of a frame the document is looked for in, kept
@@ -128,14 +137,10 @@ pub fn find_in_frame(
         return None;
     }
     let scale = width as f32 / w as f32;
-    let brightest = edges_of(&[&planes.brightest], w, h);
-    let first = find_at(brightest.clone(), w, h, scale, false)
-        .or_else(|| find_at_half(&planes.brightest, w, h, scale));
-    if first
-        .as_ref()
-        .is_some_and(|o| proportion_error(o) <= PROPORTION_TOLERANCE)
-    {
-        return first;
+    let brightest = edges_of(&[&planes.brightest], w, h)?;
+    let first = find_at(&brightest, false).or_else(|| find_at_half(&planes.brightest, w, h));
+    if first.is_some_and(|q| proportion_error(&q) <= PROPORTION_TOLERANCE) {
+        return first.map(|q| describe(snap(q, &brightest), w, h, scale));
     }
     grey::darkest_and_blue_yellow_downscaled(
         rgb,
@@ -149,32 +154,39 @@ pub fn find_in_frame(
     // half size too it cost a third more on an empty desk, found no more
     // cards and took two shapes for cards.
     let mut both = brightest;
-    for (e, d) in both
-        .iter_mut()
-        .zip(edges_of(&[&planes.darkest, &planes.blue_yellow], w, h))
-    {
+    let others = edges_of(&[&planes.darkest, &planes.blue_yellow], w, h)?;
+    for (e, d) in both.iter_mut().zip(others.iter()) {
         *e |= d;
     }
-    let second = find_at(both, w, h, scale, true);
-    match (first, second) {
+    let second = find_at(&both, true);
+    let quad = match (first, second) {
         // The larger shape, when its proportions are nearer a document's:
         // the whole card rather than its body without the band.
         (Some(f), Some(s))
-            if s.fill_fraction >= f.fill_fraction
-                && proportion_error(&s) < proportion_error(&f) =>
+            if area(&s) >= area(&f) && proportion_error(&s) < proportion_error(&f) =>
         {
-            Some(s)
+            s
         }
-        (Some(f), _) => Some(f),
-        (None, s) => s,
-    }
+        (Some(f), _) => f,
+        (None, s) => s?,
+    };
+    Some(describe(snap(quad, &both), w, h, scale))
 }
 
 /// How far an outline's long over short side is from its format's, as a
 /// share (0.1 for 10 %). A card held flat in front of the camera is within
 /// a few per cent; its body without a coloured band, 15 % and more.
-fn proportion_error(o: &Outline) -> f32 {
-    aspect(&o.corners).map_or(f32::MAX, |a| (a / o.format.aspect() - 1.0).abs())
+fn proportion_error(quad: &Quad) -> f32 {
+    aspect(quad).map_or(f32::MAX, |a| (a / format_of(a).aspect() - 1.0).abs())
+}
+
+/// The format whose proportions (long over short side) are nearer `aspect`.
+fn format_of(aspect: f32) -> Format {
+    if (aspect - Format::Id1.aspect()).abs() <= (aspect - Format::Passport.aspect()).abs() {
+        Format::Id1
+    } else {
+        Format::Passport
+    }
 }
 
 /// The same for a quadrilateral, from the nearer of the two formats.
@@ -189,14 +201,17 @@ fn proportion_off(quad: &[[f32; 2]; 4]) -> f32 {
 
 /// A blurred frame (a moving hand, a camera still focusing) spreads the
 /// card's border over several pixels: at half the size it is a step again.
-fn find_at_half(value: &[u8], w: usize, h: usize, scale: f32) -> Option<Outline> {
+fn find_at_half(value: &[u8], w: usize, h: usize) -> Option<Quad> {
     let mut half = Vec::new();
     let (hw, hh) = grey::downscale_into(value, w, h, 2, &mut half);
-    find_at(edges_of(&[&half], hw, hh), hw, hh, scale * 2.0, false)
+    let quad = find_at(&edges_of(&[&half], hw, hh)?, false)?;
+    Some(quad.map(|[x, y]| [x * 2.0, y * 2.0]))
 }
 
-/// The Canny edges of `planes` (`w` × `h` each), together.
-fn edges_of(planes: &[&[u8]], w: usize, h: usize) -> Vec<u8> {
+/// The Canny edges of `planes` (`w` × `h` each), together, widened by a
+/// pixel to close the small gaps glare and rounded corners leave in a
+/// card's border.
+fn edges_of(planes: &[&[u8]], w: usize, h: usize) -> Option<GrayImage> {
     let mut found = vec![0u8; w * h];
     for value in planes {
         for (e, f) in found
@@ -206,33 +221,27 @@ fn edges_of(planes: &[&[u8]], w: usize, h: usize) -> Vec<u8> {
             *e |= f;
         }
     }
-    found
+    let mut edges = GrayImage::from_raw(w as u32, h as u32, found)?;
+    dilate_3x3(&mut edges);
+    Some(edges)
 }
 
-/// The document among `edges` (`w` × `h`, 255 on an edge). With
+/// The document among `edges` (255 on an edge, see [`edges_of`]). With
 /// `across_contours`, when no contour is a document or the best has not a
 /// document's proportions (a card's body without its band), its sides are also
 /// looked for among the straight runs of all contours together (a border
 /// split where a hand and a strap touch it): on all the planes' edges only,
 /// where it found more cards and tilts, and no more shapes on empty desks
 /// (in every pass, it found fewer).
-fn find_at(
-    edges: Vec<u8>,
-    w: usize,
-    h: usize,
-    scale: f32,
-    across_contours: bool,
-) -> Option<Outline> {
+fn find_at(edges: &GrayImage, across_contours: bool) -> Option<Quad> {
+    let (w, h) = (edges.width() as usize, edges.height() as usize);
     if w < 16 || h < 16 {
         return None;
     }
-    let mut edges = GrayImage::from_raw(w as u32, h as u32, edges)?;
-    // Close the small gaps glare and rounded corners leave in a card's border.
-    dilate_3x3(&mut edges);
     let frame_area = (w * h) as f64;
     // Cut off, the visible part has any proportions.
     let fits = |quad: &[[f32; 2]; 4]| {
-        sides::on_edges(quad, &edges, w, h)
+        sides::on_edges(quad, edges, w, h)
             && ((touches_border(quad, w, h)
                 && aspect(quad).is_some_and(|a| a <= MAX_CUT_OFF_ASPECT))
                 || plausible_aspect(quad))
@@ -240,7 +249,7 @@ fn find_at(
     let mut best: Option<([[f32; 2]; 4], f64)> = None;
     // Outer borders, and holes: a card whose border touches something
     // outside it (a hand, a head) still has a clean inner border.
-    let contours = contours::find_contours::<i32>(&edges);
+    let contours = contours::find_contours::<i32>(edges);
     for contour in &contours {
         let points = &contour.points;
         if points.len() < 40 {
@@ -283,7 +292,8 @@ fn find_at(
             .iter()
             .filter(|c| c.points.len() >= 40)
             .map(|c| c.points.as_slice());
-        let across = runs::quadrilateral_across(pieces, w, h, fits)
+        let strong = |quad: &Quad| sides::strongly_on_edges(quad, edges, w, h);
+        let across = runs::quadrilateral_across(pieces, w, h, fits, strong)
             .map(|quad| (quad, geometry::contour_area(&to_points(&quad))));
         best = match (best, across) {
             (Some(b), Some(a)) if a.1 >= b.1 && proportion_off(&a.0) < proportion_off(&b.0) => {
@@ -293,7 +303,12 @@ fn find_at(
             (None, a) => a,
         };
     }
-    let (quad, area) = best?;
+    best.map(|(quad, _)| quad)
+}
+
+/// The outline a quadrilateral of the analysis image (`w` × `h`) makes in
+/// the frame, `scale` times larger.
+fn describe(quad: Quad, w: usize, h: usize, scale: f32) -> Outline {
     let quad = clockwise_from_top_left(quad);
     let cut_off = touches_border(&quad, w, h);
     let (top, right, bottom, left) = (
@@ -303,24 +318,82 @@ fn find_at(
         dist(quad[3], quad[0]),
     );
     let (long, short) = ((top + bottom) / 2.0, (left + right) / 2.0);
-    let aspect = long / short.max(1.0);
-    let format =
-        if (aspect - Format::Id1.aspect()).abs() <= (aspect - Format::Passport.aspect()).abs() {
-            Format::Id1
-        } else {
-            Format::Passport
-        };
+    let format = format_of(long / short.max(1.0));
     let perspective = (1.0 - top.min(bottom) / top.max(bottom).max(1e-3))
         .max(1.0 - left.min(right) / left.max(right).max(1e-3));
     let width_inches = format.size_mm().0 / 25.4;
-    Some(Outline {
+    Outline {
         corners: quad.map(|[x, y]| [x * scale, y * scale]),
         format,
-        fill_fraction: (area / frame_area) as f32,
+        fill_fraction: (area(&quad) / (w * h) as f64) as f32,
         effective_dpi: long * scale / width_inches,
         perspective,
         cut_off,
-    })
+    }
+}
+
+fn area(quad: &Quad) -> f64 {
+    geometry::contour_area(&to_points(quad))
+}
+
+/// The document's sides moved onto the edges they were found near, and
+/// their lines fitted to them: a side found from a short piece of itself
+/// (the rest faint against a pale sky, or another object's edge taken for
+/// part of it) leans, and a corner from the hull's row ends lies a pixel or
+/// two outside the border. The quadrilateral as found when the fitted one
+/// leaves its edges or crosses the frame's border.
+fn snap(quad: Quad, edges: &GrayImage) -> Quad {
+    let (w, h) = (edges.width() as usize, edges.height() as usize);
+    // Looked for on the edges widened once more, as `sides::on_edges` looks
+    // a pixel beside them: a side a pixel or two off its edge along part of
+    // its length is on it.
+    let mut wide = edges.clone();
+    dilate_3x3(&mut wide);
+    let moved = sides::leaning_less(&quad, &wide, SNAP_REACH);
+    refine(moved, &edge_points_near(&moved, edges), w, h)
+        .filter(|q| {
+            touches_border(q, w, h) == touches_border(&quad, w, h)
+                && sides::on_edges(q, edges, w, h)
+        })
+        .unwrap_or(quad)
+}
+
+/// The edge pixels within [`SNAP_BAND`] of a side's line, inside the
+/// quadrilateral's bounds.
+fn edge_points_near(quad: &Quad, edges: &GrayImage) -> Vec<Point<i32>> {
+    let (w, h) = (edges.width() as usize, edges.height() as usize);
+    let bound =
+        |i: usize, of: fn(f32, f32) -> f32, start: f32| quad.iter().map(|p| p[i]).fold(start, of);
+    let margin = SNAP_BAND + 1.0;
+    let x0 = (bound(0, f32::min, f32::MAX) - margin).max(0.0) as usize;
+    let y0 = (bound(1, f32::min, f32::MAX) - margin).max(0.0) as usize;
+    let x1 = ((bound(0, f32::max, f32::MIN) + margin) as usize).min(w - 1);
+    let y1 = ((bound(1, f32::max, f32::MIN) + margin) as usize).min(h - 1);
+    // Each side as n·p = c, n of unit length.
+    let lines = (0..4).map(|i| {
+        let (a, b) = (quad[i], quad[(i + 1) % 4]);
+        let len = dist(a, b).max(1e-3);
+        let n = [(b[1] - a[1]) / len, -(b[0] - a[0]) / len];
+        (n, n[0] * a[0] + n[1] * a[1])
+    });
+    let lines: Vec<_> = lines.collect();
+    let raw = edges.as_raw();
+    let mut points = Vec::new();
+    for y in y0..=y1 {
+        for x in x0..=x1 {
+            if raw[y * w + x] == 0 {
+                continue;
+            }
+            let (px, py) = (x as f32, y as f32);
+            if lines
+                .iter()
+                .any(|(n, c)| (n[0] * px + n[1] * py - c).abs() < SNAP_BAND)
+            {
+                points.push(Point::new(x as i32, y as i32));
+            }
+        }
+    }
+    points
 }
 
 /// A picture cropped to the document (a scan): the whole picture as the

@@ -50,6 +50,7 @@ pub(super) fn quadrilateral_across<'a>(
     w: usize,
     h: usize,
     fits: impl Fn(&[[f32; 2]; 4]) -> bool,
+    strong: impl Fn(&[[f32; 2]; 4]) -> bool,
 ) -> Option<[[f32; 2]; 4]> {
     let min_len = MIN_RUN * w.max(h) as f32;
     let mut pieces = Vec::new();
@@ -59,7 +60,76 @@ pub(super) fn quadrilateral_across<'a>(
     }
     let mut runs = joined(pieces);
     runs.retain(|r| r.2 >= min_len);
-    among(runs, w, h, fits)
+    among(runs.clone(), w, h, &fits).or_else(|| among_with_border(runs, w, h, fits, strong))
+}
+
+/// Whether the part of a quadrilateral inside the frame can be a document
+/// pushed at most half out of it: the side facing the border is a whole
+/// side of the document, the two meeting the border at least half the
+/// other side and at most the whole of it.
+pub(super) fn part_of_a_document(quad: &[[f32; 2]; 4], w: usize, h: usize) -> bool {
+    let Some(i) = (0..4).find(|&i| super::border_line(quad[i], quad[(i + 1) % 4], w, h).is_some())
+    else {
+        return false;
+    };
+    let whole = dist(quad[(i + 2) % 4], quad[(i + 3) % 4]);
+    let seen =
+        (dist(quad[(i + 1) % 4], quad[(i + 2) % 4]) + dist(quad[(i + 3) % 4], quad[i])) / 2.0;
+    let r = seen / whole.max(1.0);
+    // Against an ID-1 card's long side, half its short side is 0.32 of it;
+    // against its short side, the whole long side is 1.59 times it.
+    (0.3..=1.8).contains(&r)
+}
+
+/// A card pushed partly out of the frame: the best quadrilateral of three
+/// of the longest [`MAX_RUNS`] of `runs` and one side of the frame's border
+/// that `fits`, is [`part_of_a_document`] and lies on edges along the
+/// whole of its three other sides (`strong`): without a fourth side to
+/// close it, lines through gravel made such shapes. The largest.
+fn among_with_border(
+    mut runs: Vec<Run>,
+    w: usize,
+    h: usize,
+    fits: impl Fn(&[[f32; 2]; 4]) -> bool,
+    strong: impl Fn(&[[f32; 2]; 4]) -> bool,
+) -> Option<[[f32; 2]; 4]> {
+    if runs.len() < 3 {
+        return None;
+    }
+    runs.sort_by(|a, b| b.2.total_cmp(&a.2));
+    runs.truncate(MAX_RUNS);
+    let (x, y) = (w as f32 - 1.0, h as f32 - 1.0);
+    let borders: [Run; 4] = [
+        ([0.0, 0.0], [x, 0.0], x),
+        ([x, 0.0], [x, y], y),
+        ([x, y], [0.0, y], x),
+        ([0.0, y], [0.0, 0.0], y),
+    ];
+    let frame_area = (w * h) as f32;
+    let mut best: Option<([[f32; 2]; 4], f32)> = None;
+    let m = runs.len();
+    for border in borders {
+        for a in 0..m {
+            for b in a + 1..m {
+                for c in b + 1..m {
+                    let Some(quad) = quad_of_runs([runs[a], runs[b], runs[c], border], w, h) else {
+                        continue;
+                    };
+                    let area = shoelace(&quad).abs();
+                    if area < MIN_AREA as f32 * frame_area
+                        || best.as_ref().is_some_and(|(_, b)| *b >= area)
+                        || !part_of_a_document(&quad, w, h)
+                        || !fits(&quad)
+                        || !strong(&quad)
+                    {
+                        continue;
+                    }
+                    best = Some((quad, area));
+                }
+            }
+        }
+    }
+    best.map(|(q, _)| q)
 }
 
 /// The straight runs of `points` (a contour) at least `min_len` long,
@@ -198,9 +268,11 @@ fn quad_of_runs(mut runs: [Run; 4], w: usize, h: usize) -> Option<[[f32; 2]; 4]>
         }
     }
     for (i, run) in runs.iter().enumerate() {
-        // Side i runs from corner i to corner i + 1.
+        // Side i runs from corner i to corner i + 1; the frame's border
+        // goes on beyond a cut-off card's.
         let side = dist(quad[i], quad[(i + 1) % 4]);
-        if run.2 < 0.1 * side || run.2 > 1.1 * side {
+        let border = super::border_line(run.0, run.1, w, h).is_some();
+        if run.2 < 0.1 * side || (run.2 > 1.1 * side && !border) {
             return None;
         }
     }

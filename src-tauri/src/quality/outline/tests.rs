@@ -3,7 +3,7 @@ use imageproc::point::Point;
 use rand::{Rng, SeedableRng};
 
 use super::runs::{joined, Run};
-use super::{find_at, row_ends};
+use super::{describe, find_at, row_ends};
 
 /// The hull from each row's two ends is the hull of all the points: same
 /// corners, same order, same first corner (what the largest quadrilateral
@@ -107,8 +107,11 @@ fn a_border_split_between_contours_is_found_across_them() {
             edges[y.round() as usize * w + x.round() as usize] = 255;
         }
     }
-    assert_eq!(find_at(edges.clone(), w, h, 1.0, false), None);
-    let found = find_at(edges, w, h, 1.0, true).expect("the card, across its two halves");
+    let mut edges = image::GrayImage::from_raw(w as u32, h as u32, edges).expect("the size");
+    crate::quality::edges::dilate_3x3(&mut edges);
+    assert_eq!(find_at(&edges, false), None);
+    let quad = find_at(&edges, true).expect("the card, across its two halves");
+    let found = describe(quad, w, h, 1.0);
     for (c, want) in found.corners.iter().zip(corners) {
         assert!((c[0] - want[0]).hypot(c[1] - want[1]) < 2.5, "{found:?}");
     }
@@ -116,4 +119,144 @@ fn a_border_split_between_contours_is_found_across_them() {
         !found.cut_off && found.format == super::Format::Id1,
         "{found:?}"
     );
+}
+
+/// The edges of a quadrilateral's border, dilated as the search's are, with
+/// side `i` drawn only from its start to `drawn[i]` of its length.
+fn border_edges(w: usize, h: usize, corners: &[[f32; 2]; 4], drawn: [f32; 4]) -> image::GrayImage {
+    let mut edges = image::GrayImage::new(w as u32, h as u32);
+    for i in 0..4 {
+        let (a, b) = (corners[i], corners[(i + 1) % 4]);
+        let steps = 2000;
+        for s in 0..=steps {
+            let t = s as f32 / steps as f32;
+            if t > drawn[i] {
+                break;
+            }
+            let (x, y) = (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t);
+            edges.put_pixel(x.round() as u32, y.round() as u32, image::Luma([255]));
+        }
+    }
+    crate::quality::edges::dilate_3x3(&mut edges);
+    edges
+}
+
+/// An ID-1 card's outline, 320 pixels wide, turned a little, in a 640 × 360 image.
+const CARD: [[f32; 2]; 4] = [
+    [160.0, 90.0],
+    [478.0, 110.0],
+    [466.0, 311.0],
+    [148.0, 291.0],
+];
+
+/// A white card against a pale sky loses part of one side: with the other
+/// three whole and a card's shape, 45 % of it is enough. Not two such
+/// sides, not 30 %, and not for a shape no document has.
+#[test]
+fn one_faint_side_is_enough_only_beside_three_whole_ones() {
+    let (w, h) = (640, 360);
+    let on = |corners: &[[f32; 2]; 4], drawn| {
+        super::sides::on_edges(corners, &border_edges(w, h, corners, drawn), w, h)
+    };
+    assert!(on(&CARD, [1.0; 4]));
+    assert!(on(&CARD, [0.45, 1.0, 1.0, 1.0]));
+    assert!(on(&CARD, [1.0, 1.0, 0.45, 1.0]));
+    assert!(!on(&CARD, [0.45, 1.0, 0.45, 1.0]));
+    assert!(!on(&CARD, [0.3, 1.0, 1.0, 1.0]));
+    // A square: whole, it lies on its edges; with a faint side, no.
+    let square = [[200.0, 80.0], [400.0, 80.0], [400.0, 280.0], [200.0, 280.0]];
+    assert!(on(&square, [1.0; 4]));
+    assert!(!on(&square, [0.45, 1.0, 1.0, 1.0]));
+}
+
+/// A side found from a short piece leans: its far end 7 pixels off the
+/// card's border. Moved, its corners come onto the edge (within its width,
+/// the nearest line that lies on it all along is taken); fitted to the
+/// edge's pixels after that, onto the card's corners, within a pixel. A
+/// side 7 pixels off along its whole length too. Sides already on the
+/// border stay where they are.
+#[test]
+fn a_leaning_side_is_moved_onto_the_border() {
+    let (w, h) = (640, 360);
+    let edges = border_edges(w, h, &CARD, [1.0; 4]);
+    let error = |q: &[[f32; 2]; 4]| {
+        q.iter()
+            .zip(&CARD)
+            .map(|(a, b)| (a[0] - b[0]).hypot(a[1] - b[1]))
+            .fold(0f32, f32::max)
+    };
+    let mut leaning = CARD;
+    leaning[1][1] -= 7.0;
+    let mut shifted = CARD;
+    shifted[2][0] += 7.0;
+    shifted[3][0] += 7.0;
+    for found in [leaning, shifted] {
+        assert!(error(&found) >= 7.0);
+        let moved = super::sides::leaning_less(&found, &edges, super::SNAP_REACH);
+        assert!(error(&moved) < 2.5, "{moved:?}");
+        let snapped = super::snap(found, &edges);
+        assert!(error(&snapped) < 1.0, "{snapped:?}");
+    }
+    let moved = super::sides::leaning_less(&CARD, &edges, super::SNAP_REACH);
+    assert!(error(&moved) < 0.5, "{moved:?}");
+}
+
+/// A card pushed a quarter out of the frame's left side, held by a strap,
+/// leaves three sides joined to the strap's edge, and the frame's border:
+/// found from them, cut off, its visible corners where they are. A tall strip of paper against the same border (its
+/// sides in the frame four times its width apart, no document's part) is
+/// not taken for one.
+#[test]
+fn a_card_pushed_out_of_the_frame_is_found_with_the_border_for_a_side() {
+    let (w, h) = (640usize, 360usize);
+    let edges_of_three = |corners: &[[f32; 2]; 4]| {
+        // Side 3 (from the last corner to the first) is the frame's border.
+        border_edges(w, h, corners, [1.0, 1.0, 1.0, 0.0])
+    };
+    let card = [[0.0, 60.0], [250.0, 70.0], [244.0, 282.0], [0.0, 276.0]];
+    let mut edges = edges_of_three(&card);
+    // A strap from the card's right side to the frame's corner joins its
+    // border to more: the contour's hull is not the card's.
+    for s in 0..=1000 {
+        let t = s as f32 / 1000.0;
+        let (x, y) = (247.0 + 392.0 * t, 176.0 + 183.0 * t);
+        edges.put_pixel(x as u32, y as u32, image::Luma([255]));
+    }
+    let quad = find_at(&edges, true).expect("the visible part of the card");
+    let found = describe(quad, w, h, 1.0);
+    assert!(found.cut_off, "{found:?}");
+    for want in card {
+        let nearest = found
+            .corners
+            .iter()
+            .map(|c| (c[0] - want[0]).hypot(c[1] - want[1]))
+            .fold(f32::MAX, f32::min);
+        assert!(nearest < 2.5, "{want:?} in {found:?}");
+    }
+    let strip = [[0.0, 20.0], [60.0, 20.0], [60.0, 340.0], [0.0, 340.0]];
+    assert_eq!(find_at(&edges_of_three(&strip), true), None);
+}
+
+/// What can be the visible part of a document pushed out of the frame:
+/// from half of it to all of it, either way round.
+#[test]
+fn the_part_of_a_document_in_the_frame_is_half_of_it_or_more() {
+    let (w, h) = (640usize, 360usize);
+    // The border on the left; the side facing it, 200 long; the two
+    // meeting the border, `seen` long.
+    let part = |seen: f32| [[0.0, 80.0], [seen, 80.0], [seen, 280.0], [0.0, 280.0]];
+    // Half an ID-1 card's short side against its long side, and its whole
+    // long side against its short side: 0.32 and 1.59 of the side.
+    for seen in [64.0, 200.0, 317.0] {
+        assert!(super::runs::part_of_a_document(&part(seen), w, h), "{seen}");
+    }
+    for seen in [50.0, 380.0] {
+        assert!(
+            !super::runs::part_of_a_document(&part(seen), w, h),
+            "{seen}"
+        );
+    }
+    // Not against the border: not a part.
+    let inside = [[10.0, 80.0], [200.0, 80.0], [200.0, 280.0], [10.0, 280.0]];
+    assert!(!super::runs::part_of_a_document(&inside, w, h));
 }
