@@ -11,13 +11,14 @@ mod runs;
 mod sides;
 #[cfg(test)]
 mod tests;
+mod trace;
 
 use super::edges::{canny, dilate_3x3};
 use super::grey;
 use hull::{quadrilateral, refine, row_ends, shoelace};
 use image::GrayImage;
+use imageproc::geometry;
 use imageproc::point::Point;
-use imageproc::{contours, geometry};
 use serde::Serialize;
 
 /// The documents the kiosk photographs, by their physical size.
@@ -249,9 +250,8 @@ fn find_at(edges: &GrayImage, across_contours: bool) -> Option<Quad> {
     let mut best: Option<([[f32; 2]; 4], f64)> = None;
     // Outer borders, and holes: a card whose border touches something
     // outside it (a hand, a head) still has a clean inner border.
-    let contours = contours::find_contours::<i32>(edges);
-    for contour in &contours {
-        let points = &contour.points;
+    let contours = trace::borders(edges);
+    for points in &contours {
         if points.len() < 40 {
             continue;
         }
@@ -290,8 +290,8 @@ fn find_at(edges: &GrayImage, across_contours: bool) -> Option<Quad> {
     {
         let pieces = contours
             .iter()
-            .filter(|c| c.points.len() >= 40)
-            .map(|c| c.points.as_slice());
+            .filter(|c| c.len() >= 40)
+            .map(|c| c.as_slice());
         let strong = |quad: &Quad| sides::strongly_on_edges(quad, edges, w, h);
         let across = runs::quadrilateral_across(pieces, w, h, fits, strong)
             .map(|quad| (quad, geometry::contour_area(&to_points(&quad))));

@@ -224,16 +224,18 @@ fn among(
 /// The quadrilateral four straight runs are the sides of: the runs ordered
 /// around their common centre, neighbours roughly square to each other and
 /// each run lying along its side. `None` when they are not such four.
-fn quad_of_runs(mut runs: [Run; 4], w: usize, h: usize) -> Option<[[f32; 2]; 4]> {
+fn quad_of_runs(runs: [Run; 4], w: usize, h: usize) -> Option<[[f32; 2]; 4]> {
     let mid = |r: &Run| [(r.0[0] + r.1[0]) / 2.0, (r.0[1] + r.1[1]) / 2.0];
     let cx = runs.iter().map(|r| mid(r)[0]).sum::<f32>() / 4.0;
     let cy = runs.iter().map(|r| mid(r)[1]).sum::<f32>() / 4.0;
-    runs.sort_by(|a, b| {
-        let (ma, mb) = (mid(a), mid(b));
-        (ma[1] - cy)
-            .atan2(ma[0] - cx)
-            .total_cmp(&(mb[1] - cy).atan2(mb[0] - cx))
+    // Each run's angle around the centre worked out once, not at every
+    // comparison: this is tried for hundreds of fours a frame.
+    let mut around = runs.map(|r| {
+        let m = mid(&r);
+        ((m[1] - cy).atan2(m[0] - cx), r)
     });
+    around.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let runs = around.map(|(_, r)| r);
     let unit = |r: &Run| [(r.1[0] - r.0[0]) / r.2, (r.1[1] - r.0[1]) / r.2];
     let mut quad = [[0f32; 2]; 4];
     for i in 0..4 {

@@ -260,3 +260,48 @@ fn the_part_of_a_document_in_the_frame_is_half_of_it_or_more() {
     let inside = [[10.0, 80.0], [200.0, 80.0], [200.0, 280.0], [10.0, 280.0]];
     assert!(!super::runs::part_of_a_document(&inside, w, h));
 }
+
+/// The borders traced are imageproc's contours, point for point and in the
+/// same order: on the edges of labelled frames (photographs and drawn
+/// backdrops, with and without a card, cut off at the frame's border), on
+/// random speckle touching every side of the image, and on images a pixel
+/// or two wide.
+#[test]
+fn the_traced_borders_are_imageprocs_contours() {
+    use crate::capture::labelled;
+    use imageproc::contours::find_contours;
+
+    let same = |edges: &image::GrayImage, what: &str| {
+        let theirs: Vec<Vec<Point<i32>>> = find_contours::<i32>(edges)
+            .into_iter()
+            .map(|c| c.points)
+            .collect();
+        let ours = super::trace::borders(edges);
+        assert_eq!(ours.len(), theirs.len(), "{what}: number of borders");
+        for (i, (a, b)) in ours.iter().zip(&theirs).enumerate() {
+            assert_eq!(a, b, "{what}: border {i}");
+        }
+        theirs.len()
+    };
+    let mut frames = labelled::photo_set(640, 360, 3);
+    frames.extend(labelled::set(640, 360, 2));
+    let mut traced = 0;
+    for (case, truth) in &frames {
+        let rgb = case.render();
+        let mut value = Vec::new();
+        let (w, h) = super::grey::value_downscaled(&rgb, 640, 360, 1, &mut value);
+        let edges = super::edges_of(&[&value], w, h).expect("edges");
+        traced += same(&edges, &format!("{truth:?} seed {}", case.seed));
+    }
+    assert!(traced > 1_000, "{traced} borders: frames without edges");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    for (w, h) in [(1, 1), (1, 7), (7, 1), (2, 2), (3, 5), (64, 48), (200, 120)] {
+        for density in [0.05, 0.3, 0.6] {
+            let pixels = (0..w * h)
+                .map(|_| if rng.random_bool(density) { 255 } else { 0 })
+                .collect();
+            let speckle = image::GrayImage::from_raw(w, h, pixels).unwrap();
+            same(&speckle, &format!("speckle {w}x{h} at {density}"));
+        }
+    }
+}
