@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
                 kind,
                 &Thresholds::default(),
             );
-            assert!(report.laplacian_variance.is_finite());
+            assert!(report.laplacian_variance.is_some_and(f64::is_finite));
         }
     }
 });

@@ -111,6 +111,16 @@ fn quality(c: &mut Criterion) {
                 })
             },
         );
+        // The whole analysis of the same frame, as the live checks run it.
+        let mut assessor = Assessor::default();
+        let frame = Frame {
+            width: 1920,
+            height: 1080,
+            rgb: &empty,
+        };
+        c.bench_function(&format!("assess 1920x1080, no card on {photo:?}"), |b| {
+            b.iter(|| assessor.assess(std::hint::black_box(frame), Kind::Document))
+        });
     }
     let mut selfie_grey = Vec::new();
     grey::grey_from_rgb(&selfie, &mut selfie_grey);

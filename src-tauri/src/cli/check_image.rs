@@ -137,10 +137,13 @@ pub async fn run(args: Args) -> Result<(), Failure> {
             report.width,
             report.height
         );
+        let full_size = report
+            .laplacian_variance
+            .map(|v| format!(" (Laplacian variance {v:.1})"))
+            .unwrap_or_default();
         println!(
-            "  sharpness {:.0} (Laplacian variance {:.1}), brightness {:.0}, glare {:.2} %",
+            "  sharpness {:.0}{full_size}, brightness {:.0}, glare {:.2} %",
             report.sharpness,
-            report.laplacian_variance,
             report.brightness,
             report.glare_fraction * 100.0
         );

@@ -12,8 +12,13 @@ const WB: u32 = 1868;
 /// taken by shift and mask: that needs no byte shuffles, so the loop
 /// vectorises on every x86-64 and ARM CPU (a per-byte RGB deinterleave does not).
 pub fn grey_from_rgb(rgb: &[u8], out: &mut Vec<u8>) {
+    out.resize(rgb.len() / 3, 0);
+    grey_into(rgb, out);
+}
+
+/// The same into a slice of `rgb.len() / 3` pixels.
+fn grey_into(rgb: &[u8], out: &mut [u8]) {
     let n = rgb.len() / 3;
-    out.resize(n, 0);
     // Eight groups of four pixels per step; fixed sizes keep bounds checks out.
     const GROUPS: usize = 8;
     let whole = n / (4 * GROUPS) * (4 * GROUPS);
@@ -140,6 +145,56 @@ fn reflect101(i: isize, len: usize) -> usize {
     i as usize
 }
 
+/// Output rows [`grey_downscaled`] makes from one band of grey rows.
+const BAND_ROWS: usize = 8;
+
+/// Luma of an interleaved RGB image at 1/`factor` of its size: the values
+/// [`grey_from_rgb`] then [`downscale_into`] give, without the whole
+/// full-size grey image in between (a 1080p frame's is 2 MB, written and
+/// read again): the frame is made grey a band of rows at a time, in `band`,
+/// a buffer the caller keeps, and each band averaged at once.
+pub fn grey_downscaled(
+    rgb: &[u8],
+    width: usize,
+    height: usize,
+    factor: usize,
+    band: &mut Vec<u8>,
+    out: &mut Vec<u8>,
+) -> (usize, usize) {
+    let factor = factor.max(1);
+    let (w, h) = (width / factor, height / factor);
+    if factor == 1 || factor > 16 || w == 0 || h == 0 {
+        grey_from_rgb(&rgb[..width * height * 3], band);
+        return downscale_into(band, width, height, factor, out);
+    }
+    out.clear();
+    out.resize(w * h, 0);
+    // The pixels of a row that fall in a block: the last column's remainder
+    // is left out, as the downscale leaves it out.
+    let span = w * factor;
+    band.resize(BAND_ROWS * factor * span, 0);
+    let averages = averages((factor * factor) as u32);
+    for (i, out_rows) in out.chunks_mut(BAND_ROWS * w).enumerate() {
+        let rows = out_rows.len() / w * factor;
+        for (k, grey) in band.chunks_exact_mut(span).take(rows).enumerate() {
+            let y = i * BAND_ROWS * factor + k;
+            grey_into(&rgb[y * width * 3..][..span * 3], grey);
+        }
+        box_average::<u16>(&band[..rows * span], span, factor, out_rows, w, |s| {
+            averages[s as usize]
+        });
+    }
+    (w, h)
+}
+
+/// Rounded averages of blocks of `area` pixels, by their sum: looked up, as
+/// a division per output pixel would cost more than all the additions.
+fn averages(area: u32) -> Vec<u8> {
+    (0..=area * 255)
+        .map(|s| ((s + area / 2) / area) as u8)
+        .collect()
+}
+
 /// Box-averaged downscale by an integer factor (area interpolation), into a
 /// buffer the caller keeps from frame to frame; returns the new width and height.
 pub fn downscale_into(
@@ -162,13 +217,9 @@ pub fn downscale_into(
     }
     let area = (factor * factor) as u32;
     // A block of up to 16×16 pixels sums to at most 65 280: 16-bit lanes,
-    // twice as many per vector as 32-bit ones. Its rounded averages are
-    // looked up: a division per output pixel would cost more than all the
-    // additions together.
+    // twice as many per vector as 32-bit ones.
     if factor <= 16 {
-        let averages: Vec<u8> = (0..=area * 255)
-            .map(|s| ((s + area / 2) / area) as u8)
-            .collect();
+        let averages = averages(area);
         box_average::<u16>(grey, width, factor, out, w, |s| averages[s as usize]);
     } else {
         box_average::<u32>(grey, width, factor, out, w, |s| {

@@ -138,8 +138,10 @@ const DOCUMENT_INSET: f32 = 0.06;
 pub struct QualityReport {
     pub width: u32,
     pub height: u32,
-    /// Variance of the Laplacian at full resolution, exactly as OpenCV computes it.
-    pub laplacian_variance: f64,
+    /// Variance of the Laplacian at full resolution, exactly as OpenCV
+    /// computes it: for a single picture (a file, a still), not for live
+    /// frames (see [`Assessor::at_full_resolution`]).
+    pub laplacian_variance: Option<f64>,
     /// The same measure at the analysis size, inside the document when one
     /// was found: what the decision uses.
     pub sharpness: f64,
@@ -176,7 +178,10 @@ impl QualityReport {
 /// Runs the checks on frame after frame, reusing its buffers.
 pub struct Assessor {
     pub thresholds: Thresholds,
+    /// The full-size grey picture, or a band of its rows.
     grey: Vec<u8>,
+    /// Also measure the whole picture's sharpness at full resolution.
+    full_resolution: bool,
     /// The analysis-size copy of this frame and of the previous one.
     small: Vec<u8>,
     /// The analysis-size channels the document is looked for in.
@@ -199,6 +204,7 @@ impl Default for Assessor {
         Self {
             thresholds: Thresholds::default(),
             grey: Vec::new(),
+            full_resolution: false,
             small: Vec::new(),
             planes: outline::Planes::default(),
             previous: None,
@@ -221,6 +227,14 @@ impl Assessor {
     /// Asks a document for its holder's portrait: `no_portrait` without one.
     pub fn expecting_portrait(mut self, portrait: bool) -> Self {
         self.portrait = portrait;
+        self
+    }
+
+    /// Also reports the Laplacian's variance over the whole full-size
+    /// picture (for one picture: a live frame is judged on its analysis-size
+    /// copy, and this is a tenth of its analysis).
+    pub fn at_full_resolution(mut self, full: bool) -> Self {
+        self.full_resolution = full;
         self
     }
 
@@ -253,7 +267,7 @@ impl Assessor {
             return QualityReport {
                 width: frame.width,
                 height: frame.height,
-                laplacian_variance: 0.0,
+                laplacian_variance: None,
                 sharpness: 0.0,
                 brightness: 0.0,
                 glare_fraction: 0.0,
@@ -265,10 +279,17 @@ impl Assessor {
                 problems: vec![problem(ProblemCode::TooSmall)],
             };
         }
-        grey::grey_from_rgb(frame.rgb, &mut self.grey);
-        let laplacian_variance = grey::laplacian_variance(&self.grey, w, h);
         let factor = (w / ANALYSIS_WIDTH as usize).max(1);
-        let (sw, sh) = grey::downscale_into(&self.grey, w, h, factor, &mut self.small);
+        let (laplacian_variance, (sw, sh)) = if self.full_resolution {
+            grey::grey_from_rgb(frame.rgb, &mut self.grey);
+            let variance = grey::laplacian_variance(&self.grey, w, h);
+            let small = grey::downscale_into(&self.grey, w, h, factor, &mut self.small);
+            (Some(variance), small)
+        } else {
+            let small =
+                grey::grey_downscaled(frame.rgb, w, h, factor, &mut self.grey, &mut self.small);
+            (None, small)
+        };
         let small = &self.small;
         let motion = match &self.previous {
             Some((pw, ph, prev)) if (*pw, *ph) == (sw as u32, sh as u32) => {
@@ -305,7 +326,8 @@ impl Assessor {
                         faces = self.faces.portrait(small, sw, sh, &quad, to_frame, aspect);
                     }
                     if self.mrz {
-                        mrz_glare = zone_glare(small, sw, sh, &quad, aspect, t.glare_luma);
+                        mrz_glare =
+                            mrz::glare_on_document(small, sw, sh, &quad, aspect, t.glare_luma);
                     }
                 }
                 let rows = outline::spans(&quad, DOCUMENT_INSET, sw, sh);
@@ -315,11 +337,7 @@ impl Assessor {
                 (sharpness, brightness, glare)
             }
             None => {
-                let sharpness = if factor == 1 {
-                    laplacian_variance
-                } else {
-                    grey::laplacian_variance(small, sw, sh)
-                };
+                let sharpness = grey::laplacian_variance(small, sw, sh);
                 let glare = glare::glare_fraction(small, sw, sh, t.glare_luma, t.min_glare_blob);
                 (sharpness, scene_brightness, glare)
             }
@@ -454,29 +472,11 @@ fn sum_abs_differences(a: &[u8], b: &[u8]) -> u64 {
         .sum()
 }
 
-/// Glare on the document's machine-readable zone (share of it washed out),
-/// when it has one; the document is `quad` in `small`'s pixels.
-fn zone_glare(
-    small: &[u8],
-    sw: usize,
-    sh: usize,
-    quad: &[[f32; 2]; 4],
-    aspect: f32,
-    luma: u8,
-) -> Option<f64> {
-    let (dw, dh) = (
-        mrz::SEARCH_WIDTH,
-        (mrz::SEARCH_WIDTH as f32 / aspect).round() as usize,
-    );
-    let mut document = side::dewarp(small, sw, sh, quad, dw, dh)?;
-    let glare = mrz::find(&document, dw, dh).map(|zone| mrz::glare(&document, dw, zone, luma));
-    zeroize::Zeroize::zeroize(&mut document);
-    glare
-}
-
-/// Checks one still image (a photo taken).
+/// Checks one still image (a photo taken), its full-size sharpness too.
 pub fn assess(frame: Frame<'_>, kind: Kind, thresholds: &Thresholds) -> QualityReport {
-    Assessor::new(thresholds.clone()).assess(frame, kind)
+    Assessor::new(thresholds.clone())
+        .at_full_resolution(true)
+        .assess(frame, kind)
 }
 
 /// Checks a photo file (an import, `kioskctl check-image`). A file cropped
@@ -495,6 +495,7 @@ pub fn assess_file(
     (portrait, mrz): (bool, bool),
 ) -> QualityReport {
     let mut assessor = Assessor::new(thresholds.clone())
+        .at_full_resolution(true)
         .comparing_with(other_side.cloned())
         .expecting_portrait(portrait)
         .judging_mrz(mrz);

@@ -26,6 +26,26 @@ pub struct Zone {
     pub bottom: usize,
 }
 
+/// Glare on the document's machine-readable zone (share of it washed out),
+/// when it has one; the document is `quad` in `small`'s pixels.
+pub fn glare_on_document(
+    small: &[u8],
+    sw: usize,
+    sh: usize,
+    quad: &[[f32; 2]; 4],
+    aspect: f32,
+    luma: u8,
+) -> Option<f64> {
+    let (dw, dh) = (
+        SEARCH_WIDTH,
+        (SEARCH_WIDTH as f32 / aspect).round() as usize,
+    );
+    let mut document = super::side::dewarp(small, sw, sh, quad, dw, dh)?;
+    let glare = find(&document, dw, dh).map(|zone| glare(&document, dw, zone, luma));
+    zeroize::Zeroize::zeroize(&mut document);
+    glare
+}
+
 /// The zone in `document` (`width` × `height`, de-warped, grey), if its
 /// lower half has one.
 pub fn find(document: &[u8], width: usize, height: usize) -> Option<Zone> {

@@ -71,7 +71,49 @@ fn blur_is_caught_and_the_score_is_resolution_independent() {
         a.sharpness,
         b.sharpness
     );
-    assert!(ratio(a.sharpness, b.sharpness) < ratio(a.laplacian_variance, b.laplacian_variance));
+    let full = |r: &QualityReport| r.laplacian_variance.expect("measured for a still");
+    assert!(ratio(a.sharpness, b.sharpness) < ratio(full(&a), full(&b)));
+}
+
+/// A live frame is judged without the full-size grey picture: everything
+/// but the full-size Laplacian must come out as for a still. Two frames in
+/// a row, so the motion measure is compared too.
+#[test]
+fn a_live_frame_is_judged_as_a_still_is() {
+    let blurred = scene(Subject::DocumentBack, 1920, 1080, |s| s.blur = 4.0);
+    let empty = scene(Subject::DocumentFront, 1280, 720, |s| s.card = false);
+    for (scene, kind) in [
+        (
+            Scene::new(Subject::DocumentFront, 1920, 1080),
+            Kind::Document,
+        ),
+        (
+            Scene::new(Subject::DocumentFront, 1280, 720),
+            Kind::Document,
+        ),
+        (Scene::new(Subject::DocumentFront, 640, 360), Kind::Document),
+        (blurred, Kind::Document),
+        (empty, Kind::Document),
+        (Scene::new(Subject::Selfie, 1920, 1080), Kind::Selfie),
+    ] {
+        let (mut live, mut still) = (
+            Assessor::default(),
+            Assessor::default().at_full_resolution(true),
+        );
+        for t in [0, 5] {
+            let rgb = scene.render(t);
+            let frame = Frame {
+                width: scene.width,
+                height: scene.height,
+                rgb: &rgb,
+            };
+            let (mut a, b) = (live.assess(frame, kind), still.assess(frame, kind));
+            assert_eq!(a.laplacian_variance, None);
+            assert!(b.laplacian_variance.is_some_and(|v| v > 0.0));
+            (a.laplacian_variance, a.analysis_ms) = (b.laplacian_variance, b.analysis_ms);
+            assert_eq!(a, b, "{}×{} {kind:?}", scene.width, scene.height);
+        }
+    }
 }
 
 #[test]
@@ -152,7 +194,7 @@ fn tiny_hand_built_images() {
     );
     assert_eq!(codes(&r), vec![ProblemCode::TooSmall, ProblemCode::TooDark]);
     assert_eq!(r.brightness, 0.0);
-    assert_eq!(r.laplacian_variance, 0.0);
+    assert_eq!(r.laplacian_variance, Some(0.0));
     // 5x5 white: too bright, and glare everywhere inside the margin.
     let white = [255u8; 5 * 5 * 3];
     let r = assess(
@@ -197,10 +239,10 @@ fn tiny_hand_built_images() {
         &Thresholds::default(),
     );
     // Interior and border pixels alike see four opposite neighbours (reflect-101 keeps the pattern).
+    let variance = r.laplacian_variance.expect("measured for a still");
     assert!(
-        (r.laplacian_variance - (4.0f64 * 255.0).powi(2)).abs() < 1e-6,
-        "{}",
-        r.laplacian_variance
+        (variance - (4.0f64 * 255.0).powi(2)).abs() < 1e-6,
+        "{variance}"
     );
 }
 

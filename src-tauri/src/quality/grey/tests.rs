@@ -259,3 +259,34 @@ fn a_regions_mean_and_laplacian_count_its_own_pixels_only() {
     assert!((sharpness - var).abs() < 1e-6 * var, "{sharpness} vs {var}");
     assert_eq!(region_mean_and_sharpness(&img, w, h, &[]), (0.0, 0.0));
 }
+
+#[test]
+fn the_banded_grey_downscale_equals_grey_then_downscale() {
+    // A frame of noise and a sample-camera card: every value must match.
+    let card = crate::capture::sample::Scene::new(
+        crate::capture::sample::Subject::DocumentFront,
+        1920,
+        1080,
+    )
+    .render(0);
+    let noise: Vec<u8> = (0..3 * 331 * 207u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let mut band = Vec::new();
+    let mut cases = vec![(&card[..], 1920, 1080, 3), (&card[..], 1920, 1080, 2)];
+    // Sizes that do not divide by the factor, fewer rows than a band, a
+    // last band part full, factors past the 16-bit sums, and no factor.
+    for factor in [1, 2, 3, 4, 5, 7, 16, 17] {
+        cases.push((&noise[..], 331, 207, factor));
+    }
+    cases.push((&noise[..3 * 331 * 20], 331, 20, 3));
+    for (rgb, width, height, factor) in cases {
+        let (mut grey, mut two_steps, mut banded) = (Vec::new(), Vec::new(), Vec::new());
+        grey_from_rgb(rgb, &mut grey);
+        let expected = downscale_into(&grey, width, height, factor, &mut two_steps);
+        let got = grey_downscaled(rgb, width, height, factor, &mut band, &mut banded);
+        assert_eq!(got, expected, "{width}×{height} by {factor}");
+        assert!(!banded.is_empty() && banded.iter().any(|&v| v != banded[0]));
+        assert_eq!(banded, two_steps, "{width}×{height} by {factor}");
+    }
+}
