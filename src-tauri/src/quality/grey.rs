@@ -145,30 +145,38 @@ fn reflect101(i: isize, len: usize) -> usize {
     i as usize
 }
 
-/// Output rows [`grey_downscaled`] makes from one band of grey rows.
+/// Output rows [`grey_and_value_downscaled`] makes from one band of rows.
 const BAND_ROWS: usize = 8;
 
-/// Luma of an interleaved RGB image at 1/`factor` of its size: the values
-/// [`grey_from_rgb`] then [`downscale_into`] give, without the whole
-/// full-size grey image in between (a 1080p frame's is 2 MB, written and
-/// read again): the frame is made grey a band of rows at a time, in `band`,
-/// a buffer the caller keeps, and each band averaged at once.
-pub fn grey_downscaled(
+/// Luma of an interleaved RGB image at 1/`factor` of its size, into `out`,
+/// and its brightest channel, into `value`: the values [`grey_from_rgb`]
+/// then [`downscale_into`], and [`value_downscaled`], give, in one reading
+/// of the frame and without the whole full-size grey image in between (a
+/// 1080p frame's is 2 MB, written and read again). The frame is made grey a
+/// band of rows at a time, in `band`, a buffer the caller keeps; each band
+/// is averaged, and its brightest channel read, while its rows are still in
+/// the cache.
+pub fn grey_and_value_downscaled(
     rgb: &[u8],
     width: usize,
     height: usize,
     factor: usize,
     band: &mut Vec<u8>,
     out: &mut Vec<u8>,
+    value: &mut Vec<u8>,
 ) -> (usize, usize) {
     let factor = factor.max(1);
     let (w, h) = (width / factor, height / factor);
     if factor == 1 || factor > 16 || w == 0 || h == 0 {
         grey_from_rgb(&rgb[..width * height * 3], band);
+        value_downscaled(rgb, width, height, factor, value);
         return downscale_into(band, width, height, factor, out);
     }
-    out.clear();
-    out.resize(w * h, 0);
+    for plane in [&mut *out, &mut *value] {
+        plane.clear();
+        plane.resize(w * h, 0);
+    }
+    let mut diagonals = Diagonals::<1>::new(factor, w);
     // The pixels of a row that fall in a block: the last column's remainder
     // is left out, as the downscale leaves it out.
     let span = w * factor;
@@ -183,6 +191,9 @@ pub fn grey_downscaled(
         box_average::<u16>(&band[..rows * span], span, factor, out_rows, w, |s| {
             averages[s as usize]
         });
+        let first = i * BAND_ROWS;
+        let ys = first..first + out_rows.len() / w;
+        diagonals.rows(rgb, width, ys, &mut [value.as_mut_slice()], brightest);
     }
     (w, h)
 }
@@ -300,9 +311,11 @@ pub fn value_downscaled(
     factor: usize,
     out: &mut Vec<u8>,
 ) -> (usize, usize) {
-    channels_downscaled(rgb, width, height, factor, [out], |r, g, b| {
-        [r.max(g).max(b)]
-    })
+    channels_downscaled(rgb, width, height, factor, [out], brightest)
+}
+
+fn brightest(r: u8, g: u8, b: u8) -> [u8; 1] {
+    [r.max(g).max(b)]
 }
 
 /// Two more planes the same way, in one reading of the frame:
@@ -350,37 +363,66 @@ fn channels_downscaled<const N: usize>(
         out.clear();
         out.resize(w * h, 0);
     }
-    // Rounded averages looked up: a division per pixel would cost more than
-    // the reading.
-    let averages: Vec<u8> = (0..=255 * factor as u32)
-        .map(|s| ((s + factor as u32 / 2) / factor as u32) as u8)
-        .collect();
-    let mut sums = vec![[0u32; N]; w];
-    for y in 0..h {
-        sums.fill([0; N]);
-        for k in 0..factor {
-            let start = ((y * factor + k) * width + k) * 3;
-            let row = &rgb[start..start + (w - 1) * factor * 3 + 3];
-            // The usual factors with a fixed stride, which the compiler
-            // unrolls without a bounds check per pixel.
-            match factor {
-                2 => diagonal::<6, N>(row, &mut sums, pick),
-                3 => diagonal::<9, N>(row, &mut sums, pick),
-                4 => diagonal::<12, N>(row, &mut sums, pick),
-                _ => {
-                    for (sum, p) in sums.iter_mut().zip(row.chunks(factor * 3)) {
-                        add(sum, pick(p[0], p[1], p[2]));
+    let mut outs = outs.map(|o| o.as_mut_slice());
+    Diagonals::new(factor, w).rows(rgb, width, 0..h, &mut outs, pick);
+    (w, h)
+}
+
+/// What reading planes by block diagonals at 1/`factor` of a frame's
+/// size needs from row to row: the rounded averages of `factor` values
+/// (looked up: a division per pixel would cost more than the reading) and
+/// one output row's sums.
+struct Diagonals<const N: usize> {
+    factor: usize,
+    averages: Vec<u8>,
+    sums: Vec<[u32; N]>,
+}
+
+impl<const N: usize> Diagonals<N> {
+    fn new(factor: usize, w: usize) -> Self {
+        Self {
+            factor,
+            averages: averages(factor as u32),
+            sums: vec![[0; N]; w],
+        }
+    }
+
+    /// Rows `ys` of the planes `pick`ed from the `width`-pixel frame
+    /// `rgb`, into `outs` (whole planes, as wide as the sums).
+    fn rows(
+        &mut self,
+        rgb: &[u8],
+        width: usize,
+        ys: std::ops::Range<usize>,
+        outs: &mut [&mut [u8]; N],
+        pick: impl Fn(u8, u8, u8) -> [u8; N] + Copy,
+    ) {
+        let (factor, w, sums) = (self.factor, self.sums.len(), &mut self.sums);
+        for y in ys {
+            sums.fill([0; N]);
+            for k in 0..factor {
+                let start = ((y * factor + k) * width + k) * 3;
+                let row = &rgb[start..start + (w - 1) * factor * 3 + 3];
+                // The usual factors with a fixed stride, which the compiler
+                // unrolls without a bounds check per pixel.
+                match factor {
+                    2 => diagonal::<6, N>(row, sums, pick),
+                    3 => diagonal::<9, N>(row, sums, pick),
+                    4 => diagonal::<12, N>(row, sums, pick),
+                    _ => {
+                        for (sum, p) in sums.iter_mut().zip(row.chunks(factor * 3)) {
+                            add(sum, pick(p[0], p[1], p[2]));
+                        }
                     }
                 }
             }
-        }
-        for (plane, out) in outs.iter_mut().enumerate() {
-            for (d, s) in out[y * w..(y + 1) * w].iter_mut().zip(&sums) {
-                *d = averages[s[plane] as usize];
+            for (plane, out) in outs.iter_mut().enumerate() {
+                for (d, s) in out[y * w..(y + 1) * w].iter_mut().zip(&*sums) {
+                    *d = self.averages[s[plane] as usize];
+                }
             }
         }
     }
-    (w, h)
 }
 
 fn add<const N: usize>(sum: &mut [u32; N], picked: [u8; N]) {
@@ -429,7 +471,7 @@ pub fn region_mean_and_sharpness(
         }
         let row = &grey[y * width..(y + 1) * width];
         n += (x1 - x0 + 1) as u64;
-        sum += sum_u8(&row[x0..=x1]);
+        sum += sum_bytes(&row[x0..=x1]);
         if y == 0 || y + 1 >= height {
             continue;
         }
@@ -465,8 +507,29 @@ pub fn region_mean_and_sharpness(
     (mean, sharpness)
 }
 
-fn sum_u8(values: &[u8]) -> u64 {
-    values.iter().map(|&v| v as u64).sum()
+/// Blocks whose byte sums cannot overflow 32-bit lanes (64-bit lanes
+/// vectorise poorly on x86).
+const SUM_BLOCK: usize = 1 << 16;
+
+/// The sum of `values`.
+pub fn sum_bytes(values: &[u8]) -> u64 {
+    values
+        .chunks(SUM_BLOCK)
+        .map(|c| c.iter().map(|&v| u32::from(v)).sum::<u32>() as u64)
+        .sum()
+}
+
+/// The sum of the absolute differences between `a` and `b`, value by value.
+pub fn sum_abs_differences(a: &[u8], b: &[u8]) -> u64 {
+    a.chunks(SUM_BLOCK)
+        .zip(b.chunks(SUM_BLOCK))
+        .map(|(a, b)| {
+            a.iter()
+                .zip(b)
+                .map(|(x, y)| u32::from(x.abs_diff(*y)))
+                .sum::<u32>() as u64
+        })
+        .sum()
 }
 
 #[cfg(test)]

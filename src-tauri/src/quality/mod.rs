@@ -286,19 +286,30 @@ impl Assessor {
             let small = grey::downscale_into(&self.grey, w, h, factor, &mut self.small);
             (Some(variance), small)
         } else {
-            let small =
-                grey::grey_downscaled(frame.rgb, w, h, factor, &mut self.grey, &mut self.small);
+            let small = grey::grey_and_value_downscaled(
+                frame.rgb,
+                w,
+                h,
+                factor,
+                &mut self.grey,
+                &mut self.small,
+                self.planes.brightest_mut(),
+            );
             (None, small)
         };
         let small = &self.small;
         let motion = match &self.previous {
             Some((pw, ph, prev)) if (*pw, *ph) == (sw as u32, sh as u32) => {
-                Some(sum_abs_differences(prev, small) as f64 / small.len() as f64)
+                Some(grey::sum_abs_differences(prev, small) as f64 / small.len() as f64)
             }
             _ => None,
         };
         // A selfie shows the document too, beside the face.
-        let found = outline::find_in_frame(frame.rgb, w, h, factor, &mut self.planes);
+        let found = if self.full_resolution {
+            outline::find_in_frame(frame.rgb, w, h, factor, &mut self.planes)
+        } else {
+            outline::find_in_planes(frame.rgb, w, h, factor, &mut self.planes)
+        };
         let document = (kind == Kind::Document).then_some(found.clone());
         let to_frame = frame.width as f32 / sw as f32;
         let mut faces = match kind {
@@ -307,7 +318,7 @@ impl Assessor {
         };
         // The whole picture's light: its brightness without a document, and
         // with one, whether the scene as a whole is washed out.
-        let scene_brightness = sum_bytes(small) as f64 / small.len().max(1) as f64;
+        let scene_brightness = grey::sum_bytes(small) as f64 / small.len().max(1) as f64;
         // Sharpness, light and glare of the document when there is one (the
         // desk around it says nothing about the card), else of the picture.
         let mut side = None;
@@ -447,29 +458,6 @@ impl Assessor {
     pub fn reset(&mut self) {
         self.previous = None;
     }
-}
-
-/// Blocks whose byte sums cannot overflow 32-bit lanes (64-bit lanes
-/// vectorise poorly on x86).
-const SUM_BLOCK: usize = 1 << 16;
-
-fn sum_bytes(values: &[u8]) -> u64 {
-    values
-        .chunks(SUM_BLOCK)
-        .map(|c| c.iter().map(|&v| u32::from(v)).sum::<u32>() as u64)
-        .sum()
-}
-
-fn sum_abs_differences(a: &[u8], b: &[u8]) -> u64 {
-    a.chunks(SUM_BLOCK)
-        .zip(b.chunks(SUM_BLOCK))
-        .map(|(a, b)| {
-            a.iter()
-                .zip(b)
-                .map(|(x, y)| u32::from(x.abs_diff(*y)))
-                .sum::<u32>() as u64
-        })
-        .sum()
 }
 
 /// Checks one still image (a photo taken), its full-size sharpness too.

@@ -133,8 +133,29 @@ pub fn find_in_frame(
     factor: usize,
     planes: &mut Planes,
 ) -> Option<Outline> {
-    let (w, h) = grey::value_downscaled(rgb, width, height, factor, &mut planes.brightest);
-    if w < 16 || h < 16 {
+    grey::value_downscaled(rgb, width, height, factor, &mut planes.brightest);
+    find_in_planes(rgb, width, height, factor, planes)
+}
+
+impl Planes {
+    /// The brightest channel, for [`find_in_planes`]: as
+    /// [`grey::value_downscaled`] makes it.
+    pub fn brightest_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.brightest
+    }
+}
+
+/// [`find_in_frame`], with the brightest channel already in `planes` (read
+/// with the frame's grey copy, in one reading of the frame).
+pub fn find_in_planes(
+    rgb: &[u8],
+    width: usize,
+    height: usize,
+    factor: usize,
+    planes: &mut Planes,
+) -> Option<Outline> {
+    let (w, h) = (width / factor.max(1), height / factor.max(1));
+    if w < 16 || h < 16 || planes.brightest.len() != w * h {
         return None;
     }
     let scale = width as f32 / w as f32;

@@ -261,7 +261,7 @@ fn a_regions_mean_and_laplacian_count_its_own_pixels_only() {
 }
 
 #[test]
-fn the_banded_grey_downscale_equals_grey_then_downscale() {
+fn the_banded_grey_and_value_equal_grey_then_downscale_and_the_value_alone() {
     // A frame of noise and a sample-camera card: every value must match.
     let card = crate::capture::sample::Scene::new(
         crate::capture::sample::Subject::DocumentFront,
@@ -280,13 +280,26 @@ fn the_banded_grey_downscale_equals_grey_then_downscale() {
         cases.push((&noise[..], 331, 207, factor));
     }
     cases.push((&noise[..3 * 331 * 20], 331, 20, 3));
+    let (mut banded, mut value) = (Vec::new(), Vec::new());
     for (rgb, width, height, factor) in cases {
-        let (mut grey, mut two_steps, mut banded) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut grey, mut two_steps, mut value_alone) = (Vec::new(), Vec::new(), Vec::new());
         grey_from_rgb(rgb, &mut grey);
         let expected = downscale_into(&grey, width, height, factor, &mut two_steps);
-        let got = grey_downscaled(rgb, width, height, factor, &mut band, &mut banded);
+        value_downscaled(rgb, width, height, factor, &mut value_alone);
+        // The buffers are kept from case to case, as from frame to frame.
+        let got = grey_and_value_downscaled(
+            rgb,
+            width,
+            height,
+            factor,
+            &mut band,
+            &mut banded,
+            &mut value,
+        );
         assert_eq!(got, expected, "{width}×{height} by {factor}");
         assert!(!banded.is_empty() && banded.iter().any(|&v| v != banded[0]));
         assert_eq!(banded, two_steps, "{width}×{height} by {factor}");
+        assert!(value.iter().any(|&v| v != value[0]));
+        assert_eq!(value, value_alone, "{width}×{height} by {factor}");
     }
 }
