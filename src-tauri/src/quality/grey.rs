@@ -181,7 +181,7 @@ pub fn grey_and_value_downscaled(
     // is left out, as the downscale leaves it out.
     let span = w * factor;
     band.resize(BAND_ROWS * factor * span, 0);
-    let averages = averages((factor * factor) as u32);
+    let block_averages = averages((factor * factor) as u32);
     for (i, out_rows) in out.chunks_mut(BAND_ROWS * w).enumerate() {
         let rows = out_rows.len() / w * factor;
         for (k, grey) in band.chunks_exact_mut(span).take(rows).enumerate() {
@@ -189,7 +189,7 @@ pub fn grey_and_value_downscaled(
             grey_into(&rgb[y * width * 3..][..span * 3], grey);
         }
         box_average::<u16>(&band[..rows * span], span, factor, out_rows, w, |s| {
-            averages[s as usize]
+            block_averages[s as usize]
         });
         let first = i * BAND_ROWS;
         let ys = first..first + out_rows.len() / w;
@@ -230,8 +230,8 @@ pub fn downscale_into(
     // A block of up to 16×16 pixels sums to at most 65 280: 16-bit lanes,
     // twice as many per vector as 32-bit ones.
     if factor <= 16 {
-        let averages = averages(area);
-        box_average::<u16>(grey, width, factor, out, w, |s| averages[s as usize]);
+        let block_averages = averages(area);
+        box_average::<u16>(grey, width, factor, out, w, |s| block_averages[s as usize]);
     } else {
         box_average::<u32>(grey, width, factor, out, w, |s| {
             ((s + area / 2) / area) as u8

@@ -116,6 +116,14 @@ pub struct Planes {
     blue_yellow: Vec<u8>,
 }
 
+impl Planes {
+    /// The brightest channel, for [`find_in_planes`]: as
+    /// [`grey::value_downscaled`] makes it.
+    pub fn brightest_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.brightest
+    }
+}
+
 /// Finds the document in an interleaved RGB frame (`width` × `height`),
 /// looked for at 1/`factor` of its size, in frame pixels. First in the
 /// brightest channel; when that shows none, or a shape whose proportions
@@ -135,14 +143,6 @@ pub fn find_in_frame(
 ) -> Option<Outline> {
     grey::value_downscaled(rgb, width, height, factor, &mut planes.brightest);
     find_in_planes(rgb, width, height, factor, planes)
-}
-
-impl Planes {
-    /// The brightest channel, for [`find_in_planes`]: as
-    /// [`grey::value_downscaled`] makes it.
-    pub fn brightest_mut(&mut self) -> &mut Vec<u8> {
-        &mut self.brightest
-    }
 }
 
 /// [`find_in_frame`], with the brightest channel already in `planes` (read

@@ -82,19 +82,16 @@ fn blur_is_caught_and_the_score_is_resolution_independent() {
 fn a_live_frame_is_judged_as_a_still_is() {
     let blurred = scene(Subject::DocumentBack, 1920, 1080, |s| s.blur = 4.0);
     let empty = scene(Subject::DocumentFront, 1280, 720, |s| s.card = false);
-    for (scene, kind) in [
-        (
-            Scene::new(Subject::DocumentFront, 1920, 1080),
-            Kind::Document,
-        ),
-        (
-            Scene::new(Subject::DocumentFront, 1280, 720),
-            Kind::Document,
-        ),
-        (Scene::new(Subject::DocumentFront, 640, 360), Kind::Document),
-        (blurred, Kind::Document),
-        (empty, Kind::Document),
-        (Scene::new(Subject::Selfie, 1920, 1080), Kind::Selfie),
+    let front = |w, h| Scene::new(Subject::DocumentFront, w, h);
+    // Each scene, its kind, and whether a document is found there (a
+    // selfie's report holds none), so both branches of the checks are run.
+    for (scene, kind, found) in [
+        (front(1920, 1080), Kind::Document, true),
+        (front(1280, 720), Kind::Document, true),
+        (front(640, 360), Kind::Document, true),
+        (blurred, Kind::Document, true),
+        (empty, Kind::Document, false),
+        (Scene::new(Subject::Selfie, 1920, 1080), Kind::Selfie, false),
     ] {
         let (mut live, mut still) = (
             Assessor::default(),
@@ -108,10 +105,13 @@ fn a_live_frame_is_judged_as_a_still_is() {
                 rgb: &rgb,
             };
             let (mut a, b) = (live.assess(frame, kind), still.assess(frame, kind));
+            let name = format!("{}×{} {kind:?}", scene.width, scene.height);
+            assert_eq!(b.document.is_some(), found, "{name}");
+            assert_eq!(t > 0, b.motion.is_some(), "{name}");
             assert_eq!(a.laplacian_variance, None);
             assert!(b.laplacian_variance.is_some_and(|v| v > 0.0));
             (a.laplacian_variance, a.analysis_ms) = (b.laplacian_variance, b.analysis_ms);
-            assert_eq!(a, b, "{}×{} {kind:?}", scene.width, scene.height);
+            assert_eq!(a, b, "{name}");
         }
     }
 }
