@@ -458,6 +458,45 @@ async fn a_wipe_while_sending_leaves_the_applicant_with_staff() {
     );
 }
 
+/// The other order of the same race: the picture has reached the service
+/// when the session is wiped, so the training stand-in forgets it and the
+/// check then finds it missing. That refusal is no one's to act on; staff
+/// must still find the applicant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wipe_after_the_picture_arrived_still_leaves_the_applicant_with_staff() {
+    let h = harness(Profile::Attendant).await;
+    ready_to_send(&h).await;
+    let external = h.kiosk.session().unwrap().external_user_id;
+    let mut sending = Box::pin(h.kiosk.submit());
+    let uploaded = || {
+        h.events.lock().unwrap().iter().any(|e| {
+            matches!(e, KioskEvent::Upload { sent, total, .. } if *total > 0.0 && sent >= total)
+        })
+    };
+    // Driven step by step until the passport page's last byte is sent (the
+    // connection sends the body on its own; the next step waits for a poll).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !uploaded() {
+        assert!(
+            poll_once(&mut sending).await.is_pending(),
+            "sent before the upload was seen"
+        );
+        assert!(Instant::now() < deadline, "the upload never finished");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // The service stores it and answers; the kiosk has not asked for the
+    // check yet, as the submission is not polled.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    h.kiosk.end_session();
+    let sent = sending.await;
+    assert!(matches!(sent, Err(KioskError::NoSession)), "{sent:?}");
+    let recent = h.kiosk.recent_applicants();
+    assert!(
+        recent.iter().any(|r| r.external_user_id == external),
+        "the applicant the service holds is in recent applicants: {recent:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wiped_sessions_review_never_reaches_the_next_customer() {
     let h = harness(Profile::Attendant).await;

@@ -367,7 +367,17 @@ impl Kiosk {
         let total = submission.images.len() as u32;
         let events = self.events.clone();
         let session = self.session.clone();
+        // The applicant the service holds: created when the session started,
+        // for an earlier submission, or by this one.
+        let held = known_applicant
+            .clone()
+            .or_else(|| retry.as_ref().and_then(|(id, _)| id.clone()));
+        let held = Arc::new(Mutex::new(held));
+        let created = held.clone();
         let progress = move |p: SubmitProgress| {
+            if let SubmitProgress::Applicant { applicant_id } = &p {
+                *lock(&created) = Some(applicant_id.clone());
+            }
             if !is_current(&session, generation) {
                 return;
             }
@@ -412,8 +422,19 @@ impl Kiosk {
                 return self.view();
             }
             Err(e) => {
-                if_current(&self.session, generation, |s| s.phase = Phase::Capturing);
-                return Err(e);
+                if if_current(&self.session, generation, |s| s.phase = Phase::Capturing).is_some() {
+                    return Err(e);
+                }
+                // Wiped while it was being sent (the training stand-in then
+                // forgets pictures still on their way, and the check finds
+                // them missing): what failed is no one's to retry, but staff
+                // must still find the applicant the service holds.
+                if let Some(id) = lock(&held).take() {
+                    self.recent
+                        .record(&id, &submission.applicant.external_user_id);
+                }
+                tracing::info!("the session was wiped while it was being sent: {e}");
+                return Err(KioskError::NoSession);
             }
         };
         // The service holds this applicant now: staff must find it in recent
