@@ -426,7 +426,7 @@ impl Kiosk {
                     return Err(e);
                 }
                 // Wiped while it was being sent (the training stand-in then
-                // forgets pictures still on their way, and the check finds
+                // forgets the pictures that had arrived, and the check finds
                 // them missing): what failed is no one's to retry, but staff
                 // must still find the applicant the service holds.
                 if let Some(id) = lock(&held).take() {
