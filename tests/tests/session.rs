@@ -437,6 +437,22 @@ async fn ready_to_send(h: &Harness) {
     }
 }
 
+/// Wipes the session while `sending` is under way: the send ends with no
+/// session, and the applicant the service holds is in recent applicants.
+async fn wipe_and_find_the_applicant_with_staff<F>(h: &Harness, external: &str, sending: F)
+where
+    F: std::future::Future<Output = Result<SessionView, KioskError>>,
+{
+    h.kiosk.end_session();
+    let sent = sending.await;
+    assert!(matches!(sent, Err(KioskError::NoSession)), "{sent:?}");
+    let recent = h.kiosk.recent_applicants();
+    assert!(
+        recent.iter().any(|r| r.external_user_id == external),
+        "the applicant the service holds is in recent applicants: {recent:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wipe_while_sending_leaves_the_applicant_with_staff() {
     let h = harness(Profile::Attendant).await;
@@ -448,14 +464,7 @@ async fn a_wipe_while_sending_leaves_the_applicant_with_staff() {
         "the pictures are on their way"
     );
     // The idle timeout wipes the session while the pictures are on their way.
-    h.kiosk.end_session();
-    let sent = sending.await;
-    assert!(matches!(sent, Err(KioskError::NoSession)), "{sent:?}");
-    let recent = h.kiosk.recent_applicants();
-    assert!(
-        recent.iter().any(|r| r.external_user_id == external),
-        "the applicant the service holds is in recent applicants: {recent:?}"
-    );
+    wipe_and_find_the_applicant_with_staff(&h, &external, sending).await;
 }
 
 /// The other order of the same race: the picture has reached the service
@@ -487,14 +496,7 @@ async fn a_wipe_after_the_picture_arrived_still_leaves_the_applicant_with_staff(
     // The service stores it and answers; the kiosk has not asked for the
     // check yet, as the submission is not polled.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    h.kiosk.end_session();
-    let sent = sending.await;
-    assert!(matches!(sent, Err(KioskError::NoSession)), "{sent:?}");
-    let recent = h.kiosk.recent_applicants();
-    assert!(
-        recent.iter().any(|r| r.external_user_id == external),
-        "the applicant the service holds is in recent applicants: {recent:?}"
-    );
+    wipe_and_find_the_applicant_with_staff(&h, &external, sending).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

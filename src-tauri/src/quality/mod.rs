@@ -285,6 +285,7 @@ impl Assessor {
             grey::grey_from_rgb(frame.rgb, &mut self.grey);
             let variance = grey::laplacian_variance(&self.grey, w, h);
             let small = grey::downscale_into(&self.grey, w, h, factor, &mut self.small);
+            grey::value_downscaled(frame.rgb, w, h, factor, self.planes.brightest_mut());
             (Some(variance), small)
         } else {
             let small = grey::grey_and_value_downscaled(
@@ -306,11 +307,7 @@ impl Assessor {
             _ => None,
         };
         // A selfie shows the document too, beside the face.
-        let found = if self.full_resolution {
-            outline::find_in_frame(frame.rgb, w, h, factor, &mut self.planes)
-        } else {
-            outline::find_in_planes(frame.rgb, w, h, factor, &mut self.planes)
-        };
+        let found = outline::find_in_planes(frame.rgb, w, h, factor, &mut self.planes);
         let document = (kind == Kind::Document).then_some(found.clone());
         let to_frame = frame.width as f32 / sw as f32;
         let mut faces = match kind {
