@@ -33,8 +33,9 @@ async fn recorded(f: &Flow, what: &str) -> Result<Vec<String>> {
     Ok(serde_json::from_value(v)?)
 }
 
-/// Sets what the sample camera shows, and waits until the bar says so (a
-/// click on an option while the screen changes can be lost).
+/// Sets what the sample camera shows, and waits until the kiosk has taken it
+/// (the bar marks the choice applied; a click on an option while the screen
+/// changes can be lost).
 async fn sample_camera(f: &Flow, what: &str) -> Result<()> {
     for _ in 0..3 {
         f.click(&format!(
@@ -46,7 +47,7 @@ async fn sample_camera(f: &Flow, what: &str) -> Result<()> {
                 .app
                 .client
                 .execute(
-                    "return document.querySelector('[data-testid=training-camera]').value;",
+                    "return document.querySelector('[data-testid=training-camera]').dataset.applied;",
                     vec![],
                 )
                 .await?;
@@ -134,7 +135,8 @@ async fn the_feedback_follows_the_card_from_missing_to_far_to_taken() -> Result<
         .await
     {
         f.shot("front-twice-missed").await?;
-        bail!("{e}: {}", f.body_text().await?);
+        let said = recorded(&f, "__said").await?;
+        bail!("{e}: the feedback said {said:?}: {}", f.body_text().await?);
     }
     let said = f.app.text("[data-testid=feedback]").await?;
     assert!(said.contains("turn the document over"), "{said}");
