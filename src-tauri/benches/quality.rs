@@ -47,6 +47,21 @@ fn quality(c: &mut Criterion) {
     c.bench_function("assess 1920x1080 selfie, faces every third frame", |b| {
         b.iter(|| live.assess(std::hint::black_box(selfie_frame), Kind::Selfie))
     });
+    // A person standing too far back: the look at half size finds nobody,
+    // and the closer look takes its turn.
+    let mut back = Scene::new(Subject::Selfie, 1920, 1080);
+    back.person_size = 0.33;
+    let back = back.render(0);
+    let back_frame = Frame {
+        width: 1920,
+        height: 1080,
+        rgb: &back,
+    };
+    let mut live = Assessor::default().faces_every(3);
+    c.bench_function(
+        "assess 1920x1080 selfie standing back, faces every third frame",
+        |b| b.iter(|| live.assess(std::hint::black_box(back_frame), Kind::Selfie)),
+    );
     let hd = Scene::new(Subject::DocumentFront, 1280, 720).render(0);
     let hd_frame = Frame {
         width: 1280,

@@ -25,8 +25,9 @@ fn model() -> Option<&'static Model> {
         .as_ref()
 }
 
-/// The detector's smallest window, in the pixels of the image it looks at.
-pub const MIN_FACE_PIXELS: u32 = 24;
+/// The detector's window, in the pixels of the image it looks at: the
+/// smallest face it finds (it does not enlarge the picture for smaller ones).
+pub const MIN_FACE_PIXELS: u32 = 40;
 /// A face scores above this (the detector's own default is 2).
 const MIN_SCORE: f64 = 2.0;
 
@@ -39,6 +40,18 @@ pub struct Face {
     pub height: f32,
     /// The detector's confidence (above 2; a clear face scores 10 and more).
     pub score: f32,
+}
+
+impl Face {
+    /// Whether the face's centre lies on the document inside `quad` (in the
+    /// same pixels, either way round): the portrait printed on it.
+    pub fn on(&self, quad: &[[f32; 2]; 4]) -> bool {
+        let (x, y) = (self.x + self.width / 2.0, self.y + self.height / 2.0);
+        let side =
+            |a: [f32; 2], b: [f32; 2]| (b[0] - a[0]) * (y - a[1]) - (b[1] - a[1]) * (x - a[0]);
+        let sides = [0, 1, 2, 3].map(|i| side(quad[i], quad[(i + 1) % 4]));
+        sides.iter().all(|&s| s >= 0.0) || sides.iter().all(|&s| s <= 0.0)
+    }
 }
 
 /// Finds faces, frame after frame (the detector keeps its buffers).
@@ -60,12 +73,26 @@ impl FaceFinder {
     /// The faces in `grey` (`width` × `height`), largest first, in that
     /// image's pixels times `scale`.
     pub fn find(&mut self, grey: &[u8], width: usize, height: usize, scale: f32) -> Vec<Face> {
+        self.find_up_to(grey, width, height, scale, 0)
+    }
+
+    /// As [`find`](Self::find), for faces up to `largest` pixels wide (0:
+    /// any size) only: the detector then looks at fewer sizes.
+    pub fn find_up_to(
+        &mut self,
+        grey: &[u8],
+        width: usize,
+        height: usize,
+        scale: f32,
+        largest: u32,
+    ) -> Vec<Face> {
         if width < MIN_FACE_PIXELS as usize
             || height < MIN_FACE_PIXELS as usize
             || grey.len() < width * height
         {
             return Vec::new();
         }
+        self.detector.set_max_face_size(largest);
         let image = ImageData::new(&grey[..width * height], width as u32, height as u32);
         let mut faces: Vec<Face> = self
             .detector
@@ -100,6 +127,12 @@ pub struct FaceCheck {
     seen: u32,
     last: Vec<Face>,
     half: Vec<u8>,
+    /// A selfie's faces from the last look at half size, and from the last
+    /// closer look (since the other found nobody).
+    large: Vec<Face>,
+    small: Vec<Face>,
+    /// The last look at half size found nobody: the next looks closer.
+    look_closer: bool,
 }
 
 impl FaceCheck {
@@ -110,6 +143,9 @@ impl FaceCheck {
             seen: 0,
             last: Vec::new(),
             half: Vec::new(),
+            large: Vec::new(),
+            small: Vec::new(),
+            look_closer: false,
         }
     }
 
@@ -125,26 +161,89 @@ impl FaceCheck {
     }
 
     /// The faces in a selfie's analysis image (`small`, `width` × `height`),
-    /// in the frame's pixels (`to_frame` times the analysis image's): looked
-    /// for at half that size, where the detector's smallest window is 7.5 %
-    /// of the picture's width.
+    /// in the frame's pixels (`to_frame` times the analysis image's), the
+    /// document held beside them at `document` (in the frame's pixels).
+    ///
+    /// They are looked for at half that size, where the detector's window is
+    /// 12.5 % of the picture's width: a person at the counter shows a larger
+    /// face. When that finds none but the document's portrait, the person may
+    /// stand too far back to be compared, and a closer look at two thirds of
+    /// the analysis size finds faces from 9.4 % to 12.5 % of the width: the
+    /// person is then asked to come closer, not to show their face. Frame
+    /// after frame the two looks take turns (each costs about as much as the
+    /// other), and the faces of the last of each are reported; a picture
+    /// looked at once (`every` 1) has both.
     pub fn selfie(
         &mut self,
         small: &[u8],
         width: usize,
         height: usize,
         to_frame: f32,
+        document: Option<&[[f32; 2]; 4]>,
     ) -> Vec<Face> {
-        if self.due() {
+        if !self.due() {
+            return self.last.clone();
+        }
+        let once = self.every == 1;
+        if self.look_closer && !once {
+            self.small = self.closer_look(small, width, height, to_frame);
+            self.look_closer = false;
+        } else {
             let mut half = std::mem::take(&mut self.half);
             let (hw, hh) = super::grey::downscale_into(small, width, height, 2, &mut half);
-            self.last = match self.finder() {
+            self.large = match self.finder() {
                 Some(f) => f.find(&half, hw, hh, to_frame * 2.0),
                 None => Vec::new(),
             };
             self.half = half;
+            let nobody = self.large.iter().all(|f| document.is_some_and(|d| f.on(d)));
+            self.look_closer = nobody;
+            if !nobody {
+                self.small.clear();
+            } else if once {
+                self.small = self.closer_look(small, width, height, to_frame);
+            }
         }
+        self.last.clear();
+        self.last
+            .extend(self.large.iter().chain(&self.small).copied());
+        self.last.sort_by(|a, b| b.width.total_cmp(&a.width));
         self.last.clone()
+    }
+
+    /// Faces from 9.4 % to 12.5 % of the analysis image's width, looked for
+    /// at two thirds of its size.
+    fn closer_look(
+        &mut self,
+        small: &[u8],
+        width: usize,
+        height: usize,
+        to_frame: f32,
+    ) -> Vec<Face> {
+        let (cw, ch) = (width as u32 * 2 / 3, height as u32 * 2 / 3);
+        let Some(view) = image::ImageBuffer::<image::Luma<u8>, _>::from_raw(
+            width as u32,
+            height as u32,
+            &small[..(width * height).min(small.len())],
+        ) else {
+            return Vec::new();
+        };
+        let mut closer =
+            image::imageops::resize(&view, cw, ch, image::imageops::FilterType::Triangle);
+        // Up to the faces the look at half size finds: its window (40 of
+        // its pixels) is 53 of these.
+        let found = match self.finder() {
+            Some(f) => f.find_up_to(
+                &closer,
+                cw as usize,
+                ch as usize,
+                to_frame * width as f32 / cw as f32,
+                MIN_FACE_PIXELS * 4 / 3,
+            ),
+            None => Vec::new(),
+        };
+        zeroize::Zeroize::zeroize(&mut *closer);
+        found
     }
 
     /// The faces printed on the document inside `quad` (in the analysis
@@ -261,6 +360,63 @@ mod tests {
         // A desk with a card's back and nothing else.
         let desk = Scene::new(Subject::DocumentBack, 640, 360);
         assert_eq!(finder.find(&grey_of(&desk), 640, 360, 1.0), vec![]);
+    }
+
+    /// Whether `faces` (in a 1280-pixel-wide frame) has the sample person's.
+    fn has_the_person(faces: &[Face]) -> bool {
+        faces
+            .iter()
+            .any(|f| ((f.x + f.width / 2.0) / 1280.0 - 0.38).abs() < 0.03)
+    }
+
+    #[test]
+    fn frame_after_frame_the_closer_look_takes_turns_and_its_face_stays() {
+        // A third as large as at the counter, the person's face is too small
+        // for the look at half size; the card beside it, with its portrait.
+        let mut standing_back = Scene::new(Subject::Selfie, 640, 360);
+        standing_back.person_size = 0.33;
+        let card = standing_back
+            .corners(0)
+            .expect("the card")
+            .map(|[x, y]| [x * 2.0, y * 2.0]);
+        let standing_back = grey_of(&standing_back);
+        let mut check = FaceCheck::every(3);
+        let found: Vec<bool> = (0..12)
+            .map(|_| has_the_person(&check.selfie(&standing_back, 640, 360, 2.0, Some(&card))))
+            .collect();
+        // The look at half size (frame 0) finds nobody; the next look (frame
+        // 3) is the closer one and finds the face, which stays reported as
+        // the looks take turns (frames 6 and 9).
+        assert_eq!(found[..3], [false; 3], "{found:?}");
+        assert!(found[3..].iter().all(|&f| f), "{found:?}");
+        // The person steps up: the next look, at half size (frame 12), finds
+        // the face at its new size, and no closer look follows.
+        let at_the_counter = grey_of(&Scene::new(Subject::Selfie, 640, 360));
+        let mut widths = Vec::new();
+        for _ in 0..9 {
+            let faces = check.selfie(&at_the_counter, 640, 360, 2.0, Some(&card));
+            assert!(!check.look_closer, "{widths:?}");
+            widths.push(faces.iter().map(|f| f.width / 1280.0).collect::<Vec<_>>());
+        }
+        assert!(
+            widths.iter().all(|w| w.len() == 1 && w[0] > 0.2),
+            "{widths:?}"
+        );
+        // The portrait on a card held up by nobody is not a person: the
+        // closer look follows it.
+        let mut nobody = Scene::new(Subject::Selfie, 640, 360);
+        nobody.person = false;
+        // Large, in the middle: its portrait is as large as a face the look
+        // at half size finds.
+        (nobody.size, nobody.offset) = (0.65, (-400.0, 0.0));
+        let card = nobody
+            .corners(0)
+            .expect("the card")
+            .map(|[x, y]| [x * 2.0, y * 2.0]);
+        let mut check = FaceCheck::every(3);
+        let faces = check.selfie(&grey_of(&nobody), 640, 360, 2.0, Some(&card));
+        assert!(!faces.is_empty() && check.look_closer, "{faces:?}");
+        assert!(faces.iter().all(|f| f.on(&card)), "{faces:?}");
     }
 
     #[test]

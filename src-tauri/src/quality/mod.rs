@@ -311,7 +311,10 @@ impl Assessor {
         let document = (kind == Kind::Document).then_some(found.clone());
         let to_frame = frame.width as f32 / sw as f32;
         let mut faces = match kind {
-            Kind::Selfie => self.faces.selfie(small, sw, sh, to_frame),
+            Kind::Selfie => {
+                let beside = found.as_ref().filter(|d| !d.cut_off).map(|d| &d.corners);
+                self.faces.selfie(small, sw, sh, to_frame, beside)
+            }
             Kind::Document => Vec::new(),
         };
         // The whole picture's light: its brightness without a document, and

@@ -134,13 +134,10 @@ pub(super) fn person(
 ) -> Vec<Problem> {
     let mut problems = Vec::new();
     // The portrait printed on the card is a face too, but not the person's.
-    let on_document = |f: &Face| {
-        document.is_some_and(|d| {
-            let (cx, cy) = (f.x + f.width / 2.0, f.y + f.height / 2.0);
-            inside(&d.corners, cx, cy)
-        })
-    };
-    match faces.iter().find(|f| !on_document(f)) {
+    match faces
+        .iter()
+        .find(|f| !document.is_some_and(|d| f.on(&d.corners)))
+    {
         None => problems.push(problem(ProblemCode::NoFace)),
         Some(f) if f.width < t.min_face_share * frame_width as f32 => {
             problems.push(problem(ProblemCode::FaceTooSmall))
@@ -151,13 +148,6 @@ pub(super) fn person(
         problems.push(problem(ProblemCode::NoDocument));
     }
     problems
-}
-
-/// Whether (`x`, `y`) lies inside the convex quadrilateral `quad` (either way round).
-fn inside(quad: &[[f32; 2]; 4], x: f32, y: f32) -> bool {
-    let side = |a: [f32; 2], b: [f32; 2]| (b[0] - a[0]) * (y - a[1]) - (b[1] - a[1]) * (x - a[0]);
-    let sides = [0, 1, 2, 3].map(|i| side(quad[i], quad[(i + 1) % 4]));
-    sides.iter().all(|&s| s >= 0.0) || sides.iter().all(|&s| s <= 0.0)
 }
 
 /// The framing problems of a document picture, in the order they are shown:

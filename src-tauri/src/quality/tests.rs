@@ -485,3 +485,36 @@ fn glare_on_the_machine_readable_lines_is_its_own_problem() {
     // The same spot on the text above the zone is no problem.
     assert!(back(0.15, (-0.2, -0.25)).accepted());
 }
+
+#[test]
+fn a_person_standing_back_is_asked_to_come_closer() {
+    // At the counter the sample person's face is 0.3 of the picture's
+    // width; a third as large (standing well back) it is under a tenth:
+    // found by the closer look, and too small to compare with the
+    // document's portrait.
+    for (w, h) in [(1280, 720), (1920, 1080)] {
+        let back = report(
+            scene(Subject::Selfie, w, h, |s| s.person_size = 0.33),
+            Kind::Selfie,
+        );
+        assert_eq!(
+            codes(&back),
+            vec![ProblemCode::FaceTooSmall],
+            "{w}x{h}: {:?}",
+            back.faces
+        );
+        let face = back.faces.first().expect("the person's face");
+        let (share, centre) = (
+            face.width / w as f32,
+            (face.x + face.width / 2.0) / w as f32,
+        );
+        assert!(share > 0.07 && share < 0.1, "{w}x{h}: {face:?}");
+        assert!((centre - 0.38).abs() < 0.03, "{w}x{h}: {face:?}");
+        // A step nearer, the face is large enough.
+        let nearer = report(
+            scene(Subject::Selfie, w, h, |s| s.person_size = 0.6),
+            Kind::Selfie,
+        );
+        assert!(nearer.accepted(), "{w}x{h}: {:?}", codes(&nearer));
+    }
+}

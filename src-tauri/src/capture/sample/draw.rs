@@ -147,6 +147,17 @@ pub(in crate::capture) fn grain(x: usize, y: usize) -> f32 {
     (hash(x as u32, y as u32) % 9) as f32 - 4.0
 }
 
+/// A person in front of a wall, `size` times as large as at the counter.
+pub(in crate::capture) fn person(fx: f32, fy: f32, x: usize, y: usize, size: f32) -> [u8; 3] {
+    let grain = grain(x, y);
+    face_pixel(
+        (fx - 0.38) / (0.13 * size),
+        (fy - 0.42) / (0.24 * size),
+        grain,
+    )
+    .unwrap_or_else(|| wall(fy, grain))
+}
+
 pub(in crate::capture) fn background(
     subject: Subject,
     fx: f32,
@@ -156,11 +167,7 @@ pub(in crate::capture) fn background(
 ) -> [u8; 3] {
     let grain = grain(x, y);
     match subject {
-        Subject::Selfie => {
-            // A person in front of a wall.
-            face_pixel((fx - 0.38) / 0.13, (fy - 0.42) / 0.24, grain)
-                .unwrap_or_else(|| wall(fy, grain))
-        }
+        Subject::Selfie => person(fx, fy, x, y, 1.0),
         _ => {
             // A wooden desk.
             let wood = ((fy * 40.0 + (fx * 6.0).sin() * 0.8).sin() * 10.0) + grain;

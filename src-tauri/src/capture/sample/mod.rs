@@ -12,7 +12,7 @@ use specta::Type;
 mod draw;
 
 pub(in crate::capture) use draw::{background, box_blur, hash, DrawnCard};
-use draw::{grain, wall};
+use draw::{grain, person, wall};
 
 use super::{
     Camera, CameraError, CameraEvent, CameraStream, DeviceInfo, FrameSink, PixelFormat, Resolution,
@@ -45,6 +45,8 @@ pub struct Scene {
     pub card: bool,
     /// Whether the selfie shows the person (or the wall and the card alone).
     pub person: bool,
+    /// The person's size: 1 at the counter, 0.5 standing twice as far back.
+    pub person_size: f32,
     /// Hand shake: how far (pixels at 1080p) the card moves between frames.
     pub shake: f32,
     /// 1 = normal; above 1 overexposed.
@@ -303,6 +305,7 @@ impl Scene {
             },
             card: true,
             person: true,
+            person_size: 1.0,
             shake: 0.0,
             exposure: 1.0,
             offset: (0.0, 0.0),
@@ -364,10 +367,10 @@ impl Scene {
                 let on_card = card.as_ref().and_then(|c| c.pixel(x, y));
                 let colour = on_card.unwrap_or_else(|| {
                     let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
-                    if self.person || self.subject != Subject::Selfie {
-                        background(self.subject, fx, fy, x, y)
-                    } else {
-                        wall(fy, grain(x, y))
+                    match (self.subject, self.person) {
+                        (Subject::Selfie, true) => person(fx, fy, x, y, self.person_size),
+                        (Subject::Selfie, false) => wall(fy, grain(x, y)),
+                        _ => background(self.subject, fx, fy, x, y),
                     }
                 });
                 let i = (y * w + x) * 3;
