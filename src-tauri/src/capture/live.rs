@@ -467,6 +467,19 @@ mod tests {
     }
 
     #[test]
+    fn a_person_standing_back_is_asked_to_come_closer_and_not_taken() {
+        let (feedback, captured, _) = run(Impairment::StandingBack, Subject::Selfie, Kind::Selfie);
+        assert!(!captured, "a face too small to compare was taken");
+        // The closer look takes its turn after the first look found nobody.
+        let last = feedback.last().expect("feedback");
+        assert_eq!(
+            last.problems,
+            vec![ProblemCode::FaceTooSmall],
+            "{feedback:?}"
+        );
+    }
+
+    #[test]
     fn the_front_shown_again_at_the_back_is_caught() {
         // The front as it was taken, held a little elsewhere.
         let mut scene = crate::capture::Scene::new(Subject::DocumentFront, 1280, 720);

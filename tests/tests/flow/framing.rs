@@ -1,7 +1,8 @@
 //! Document-aware capture in the real window: the sample camera shows no
 //! card, then a card held too far away, then one held well, and the
 //! feedback and the outline over the picture follow it; at the back step
-//! the front shown again is caught, and a selfie without a face waits.
+//! the front shown again is caught, and a selfie without a face, or with
+//! one too small to compare, waits.
 
 use super::prelude::*;
 
@@ -168,6 +169,18 @@ async fn the_feedback_follows_the_card_from_missing_to_far_to_taken() -> Result<
     assert!(
         f.absent("[data-testid=still]").await,
         "a selfie without a face was taken"
+    );
+    // Standing too far back: asked to come closer, and not taken either.
+    sample_camera(&f, "standing_back").await?;
+    f.wait("[data-testid=feedback][data-said=face_too_small]", 20)
+        .await?;
+    let said = f.app.text("[data-testid=feedback]").await?;
+    assert!(said.contains("Come closer"), "{said}");
+    f.shot("standing-back").await?;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        f.absent("[data-testid=still]").await,
+        "a face too small to compare was taken"
     );
     sample_camera(&f, "none").await?;
     f.wait(

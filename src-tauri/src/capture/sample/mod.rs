@@ -90,10 +90,12 @@ pub enum Impairment {
     FrontTwice,
     /// At the selfie step, the card held up without the person's face.
     NoFace,
+    /// At the selfie step, the person standing too far back to be compared.
+    StandingBack,
 }
 
 impl Impairment {
-    pub const ALL: [Impairment; 12] = [
+    pub const ALL: [Impairment; 13] = [
         Self::None,
         Self::Blurry,
         Self::Dark,
@@ -106,6 +108,7 @@ impl Impairment {
         Self::Tilted,
         Self::FrontTwice,
         Self::NoFace,
+        Self::StandingBack,
     ];
 
     fn apply(self, mut scene: Scene) -> Scene {
@@ -129,6 +132,8 @@ impl Impairment {
                 scene.size *= 0.75;
             }
             Self::NoFace => scene.person = false,
+            // A third as large: the face under a tenth of the picture's width.
+            Self::StandingBack => scene.person_size = 0.33,
             Self::FrontTwice => {
                 if scene.subject == Subject::DocumentBack {
                     scene.subject = Subject::DocumentFront;

@@ -379,7 +379,9 @@ export type Impairment = "none" | "blurry" | "dark" | "bright" | "glare" | "shak
 /**  At the back step, the front shown again. */
 "front_twice" | 
 /**  At the selfie step, the card held up without the person's face. */
-"no_face";
+"no_face" | 
+/**  At the selfie step, the person standing too far back to be compared. */
+"standing_back";
 
 /**  What crosses into the web view when a command fails. */
 export type IpcError = IpcError_Serialize | IpcError_Deserialize;
