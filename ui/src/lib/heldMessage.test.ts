@@ -31,6 +31,17 @@ describe("HeldMessage", () => {
     expect(held.show("glare")).toBe("glare");
   });
 
+  it("a timer set for the time remaining lets the next message through", () => {
+    let t = 0.3;
+    const held = new HeldMessage<string>(1000, () => t);
+    held.show("auto");
+    t = 300.5;
+    expect(held.show("no_document")).toBe("auto");
+    // A timer fires on a whole millisecond, on time at best.
+    t += Math.trunc(held.remaining());
+    expect(held.show("no_document")).toBe("no_document");
+  });
+
   it("a message repeated does not restart its time", () => {
     const c = clock();
     const held = new HeldMessage<string>(1000, c.now);

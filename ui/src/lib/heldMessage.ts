@@ -21,9 +21,11 @@ export class HeldMessage<T> {
     return this.shown;
   }
 
-  /** Milliseconds until the message shown may change (0: it may now). */
+  /** Whole milliseconds until the message shown may change (0: it may now):
+   * rounded up, as a timer set for it fires on a whole millisecond, and one a
+   * fraction early would find the message still held. */
   remaining(): number {
-    return Math.max(0, this.holdMs - (this.now() - this.since));
+    return Math.max(0, Math.ceil(this.holdMs - (this.now() - this.since)));
   }
 
   /** Forgets what was shown (a new capture starts). */
