@@ -165,14 +165,14 @@ impl FaceCheck {
     /// document held beside them at `document` (in the frame's pixels).
     ///
     /// They are looked for at half that size, where the detector's window is
-    /// 12.5 % of the picture's width: a person at the counter shows a larger
+    /// 12.5 % of the picture's width (the faces it reports, their boxes
+    /// refined, from about a tenth): a person at the counter shows a larger
     /// face. When that finds none but the document's portrait, the person may
     /// stand too far back to be compared, and a closer look at two thirds of
-    /// the analysis size finds faces from 9.4 % to 12.5 % of the width: the
+    /// the analysis size finds the faces down to about 8 % of the width: the
     /// person is then asked to come closer, not to show their face. Frame
-    /// after frame the two looks take turns (each costs about as much as the
-    /// other), and the faces of the last of each are reported; a picture
-    /// looked at once (`every` 1) has both.
+    /// after frame the two looks take turns, and the faces of the last of
+    /// each are reported; a picture looked at once (`every` 1) has both.
     pub fn selfie(
         &mut self,
         small: &[u8],
@@ -211,8 +211,9 @@ impl FaceCheck {
         self.last.clone()
     }
 
-    /// Faces from 9.4 % to 12.5 % of the analysis image's width, looked for
-    /// at two thirds of its size.
+    /// The faces smaller than the look at half size finds (its window, 12.5 %
+    /// of the analysis image's width), looked for at two thirds of its size,
+    /// where the window is 9.4 % of the width.
     fn closer_look(
         &mut self,
         small: &[u8],
