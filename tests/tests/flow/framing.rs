@@ -61,6 +61,29 @@ async fn sample_camera(f: &Flow, what: &str) -> Result<()> {
     bail!("the sample camera could not be set to {what}")
 }
 
+/// Waits for the feedback to say `code` (its text holding `words`), shows
+/// it in the screenshot `shot`, and checks that three seconds of checks (five
+/// good ones in a row would take the picture) do not take it.
+async fn said_and_not_taken(f: &mut Flow, code: &str, words: &str, shot: &str) -> Result<()> {
+    if let Err(e) = f
+        .wait(&format!("[data-testid=feedback][data-said={code}]"), 20)
+        .await
+    {
+        f.shot(&format!("{shot}-missed")).await?;
+        let said = recorded(f, "__said").await?;
+        bail!("{e}: the feedback said {said:?}: {}", f.body_text().await?);
+    }
+    let said = f.app.text("[data-testid=feedback]").await?;
+    assert!(said.contains(words), "{said}");
+    f.shot(shot).await?;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        f.absent("[data-testid=still]").await,
+        "{code}: the picture was taken all the same"
+    );
+    Ok(())
+}
+
 fn position(list: &[String], item: &str) -> Option<usize> {
     list.iter().position(|s| s == item)
 }
@@ -131,23 +154,13 @@ async fn the_feedback_follows_the_card_from_missing_to_far_to_taken() -> Result<
     sample_camera(&f, "front_twice").await?;
     f.click("[data-testid=use-photo]").await?;
     f.wait("[data-screen=capture][data-slot=back]", 20).await?;
-    if let Err(e) = f
-        .wait("[data-testid=feedback][data-said=same_side_again]", 20)
-        .await
-    {
-        f.shot("front-twice-missed").await?;
-        let said = recorded(&f, "__said").await?;
-        bail!("{e}: the feedback said {said:?}: {}", f.body_text().await?);
-    }
-    let said = f.app.text("[data-testid=feedback]").await?;
-    assert!(said.contains("turn the document over"), "{said}");
-    f.shot("front-twice").await?;
-    // Three seconds of checks (five good ones in a row would take it): not taken.
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    assert!(
-        f.absent("[data-testid=still]").await,
-        "the front shown again was taken as the back"
-    );
+    said_and_not_taken(
+        &mut f,
+        "same_side_again",
+        "turn the document over",
+        "front-twice",
+    )
+    .await?;
     sample_camera(&f, "none").await?;
     f.wait(
         "[data-screen=capture][data-slot=back] [data-testid=still]",
@@ -160,28 +173,10 @@ async fn the_feedback_follows_the_card_from_missing_to_far_to_taken() -> Result<
     f.click("[data-testid=use-photo]").await?;
     f.wait("[data-screen=capture][data-slot=selfie]", 20)
         .await?;
-    f.wait("[data-testid=feedback][data-said=no_face]", 20)
-        .await?;
-    let said = f.app.text("[data-testid=feedback]").await?;
-    assert!(said.contains("Show your face"), "{said}");
-    f.shot("no-face").await?;
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    assert!(
-        f.absent("[data-testid=still]").await,
-        "a selfie without a face was taken"
-    );
+    said_and_not_taken(&mut f, "no_face", "Show your face", "no-face").await?;
     // Standing too far back: asked to come closer, and not taken either.
     sample_camera(&f, "standing_back").await?;
-    f.wait("[data-testid=feedback][data-said=face_too_small]", 20)
-        .await?;
-    let said = f.app.text("[data-testid=feedback]").await?;
-    assert!(said.contains("Come closer"), "{said}");
-    f.shot("standing-back").await?;
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    assert!(
-        f.absent("[data-testid=still]").await,
-        "a face too small to compare was taken"
-    );
+    said_and_not_taken(&mut f, "face_too_small", "Come closer", "standing-back").await?;
     sample_camera(&f, "none").await?;
     f.wait(
         "[data-screen=capture][data-slot=selfie] [data-testid=still]",
