@@ -432,6 +432,61 @@ mod tests {
     /// photographs. The goals are the (95 % of good frames found
     /// with IoU ≥ 0.9, 98 % of empty frames empty); the assertions hold the
     /// measured floor of each, so a change that loses accuracy fails.
+    /// A selfie asks where the document is, not its exact shape, and takes
+    /// the brightest channel's shape as it is: it must find a document in
+    /// the same frames as the exact search (the other planes only ever give
+    /// a better shape), on the same document.
+    #[test]
+    fn a_documents_whereabouts_are_found_where_its_outline_is() {
+        let (mut found_in, mut rougher) = (0, 0);
+        for (case, truth) in set(640, 360, 6).into_iter().chain(photo_set(640, 360, 6)) {
+            let rgb = case.render();
+            let (w, h) = (case.width as usize, case.height as usize);
+            let exact = found(&case);
+            let mut planes = outline::Planes::default();
+            crate::quality::grey::value_downscaled(&rgb, w, h, 1, planes.brightest_mut());
+            let rough =
+                outline::find_in_planes(&rgb, w, h, 1, &mut planes, outline::Shape::Whereabouts);
+            match (&exact, &rough) {
+                (None, None) => {}
+                (Some(e), Some(r)) => {
+                    found_in += 1;
+                    if e.corners != r.corners {
+                        rougher += 1;
+                    }
+                    let centre = |c: &[[f32; 2]; 4]| {
+                        let (x, y) = c.iter().fold((0.0, 0.0), |(x, y), p| (x + p[0], y + p[1]));
+                        (x / 4.0, y / 4.0)
+                    };
+                    let (x, y) = centre(&r.corners);
+                    let (xs, ys) = (e.corners.map(|p| p[0]), e.corners.map(|p| p[1]));
+                    let within = |v: f32, vs: [f32; 4]| {
+                        v >= vs.iter().copied().fold(f32::MAX, f32::min)
+                            && v <= vs.iter().copied().fold(f32::MIN, f32::max)
+                    };
+                    assert!(
+                        within(x, xs) && within(y, ys),
+                        "{truth:?} on {:?}: {e:?} and {r:?}",
+                        case.backdrop
+                    );
+                }
+                _ => panic!(
+                    "{truth:?} on {:?}: {exact:?} exactly, {rough:?} roughly",
+                    case.backdrop
+                ),
+            }
+        }
+        // Frames where the rough shape was taken instead of a better one:
+        // without them this test would show nothing.
+        println!(
+            "metric: whereabouts: documents in {found_in} frames, a rougher shape in {rougher}"
+        );
+        assert!(
+            rougher > 0 && found_in > 20,
+            "{found_in} found, {rougher} rougher"
+        );
+    }
+
     #[test]
     fn the_outline_is_found_on_the_labelled_set() {
         let set = [set(1280, 720, 12), photo_set(1280, 720, 24)].concat();

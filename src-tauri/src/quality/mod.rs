@@ -307,7 +307,11 @@ impl Assessor {
             _ => None,
         };
         // A selfie shows the document too, beside the face.
-        let found = outline::find_in_planes(frame.rgb, w, h, factor, &mut self.planes);
+        let shape = match kind {
+            Kind::Document => outline::Shape::Exact,
+            Kind::Selfie => outline::Shape::Whereabouts,
+        };
+        let found = outline::find_in_planes(frame.rgb, w, h, factor, &mut self.planes, shape);
         let document = (kind == Kind::Document).then_some(found.clone());
         let to_frame = frame.width as f32 / sw as f32;
         let mut faces = match kind {

@@ -142,7 +142,21 @@ pub fn find_in_frame(
     planes: &mut Planes,
 ) -> Option<Outline> {
     grey::value_downscaled(rgb, width, height, factor, &mut planes.brightest);
-    find_in_planes(rgb, width, height, factor, planes)
+    find_in_planes(rgb, width, height, factor, planes, Shape::Exact)
+}
+
+/// How much of a document's outline is wanted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Its four corners as they are: a document slot draws them, judges the
+    /// document inside them and cuts it out along them.
+    Exact,
+    /// Where it is: a selfie needs the document beside the face, whole, and
+    /// tells its portrait from the person. A shape the brightest channel
+    /// shows is then taken as it is, even with proportions off a
+    /// document's (the card's body without its band): the other planes
+    /// could only give it a better shape, never take it away.
+    Whereabouts,
 }
 
 /// [`find_in_frame`], with the brightest channel already in `planes` (read
@@ -153,6 +167,7 @@ pub fn find_in_planes(
     height: usize,
     factor: usize,
     planes: &mut Planes,
+    shape: Shape,
 ) -> Option<Outline> {
     let (w, h) = (width / factor.max(1), height / factor.max(1));
     if w < 16 || h < 16 || planes.brightest.len() != w * h {
@@ -161,7 +176,9 @@ pub fn find_in_planes(
     let scale = width as f32 / w as f32;
     let brightest = edges_of(&[&planes.brightest], w, h)?;
     let first = find_at(&brightest, false).or_else(|| find_at_half(&planes.brightest, w, h));
-    if first.is_some_and(|q| proportion_error(&q) <= PROPORTION_TOLERANCE) {
+    if first.is_some_and(|q| {
+        shape == Shape::Whereabouts || proportion_error(&q) <= PROPORTION_TOLERANCE
+    }) {
         return first.map(|q| describe(snap(q, &brightest), w, h, scale));
     }
     grey::darkest_and_blue_yellow_downscaled(
