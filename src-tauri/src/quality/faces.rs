@@ -262,11 +262,10 @@ impl FaceCheck {
         if !self.due() {
             return self.last.clone();
         }
-        let (dw, dh) = (
-            PORTRAIT_SEARCH_WIDTH,
-            (PORTRAIT_SEARCH_WIDTH as f32 / aspect).round() as usize,
-        );
-        let Some(mut document) = super::side::dewarp(small, width, height, quad, dw, dh) else {
+        let dw = PORTRAIT_SEARCH_WIDTH;
+        let Some((mut document, dh)) =
+            super::side::dewarp_to_width(small, width, height, quad, dw, aspect)
+        else {
             self.last.clear();
             return Vec::new();
         };

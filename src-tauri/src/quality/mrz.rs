@@ -36,11 +36,8 @@ pub fn glare_on_document(
     aspect: f32,
     luma: u8,
 ) -> Option<f64> {
-    let (dw, dh) = (
-        SEARCH_WIDTH,
-        (SEARCH_WIDTH as f32 / aspect).round() as usize,
-    );
-    let mut document = super::side::dewarp(small, sw, sh, quad, dw, dh)?;
+    let dw = SEARCH_WIDTH;
+    let (mut document, dh) = super::side::dewarp_to_width(small, sw, sh, quad, dw, aspect)?;
     let glare = find(&document, dw, dh).map(|zone| glare(&document, dw, zone, luma));
     zeroize::Zeroize::zeroize(&mut document);
     glare

@@ -90,6 +90,24 @@ impl Side {
     }
 }
 
+/// The document inside `corners` de-warped `out_width` pixels wide, and as
+/// high as its proportions (`aspect`, its long side over its short) make it:
+/// the picture and its height.
+pub fn dewarp_to_width(
+    grey: &[u8],
+    width: usize,
+    height: usize,
+    corners: &[[f32; 2]; 4],
+    out_width: usize,
+    aspect: f32,
+) -> Option<(Vec<u8>, usize)> {
+    let out_height = (out_width as f32 / aspect).round() as usize;
+    Some((
+        dewarp(grey, width, height, corners, out_width, out_height)?,
+        out_height,
+    ))
+}
+
 /// The document inside `corners` (in `grey`'s pixels, clockwise from its
 /// top-left) pulled to a `out_width` × `out_height` rectangle, sampled
 /// bilinearly at each output pixel's centre; none for a degenerate outline.
