@@ -95,6 +95,21 @@ fn quality(c: &mut Criterion) {
     c.bench_function("step value 1920x1080 by 3", |b| {
         b.iter(|| grey::value_downscaled(std::hint::black_box(&rgb), 1920, 1080, 3, &mut value))
     });
+    let (mut band, mut grey_small, mut planes) =
+        (Vec::new(), Vec::new(), outline::Planes::default());
+    c.bench_function("step grey and planes 1920x1080 by 3", |b| {
+        b.iter(|| {
+            grey::grey_and_planes_downscaled(
+                std::hint::black_box(&rgb),
+                1920,
+                1080,
+                3,
+                &mut band,
+                &mut grey_small,
+                planes.all_mut(),
+            )
+        })
+    });
     c.bench_function("step canny 640x360", |b| {
         b.iter(|| edges::canny(std::hint::black_box(&value), 640, 360, 80, 200))
     });

@@ -444,9 +444,8 @@ mod tests {
             let (w, h) = (case.width as usize, case.height as usize);
             let exact = found(&case);
             let mut planes = outline::Planes::default();
-            crate::quality::grey::value_downscaled(&rgb, w, h, 1, planes.brightest_mut());
-            let rough =
-                outline::find_in_planes(&rgb, w, h, 1, &mut planes, outline::Shape::Whereabouts);
+            crate::quality::grey::planes_downscaled(&rgb, w, h, 1, planes.all_mut());
+            let rough = outline::find_in_planes(w, h, 1, &planes, outline::Shape::Whereabouts);
             match (&exact, &rough) {
                 (None, None) => {}
                 (Some(e), Some(r)) => {

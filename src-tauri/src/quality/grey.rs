@@ -149,34 +149,41 @@ fn reflect101(i: isize, len: usize) -> usize {
 const BAND_ROWS: usize = 8;
 
 /// Luma of an interleaved RGB image at 1/`factor` of its size, into `out`,
-/// and its brightest channel, into `value`: the values [`grey_from_rgb`]
-/// then [`downscale_into`], and [`value_downscaled`], give, in one reading
-/// of the frame and without the whole full-size grey image in between (a
+/// and the three planes the document is looked for in (see
+/// [`planes_downscaled`]), into `planes`: the values [`grey_from_rgb`] then
+/// [`downscale_into`], and [`planes_downscaled`], give, in one reading of
+/// the frame and without the whole full-size grey image in between (a
 /// 1080p frame's is 2 MB, written and read again). The frame is made grey a
 /// band of rows at a time, in `band`, a buffer the caller keeps; each band
-/// is averaged, and its brightest channel read, while its rows are still in
-/// the cache.
-pub fn grey_and_value_downscaled(
+/// is averaged, and its planes read, while its rows are still in the cache.
+/// (Read in a second pass over the frame, when the brightest channel showed
+/// no document, the two other planes cost a tenth of a busy, empty desk's
+/// analysis; read here, they add about a fifth of a millisecond to every
+/// frame.)
+pub fn grey_and_planes_downscaled(
     rgb: &[u8],
     width: usize,
     height: usize,
     factor: usize,
     band: &mut Vec<u8>,
     out: &mut Vec<u8>,
-    value: &mut Vec<u8>,
+    mut planes: [&mut Vec<u8>; 3],
 ) -> (usize, usize) {
     let factor = factor.max(1);
     let (w, h) = (width / factor, height / factor);
     if factor == 1 || factor > 16 || w == 0 || h == 0 {
         grey_from_rgb(&rgb[..width * height * 3], band);
-        value_downscaled(rgb, width, height, factor, value);
+        planes_downscaled(rgb, width, height, factor, planes);
         return downscale_into(band, width, height, factor, out);
     }
-    for plane in [&mut *out, &mut *value] {
+    out.clear();
+    out.resize(w * h, 0);
+    for plane in planes.iter_mut() {
         plane.clear();
         plane.resize(w * h, 0);
     }
-    let mut diagonals = Diagonals::<1>::new(factor, w);
+    let mut planes = planes.map(|p| p.as_mut_slice());
+    let mut diagonals = Diagonals::<3>::new(factor, w);
     // The pixels of a row that fall in a block: the last column's remainder
     // is left out, as the downscale leaves it out.
     let span = w * factor;
@@ -193,7 +200,7 @@ pub fn grey_and_value_downscaled(
         });
         let first = i * BAND_ROWS;
         let ys = first..first + out_rows.len() / w;
-        diagonals.rows(rgb, width, ys, &mut [value.as_mut_slice()], brightest);
+        diagonals.rows(rgb, width, ys, &mut planes, three_planes);
     }
     (w, h)
 }
@@ -277,9 +284,9 @@ fn box_average<A>(
             }
         }
         match factor {
-            2 => average_groups::<A, 2>(&rows, out_row, average),
-            3 => average_groups::<A, 3>(&rows, out_row, average),
-            4 => average_groups::<A, 4>(&rows, out_row, average),
+            2 => average_groups::<A, 2>(&rows, out_row),
+            3 => average_groups::<A, 3>(&rows, out_row),
+            4 => average_groups::<A, 4>(&rows, out_row),
             _ => {
                 for (o, group) in out_row.iter_mut().zip(rows.chunks_exact(factor)) {
                     *o = average(group.iter().map(|&a| a.into()).sum());
@@ -289,15 +296,18 @@ fn box_average<A>(
     }
 }
 
-/// Groups of `N` column sums to averages; a size known when compiling lets
-/// the sums unroll.
-fn average_groups<A, const N: usize>(rows: &[A], out: &mut [u8], average: impl Fn(u32) -> u8)
+/// Groups of `N` column sums to their rounded averages; a size known when
+/// compiling lets the sums unroll, and the division become a
+/// multiplication the compiler can run on a vector of them.
+fn average_groups<A, const N: usize>(rows: &[A], out: &mut [u8])
 where
     A: Copy + Into<u32>,
 {
+    let area = (N * N) as u32;
     for (o, group) in out.iter_mut().zip(rows.chunks_exact(N)) {
         let group: &[A; N] = group.try_into().expect("chunk size");
-        *o = average(group.iter().map(|&a| a.into()).sum());
+        let sum: u32 = group.iter().map(|&a| a.into()).sum();
+        *o = ((sum + area / 2) / area) as u8;
     }
 }
 
@@ -318,34 +328,32 @@ fn brightest(r: u8, g: u8, b: u8) -> [u8; 1] {
     [r.max(g).max(b)]
 }
 
-/// Two more planes the same way, in one reading of the frame:
+/// The three planes the document is looked for in, at 1/`factor` of an
+/// interleaved RGB image's size, each as [`value_downscaled`] reads it, in
+/// one reading of the image:
+/// - the brightest channel, max(R, G, B) (see [`value_downscaled`]);
 /// - the darkest channel, min(R, G, B): it tells a saturated colour from
 ///   white (a blue band against a white cup), where the brightest channel
 ///   barely changes;
 /// - blue against yellow, (2B − R − G) / 4 + 128: it tells a blue band from
 ///   a red or brown desk of the same brightness, where both the brightest
 ///   and the darkest channel barely change.
-pub fn darkest_and_blue_yellow_downscaled(
+pub fn planes_downscaled(
     rgb: &[u8],
     width: usize,
     height: usize,
     factor: usize,
-    darkest: &mut Vec<u8>,
-    blue_yellow: &mut Vec<u8>,
+    planes: [&mut Vec<u8>; 3],
 ) -> (usize, usize) {
-    channels_downscaled(
-        rgb,
-        width,
-        height,
-        factor,
-        [darkest, blue_yellow],
-        |r, g, b| {
-            [
-                r.min(g).min(b),
-                ((2 * i32::from(b) - i32::from(r) - i32::from(g)) / 4 + 128) as u8,
-            ]
-        },
-    )
+    channels_downscaled(rgb, width, height, factor, planes, three_planes)
+}
+
+fn three_planes(r: u8, g: u8, b: u8) -> [u8; 3] {
+    [
+        r.max(g).max(b),
+        r.min(g).min(b),
+        ((2 * i32::from(b) - i32::from(r) - i32::from(g)) / 4 + 128) as u8,
+    ]
 }
 
 /// `N` planes `pick`ed from each pixel, downscaled by block diagonals.
@@ -370,12 +378,18 @@ fn channels_downscaled<const N: usize>(
 
 /// What reading planes by block diagonals at 1/`factor` of a frame's
 /// size needs from row to row: the rounded averages of `factor` values
-/// (looked up: a division per pixel would cost more than the reading) and
-/// one output row's sums.
+/// (looked up: a division per pixel would cost more than the reading), one
+/// row's diagonal pixels, and one output row's sums, plane by plane.
+///
+/// The pixels are first gathered, each as one 32-bit word, then picked and
+/// summed a whole row at a time: contiguous rows the compiler turns into
+/// vector instructions. Picked and summed pixel by pixel from the
+/// interleaved frame, three planes cost as much as a second pass over it.
 struct Diagonals<const N: usize> {
     factor: usize,
     averages: Vec<u8>,
-    sums: Vec<[u32; N]>,
+    pixels: Vec<u32>,
+    sums: [Vec<u16>; N],
 }
 
 impl<const N: usize> Diagonals<N> {
@@ -383,7 +397,8 @@ impl<const N: usize> Diagonals<N> {
         Self {
             factor,
             averages: averages(factor as u32),
-            sums: vec![[0; N]; w],
+            pixels: vec![0; w],
+            sums: std::array::from_fn(|_| vec![0; w]),
         }
     }
 
@@ -397,56 +412,87 @@ impl<const N: usize> Diagonals<N> {
         outs: &mut [&mut [u8]; N],
         pick: impl Fn(u8, u8, u8) -> [u8; N] + Copy,
     ) {
-        let (factor, w, sums) = (self.factor, self.sums.len(), &mut self.sums);
+        let factor = self.factor;
+        let w = self.pixels.len();
+        // The sums of `factor` values of 255 fit 16 bits (a factor of 16 at
+        // most for any frame the kiosk decodes).
+        assert!(factor <= 256, "a factor of {factor}");
         for y in ys {
-            sums.fill([0; N]);
+            for sum in &mut self.sums {
+                sum.fill(0);
+            }
             for k in 0..factor {
                 let start = ((y * factor + k) * width + k) * 3;
                 let row = &rgb[start..start + (w - 1) * factor * 3 + 3];
                 // The usual factors with a fixed stride, which the compiler
                 // unrolls without a bounds check per pixel.
                 match factor {
-                    2 => diagonal::<6, N>(row, sums, pick),
-                    3 => diagonal::<9, N>(row, sums, pick),
-                    4 => diagonal::<12, N>(row, sums, pick),
+                    2 => gather::<6>(row, &mut self.pixels),
+                    3 => gather::<9>(row, &mut self.pixels),
+                    4 => gather::<12>(row, &mut self.pixels),
                     _ => {
-                        for (sum, p) in sums.iter_mut().zip(row.chunks(factor * 3)) {
-                            add(sum, pick(p[0], p[1], p[2]));
+                        for (d, p) in self.pixels.iter_mut().zip(row.chunks(factor * 3)) {
+                            *d = u32::from_le_bytes([p[0], p[1], p[2], 0]);
                         }
                     }
                 }
+                accumulate(&self.pixels, &mut self.sums, pick);
             }
-            for (plane, out) in outs.iter_mut().enumerate() {
-                for (d, s) in out[y * w..(y + 1) * w].iter_mut().zip(&*sums) {
-                    *d = self.averages[s[plane] as usize];
+            for (out, sums) in outs.iter_mut().zip(&self.sums) {
+                let out = &mut out[y * w..(y + 1) * w];
+                match factor {
+                    2 => rounded_means::<2>(sums, out),
+                    3 => rounded_means::<3>(sums, out),
+                    4 => rounded_means::<4>(sums, out),
+                    _ => {
+                        for (d, s) in out.iter_mut().zip(sums) {
+                            *d = self.averages[usize::from(*s)];
+                        }
+                    }
                 }
             }
         }
     }
 }
 
-fn add<const N: usize>(sum: &mut [u32; N], picked: [u8; N]) {
-    for (s, p) in sum.iter_mut().zip(picked) {
-        *s += u32::from(p);
+/// Sums of `F` values to their rounded means: a division by a number known
+/// when compiling, which becomes a multiplication on a vector of sums.
+fn rounded_means<const F: u16>(sums: &[u16], out: &mut [u8]) {
+    for (d, s) in out.iter_mut().zip(sums) {
+        *d = ((s + F / 2) / F) as u8;
     }
 }
 
-/// Adds `pick` of the first pixel of each `STRIDE`-byte step of `row` to
-/// `sums` (the last step may be a lone pixel).
-fn diagonal<const STRIDE: usize, const N: usize>(
-    row: &[u8],
-    sums: &mut [[u32; N]],
-    pick: impl Fn(u8, u8, u8) -> [u8; N],
-) {
-    let steps = row.chunks_exact(STRIDE);
-    let last = steps.remainder();
-    let n = sums.len();
-    for (sum, p) in sums.iter_mut().zip(steps) {
-        let p: &[u8; STRIDE] = p.try_into().expect("chunk size");
-        add(sum, pick(p[0], p[1], p[2]));
+/// The first pixel of each `STRIDE`-byte step of `row` (the last step may
+/// be a lone pixel), into `pixels`, red in the lowest byte: one 32-bit
+/// read a pixel, the byte after blue included (masked out when picked).
+fn gather<const STRIDE: usize>(row: &[u8], pixels: &mut [u32]) {
+    let n = pixels.len();
+    if n == 0 {
+        return;
     }
-    if last.len() >= 3 && n > 0 {
-        add(&mut sums[n - 1], pick(last[0], last[1], last[2]));
+    // Every step but the last has its fourth byte in the row.
+    for (d, p) in pixels[..n - 1].iter_mut().zip(row.chunks_exact(STRIDE)) {
+        let p: &[u8; STRIDE] = p.try_into().expect("chunk size");
+        *d = u32::from_le_bytes([p[0], p[1], p[2], p[3]]);
+    }
+    let last = &row[(n - 1) * STRIDE..];
+    pixels[n - 1] = u32::from_le_bytes([last[0], last[1], last[2], 0]);
+}
+
+/// Adds each plane `pick`ed from the gathered pixels to its sums, a plane
+/// at a time (the loop over the planes unrolls, and each pass keeps only
+/// its own plane of `pick`).
+fn accumulate<const N: usize>(
+    pixels: &[u32],
+    sums: &mut [Vec<u16>; N],
+    pick: impl Fn(u8, u8, u8) -> [u8; N] + Copy,
+) {
+    for (n, sum) in sums.iter_mut().enumerate() {
+        for (s, p) in sum.iter_mut().zip(pixels) {
+            let [r, g, b, _] = p.to_le_bytes();
+            *s += u16::from(pick(r, g, b)[n]);
+        }
     }
 }
 

@@ -285,17 +285,17 @@ impl Assessor {
             grey::grey_from_rgb(frame.rgb, &mut self.grey);
             let variance = grey::laplacian_variance(&self.grey, w, h);
             let small = grey::downscale_into(&self.grey, w, h, factor, &mut self.small);
-            grey::value_downscaled(frame.rgb, w, h, factor, self.planes.brightest_mut());
+            grey::planes_downscaled(frame.rgb, w, h, factor, self.planes.all_mut());
             (Some(variance), small)
         } else {
-            let small = grey::grey_and_value_downscaled(
+            let small = grey::grey_and_planes_downscaled(
                 frame.rgb,
                 w,
                 h,
                 factor,
                 &mut self.grey,
                 &mut self.small,
-                self.planes.brightest_mut(),
+                self.planes.all_mut(),
             );
             (None, small)
         };
@@ -311,7 +311,7 @@ impl Assessor {
             Kind::Document => outline::Shape::Exact,
             Kind::Selfie => outline::Shape::Whereabouts,
         };
-        let found = outline::find_in_planes(frame.rgb, w, h, factor, &mut self.planes, shape);
+        let found = outline::find_in_planes(w, h, factor, &self.planes, shape);
         let document = (kind == Kind::Document).then_some(found.clone());
         let to_frame = frame.width as f32 / sw as f32;
         let mut faces = match kind {

@@ -15,7 +15,7 @@ mod trace;
 
 use super::edges::{canny, dilate_3x3};
 use super::grey;
-use hull::{quadrilateral, refine, row_ends, shoelace};
+use hull::{hull_of_row_ends, quadrilateral, refine, row_ends, shoelace};
 use image::GrayImage;
 use imageproc::geometry;
 use imageproc::point::Point;
@@ -117,23 +117,20 @@ pub struct Planes {
 }
 
 impl Planes {
-    /// The brightest channel, for [`find_in_planes`]: as
-    /// [`grey::value_downscaled`] makes it.
-    pub fn brightest_mut(&mut self) -> &mut Vec<u8> {
-        &mut self.brightest
+    /// The brightest channel, the darkest and blue against yellow, for
+    /// [`find_in_planes`]: as [`grey::planes_downscaled`] makes them.
+    pub fn all_mut(&mut self) -> [&mut Vec<u8>; 3] {
+        [
+            &mut self.brightest,
+            &mut self.darkest,
+            &mut self.blue_yellow,
+        ]
     }
 }
 
 /// Finds the document in an interleaved RGB frame (`width` × `height`),
-/// looked for at 1/`factor` of its size, in frame pixels. First in the
-/// brightest channel; when that shows none, or a shape whose proportions
-/// are not a document's, with the edges of the darkest channel and of blue
-/// against yellow too. A card's blue band against a white cup hardly
-/// changes max(R, G, B), so the brightest channel finds only the card's
-/// body below the band, but min(R, G, B) drops by half; against a red
-/// saucer or a brown desk of the same brightness only blue against yellow
-/// changes. (All of them at once, always, find more cards, but also more
-/// shapes on empty desks.)
+/// looked for at 1/`factor` of its size, in frame pixels: the frame's
+/// planes read, then [`find_in_planes`].
 pub fn find_in_frame(
     rgb: &[u8],
     width: usize,
@@ -141,8 +138,8 @@ pub fn find_in_frame(
     factor: usize,
     planes: &mut Planes,
 ) -> Option<Outline> {
-    grey::value_downscaled(rgb, width, height, factor, &mut planes.brightest);
-    find_in_planes(rgb, width, height, factor, planes, Shape::Exact)
+    grey::planes_downscaled(rgb, width, height, factor, planes.all_mut());
+    find_in_planes(width, height, factor, planes, Shape::Exact)
 }
 
 /// How much of a document's outline is wanted.
@@ -159,18 +156,26 @@ pub enum Shape {
     Whereabouts,
 }
 
-/// [`find_in_frame`], with the brightest channel already in `planes` (read
-/// with the frame's grey copy, in one reading of the frame).
+/// Finds the document in a frame (`width` × `height`) from its `planes`
+/// at 1/`factor` of its size, in frame pixels. First in the brightest
+/// channel; when that shows none, or a shape whose proportions are not a
+/// document's, with the edges of the darkest channel and of blue against
+/// yellow too. A card's blue band against a white cup hardly changes
+/// max(R, G, B), so the brightest channel finds only the card's body below
+/// the band, but min(R, G, B) drops by half; against a red saucer or a
+/// brown desk of the same brightness only blue against yellow changes.
+/// (All of them at once, always, find more cards, but also more shapes on
+/// empty desks.)
 pub fn find_in_planes(
-    rgb: &[u8],
     width: usize,
     height: usize,
     factor: usize,
-    planes: &mut Planes,
+    planes: &Planes,
     shape: Shape,
 ) -> Option<Outline> {
     let (w, h) = (width / factor.max(1), height / factor.max(1));
-    if w < 16 || h < 16 || planes.brightest.len() != w * h {
+    let read = [&planes.brightest, &planes.darkest, &planes.blue_yellow];
+    if w < 16 || h < 16 || read.iter().any(|p| p.len() != w * h) {
         return None;
     }
     let scale = width as f32 / w as f32;
@@ -181,14 +186,6 @@ pub fn find_in_planes(
     }) {
         return first.map(|q| describe(snap(q, &brightest), w, h, scale));
     }
-    grey::darkest_and_blue_yellow_downscaled(
-        rgb,
-        width,
-        height,
-        factor,
-        &mut planes.darkest,
-        &mut planes.blue_yellow,
-    );
     // The brightest channel's edges found once, kept. At full size only: at
     // half size too it cost a third more on an empty desk, found no more
     // cards and took two shapes for cards.
@@ -301,7 +298,7 @@ fn find_at(edges: &GrayImage, across_contours: bool) -> Option<Quad> {
         if (((x1 - x0) * (y1 - y0)) as f64) < MIN_AREA * frame_area {
             continue;
         }
-        let hull = geometry::convex_hull(row_ends(points, y0, y1));
+        let hull = hull_of_row_ends(&row_ends(points, y0, y1));
         let area = geometry::contour_area(&hull);
         if area < MIN_AREA * frame_area || best.as_ref().is_some_and(|(_, a)| *a >= area) {
             continue;

@@ -165,20 +165,14 @@ fn downscale_rounds_like_a_division_at_every_factor() {
 fn the_channel_planes_are_the_rounded_mean_of_each_blocks_diagonal() {
     type Plane = fn(&[u8], usize, usize, usize) -> (Vec<u8>, usize, usize);
     type Pick = fn(u8, u8, u8) -> u8;
-    // The darkest and blue-against-yellow planes are made together.
-    fn both(rgb: &[u8], width: usize, height: usize, factor: usize) -> [Vec<u8>; 2] {
-        let (mut darkest, mut blue_yellow) = (Vec::new(), Vec::new());
-        darkest_and_blue_yellow_downscaled(
-            rgb,
-            width,
-            height,
-            factor,
-            &mut darkest,
-            &mut blue_yellow,
-        );
-        [darkest, blue_yellow]
+    // The three planes are made together; the brightest alone too.
+    fn all(rgb: &[u8], width: usize, height: usize, factor: usize) -> [Vec<u8>; 3] {
+        let mut planes = [Vec::new(), Vec::new(), Vec::new()];
+        let [a, b, c] = &mut planes;
+        planes_downscaled(rgb, width, height, factor, [a, b, c]);
+        planes
     }
-    let planes: [(Plane, Pick); 3] = [
+    let planes: [(Plane, Pick); 4] = [
         (
             |rgb, width, height, factor| {
                 let mut out = Vec::new();
@@ -189,7 +183,14 @@ fn the_channel_planes_are_the_rounded_mean_of_each_blocks_diagonal() {
         ),
         (
             |rgb, width, height, factor| {
-                let [darkest, _] = both(rgb, width, height, factor);
+                let [brightest, _, _] = all(rgb, width, height, factor);
+                (brightest, width / factor, height / factor)
+            },
+            |r, g, b| r.max(g).max(b),
+        ),
+        (
+            |rgb, width, height, factor| {
+                let [_, darkest, _] = all(rgb, width, height, factor);
                 (darkest, width / factor, height / factor)
             },
             |r, g, b| r.min(g).min(b),
@@ -197,7 +198,7 @@ fn the_channel_planes_are_the_rounded_mean_of_each_blocks_diagonal() {
         // Pure blue is 255, pure yellow 1, grey 128.
         (
             |rgb, width, height, factor| {
-                let [_, blue_yellow] = both(rgb, width, height, factor);
+                let [_, _, blue_yellow] = all(rgb, width, height, factor);
                 (blue_yellow, width / factor, height / factor)
             },
             |r, g, b| (128 + (2 * i32::from(b) - i32::from(r) - i32::from(g)) / 4) as u8,
@@ -261,7 +262,7 @@ fn a_regions_mean_and_laplacian_count_its_own_pixels_only() {
 }
 
 #[test]
-fn the_banded_grey_and_value_equal_grey_then_downscale_and_the_value_alone() {
+fn the_banded_grey_and_planes_equal_grey_then_downscale_and_the_planes_alone() {
     // A frame of noise and a sample-camera card: every value must match.
     let card = crate::capture::sample::Scene::new(
         crate::capture::sample::Subject::DocumentFront,
@@ -280,26 +281,32 @@ fn the_banded_grey_and_value_equal_grey_then_downscale_and_the_value_alone() {
         cases.push((&noise[..], 331, 207, factor));
     }
     cases.push((&noise[..3 * 331 * 20], 331, 20, 3));
-    let (mut banded, mut value) = (Vec::new(), Vec::new());
+    let mut banded = Vec::new();
+    let mut planes: [Vec<u8>; 3] = Default::default();
     for (rgb, width, height, factor) in cases {
-        let (mut grey, mut two_steps, mut value_alone) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut grey, mut two_steps) = (Vec::new(), Vec::new());
         grey_from_rgb(rgb, &mut grey);
         let expected = downscale_into(&grey, width, height, factor, &mut two_steps);
-        value_downscaled(rgb, width, height, factor, &mut value_alone);
+        let mut alone: [Vec<u8>; 3] = Default::default();
+        let [a, b, c] = &mut alone;
+        planes_downscaled(rgb, width, height, factor, [a, b, c]);
         // The buffers are kept from case to case, as from frame to frame.
-        let got = grey_and_value_downscaled(
+        let [a, b, c] = &mut planes;
+        let got = grey_and_planes_downscaled(
             rgb,
             width,
             height,
             factor,
             &mut band,
             &mut banded,
-            &mut value,
+            [a, b, c],
         );
         assert_eq!(got, expected, "{width}×{height} by {factor}");
         assert!(!banded.is_empty() && banded.iter().any(|&v| v != banded[0]));
         assert_eq!(banded, two_steps, "{width}×{height} by {factor}");
-        assert!(value.iter().any(|&v| v != value[0]));
-        assert_eq!(value, value_alone, "{width}×{height} by {factor}");
+        for (plane, (got, alone)) in planes.iter().zip(&alone).enumerate() {
+            assert!(got.iter().any(|&v| v != got[0]), "plane {plane}");
+            assert_eq!(got, alone, "plane {plane}: {width}×{height} by {factor}");
+        }
     }
 }

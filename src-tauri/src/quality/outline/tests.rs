@@ -2,6 +2,7 @@ use imageproc::geometry::convex_hull;
 use imageproc::point::Point;
 use rand::{Rng, SeedableRng};
 
+use super::hull::hull_of_row_ends;
 use super::runs::{joined, Run};
 use super::{describe, find_at, row_ends};
 
@@ -40,13 +41,46 @@ fn a_contours_hull_is_found_from_its_row_ends() {
         let y1 = points.iter().map(|p| p.y).max().unwrap();
         let ends = row_ends(&points, y0, y1);
         assert!(ends.len() <= 2 * (y1 - y0 + 1) as usize);
+        let hull = convex_hull(points.clone());
+        assert!(hull.len() >= 3 || spread < 3, "case {case}: {hull:?}");
+        assert_eq!(
+            hull_of_row_ends(&ends),
+            hull,
+            "case {case}: {} points, in linear time",
+            points.len()
+        );
         assert_eq!(
             convex_hull(ends),
-            convex_hull(points.clone()),
+            hull,
             "case {case}: {} points",
             points.len()
         );
     }
+}
+
+/// The same on the borders the outline search traces on busy photographs
+/// (bricks, gravel, a person) with a card and without: every contour large
+/// enough to be looked at.
+#[test]
+fn the_hull_of_traced_borders_is_found_in_linear_time() {
+    let mut compared = 0;
+    for (case, _) in crate::capture::labelled::photo_set(640, 360, 6) {
+        let mut value = Vec::new();
+        let (w, h) =
+            crate::quality::grey::value_downscaled(&case.render(), 640, 360, 1, &mut value);
+        let edges = super::edges_of(&[&value], w, h).expect("edges");
+        for points in super::trace::borders(&edges)
+            .iter()
+            .filter(|c| c.len() >= 40)
+        {
+            let y0 = points.iter().map(|p| p.y).min().unwrap();
+            let y1 = points.iter().map(|p| p.y).max().unwrap();
+            let ends = row_ends(points, y0, y1);
+            assert_eq!(hull_of_row_ends(&ends), convex_hull(points.clone()));
+            compared += 1;
+        }
+    }
+    assert!(compared > 100, "{compared} contours");
 }
 
 /// Pieces of one line are joined across a gap a finger leaves, and across
