@@ -205,8 +205,11 @@ pub fn grey_and_planes_downscaled(
     (w, h)
 }
 
-/// Rounded averages of blocks of `area` pixels, by their sum: looked up, as
-/// a division per output pixel would cost more than all the additions.
+/// Rounded averages of blocks of `area` pixels, by their sum: looked up for
+/// the unusual factors, where the area is not known when compiling and a
+/// division per output pixel would cost more than all the additions (the
+/// usual factors, 2 to 4, divide by a constant the compiler turns into a
+/// multiplication on vectors).
 fn averages(area: u32) -> Vec<u8> {
     (0..=area * 255)
         .map(|s| ((s + area / 2) / area) as u8)
@@ -378,8 +381,8 @@ fn channels_downscaled<const N: usize>(
 
 /// What reading planes by block diagonals at 1/`factor` of a frame's
 /// size needs from row to row: the rounded averages of `factor` values
-/// (looked up: a division per pixel would cost more than the reading), one
-/// row's diagonal pixels, and one output row's sums, plane by plane.
+/// (see [`averages`]), one row's diagonal pixels, and one output row's
+/// sums, plane by plane.
 ///
 /// The pixels are first gathered, each as one 32-bit word, then picked and
 /// summed a whole row at a time: contiguous rows the compiler turns into
@@ -414,8 +417,9 @@ impl<const N: usize> Diagonals<N> {
     ) {
         let factor = self.factor;
         let w = self.pixels.len();
-        // The sums of `factor` values of 255 fit 16 bits (a factor of 16 at
-        // most for any frame the kiosk decodes).
+        // The sums of `factor` values of 255 fit 16 bits: far more than a
+        // frame the kiosk decodes needs (16,384 pixels wide, analysed at
+        // 640, is a factor of 25).
         assert!(factor <= 256, "a factor of {factor}");
         for y in ys {
             for sum in &mut self.sums {
