@@ -529,7 +529,7 @@ mod tests {
             ("nothing", 24),
             ("far", 17),
             ("tilted", 19),
-            ("cut off", 11),
+            ("cut off", 12),
         ];
         for (kind, floor) in floors {
             assert!(

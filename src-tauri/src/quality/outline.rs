@@ -196,10 +196,10 @@ pub fn find_in_planes(
     }
     let second = find_at(&both, true);
     let quad = match (first, second) {
-        // The larger shape, when its proportions are nearer a document's:
-        // the whole card rather than its body without the band.
+        // The larger shape, when it is nearer a document's: the whole card
+        // rather than its body without the band.
         (Some(f), Some(s))
-            if area(&s) >= area(&f) && proportion_error(&s) < proportion_error(&f) =>
+            if area(&s) >= area(&f) && nearer_a_document(&s, &f, w, h, proportion_error) =>
         {
             s
         }
@@ -331,7 +331,9 @@ fn find_at(edges: &GrayImage, across_contours: bool) -> Option<Quad> {
         let across = runs::quadrilateral_across(pieces, w, h, fits, strong)
             .map(|quad| (quad, geometry::contour_area(&to_points(&quad))));
         best = match (best, across) {
-            (Some(b), Some(a)) if a.1 >= b.1 && proportion_off(&a.0) < proportion_off(&b.0) => {
+            (Some(b), Some(a))
+                if a.1 >= b.1 && nearer_a_document(&a.0, &b.0, w, h, proportion_off) =>
+            {
                 Some(a)
             }
             (Some(b), _) => Some(b),
@@ -339,6 +341,15 @@ fn find_at(edges: &GrayImage, across_contours: bool) -> Option<Quad> {
         };
     }
     best.map(|(quad, _)| quad)
+}
+
+/// Whether the shape `a` is nearer a document's than `b`: its proportions
+/// nearer a format's (by `off`), or, when both are cut off by the frame's
+/// border, whatever their proportions. The visible part of a card has any:
+/// a printed box on a card pushed out at the top (1.3 times as wide as
+/// high) is nearer a card's 1.59 than the card's own visible part (2.6).
+fn nearer_a_document(a: &Quad, b: &Quad, w: usize, h: usize, off: fn(&Quad) -> f32) -> bool {
+    off(a) < off(b) || (touches_border(a, w, h) && touches_border(b, w, h))
 }
 
 /// The outline a quadrilateral of the analysis image (`w` × `h`) makes in
