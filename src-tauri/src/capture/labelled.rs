@@ -427,11 +427,6 @@ mod tests {
         (right, median_error)
     }
 
-    /// Accuracy of the document outline on the labelled set: the share of
-    /// each kind of frame judged right, on drawn backdrops and on real
-    /// photographs. The goals are the (95 % of good frames found
-    /// with IoU ≥ 0.9, 98 % of empty frames empty); the assertions hold the
-    /// measured floor of each, so a change that loses accuracy fails.
     /// A selfie asks where the document is, not its exact shape, and takes
     /// the brightest channel's shape as it is: it must find a document in
     /// the same frames as the exact search (the other planes only ever give
@@ -486,6 +481,11 @@ mod tests {
         );
     }
 
+    /// Accuracy of the document outline on the labelled set: the share of
+    /// each kind of frame judged right, on drawn backdrops and on real
+    /// photographs. The goals are the (95 % of good frames found
+    /// with IoU ≥ 0.9, 98 % of empty frames empty); the assertions hold the
+    /// measured floor of each, so a change that loses accuracy fails.
     #[test]
     fn the_outline_is_found_on_the_labelled_set() {
         let set = [set(1280, 720, 12), photo_set(1280, 720, 24)].concat();
