@@ -12,6 +12,8 @@ pub(in crate::capture) struct DrawnCard {
     height: f32,
     subject: Subject,
     seed: u32,
+    /// The machine-readable zone on a card's back.
+    zone: Option<[String; 3]>,
 }
 
 impl DrawnCard {
@@ -34,6 +36,7 @@ impl DrawnCard {
             height: width * 54.0 / 85.6,
             subject,
             seed,
+            zone: (subject == Subject::DocumentBack).then(|| super::zone::specimen(seed)),
         })
     }
 
@@ -43,7 +46,16 @@ impl DrawnCard {
         ((0.0..1.0).contains(&u)
             && (0.0..1.0).contains(&v)
             && inside_rounded(u, v, self.width, self.height))
-        .then(|| card_pixel(self.subject, u, v, self.width, self.seed))
+        .then(|| {
+            card_pixel(
+                self.subject,
+                u,
+                v,
+                self.width,
+                self.seed,
+                self.zone.as_ref(),
+            )
+        })
     }
 }
 
@@ -186,6 +198,7 @@ pub(in crate::capture) fn card_pixel(
     v: f32,
     card_w: f32,
     seed: u32,
+    zone: Option<&[String; 3]>,
 ) -> [u8; 3] {
     let base = [(236.0 - v * 14.0) as u8, (240.0 - v * 10.0) as u8, 246];
     let ink = [28, 40, 70];
@@ -230,23 +243,9 @@ pub(in crate::capture) fn card_pixel(
             return if c { ink } else { base };
         }
     }
-    if !front {
-        // Machine-readable lines: dense monospace characters.
-        for (i, row_v) in [0.66f32, 0.76, 0.86].iter().enumerate() {
-            if let Some(c) = glyph(
-                u,
-                v,
-                *row_v,
-                0.05,
-                0.95,
-                card_w,
-                cell * 0.9,
-                line_h,
-                seed * 7 + 31 + i as u32,
-            ) {
-                return if c { [10, 10, 10] } else { base };
-            }
-        }
+    if let Some(ink) = zone.and_then(|lines| super::zone::ink(lines, u, v, card_w)) {
+        // The machine-readable lines, in OCR-B.
+        return base.map(|c| (c as f32 + (10.0 - c as f32) * ink) as u8);
     }
     base
 }

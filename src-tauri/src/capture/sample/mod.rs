@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 
 mod draw;
+pub mod zone;
 
 pub(in crate::capture) use draw::{background, box_blur, hash, DrawnCard};
 use draw::{grain, person, wall};

@@ -3,7 +3,11 @@
 //! found on the de-warped document (the rows in its lower half whose
 //! characters run across nearly its whole width) and judged on its own:
 //! glare there makes the service ask for the picture again even when the
-//! rest of the document is clear.
+//! rest of the document is clear. On a still, its characters are read
+//! ([`read`]) and its check digits verified.
+
+pub mod glyphs;
+pub mod read;
 
 /// Width of the de-warped document the zone is looked for in: the
 /// characters are then 5 to 7 pixels wide.
