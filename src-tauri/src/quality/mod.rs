@@ -3,8 +3,9 @@
 //! - [`Assessor::assess`]: a frame to a [`QualityReport`]: the document's
 //!   outline ([`outline`]) and, inside it, sharpness, exposure and glare; the
 //!   side shown ([`side`]), the portrait and a selfie's faces ([`faces`]), glare
-//!   on the machine-readable zone ([`mrz`]); steadiness; with stable problem
-//!   codes ([`ProblemCode`]).
+//!   on the machine-readable zone ([`mrz`]), and on a still, the zone read
+//!   and its check digits verified ([`mrz::read`]); steadiness; with stable
+//!   problem codes ([`ProblemCode`]).
 //! - [`Thresholds`]: every default in one place.
 //! - [`crop::document`]: the document cut out and de-warped, for upload.
 //! - [`AutoCapture`]: accepts after N passing, steady frames in a row.
@@ -30,6 +31,7 @@ use serde::Serialize;
 pub use decode::{decode, jpeg_is_complete, DecodeError, DecodeLimits, MAX_PIXELS};
 pub use encode::{encode_for_upload, encode_preview, EncodeError};
 pub use faces::Face;
+pub use mrz::read::{Fields as ZoneFields, Reading as ZoneReading};
 pub use outline::{Format, Outline};
 use problems::{framing, light, person, problem, sharpness_and_glare};
 pub use problems::{Problem, ProblemCode};
@@ -162,6 +164,9 @@ pub struct QualityReport {
     /// Faces found, largest first, in the frame's pixels: the person on a
     /// selfie, the portrait on a document's front.
     pub faces: Vec<Face>,
+    /// The machine-readable zone read, on a still that asked for it.
+    #[serde(skip)]
+    pub zone: Option<ZoneReading>,
     pub problems: Vec<Problem>,
 }
 
@@ -196,6 +201,8 @@ pub struct Assessor {
     /// The document may carry a machine-readable zone (a card's back, a
     /// passport page): glare on it is judged on its own.
     mrz: bool,
+    /// Read that zone too (a still: too slow for every live frame).
+    read_zone: bool,
     faces: faces::FaceCheck,
 }
 
@@ -211,6 +218,7 @@ impl Default for Assessor {
             other_side: None,
             portrait: false,
             mrz: false,
+            read_zone: false,
             faces: faces::FaceCheck::every(1),
         }
     }
@@ -242,6 +250,14 @@ impl Assessor {
     /// Looks for a machine-readable zone on the document and judges glare on it.
     pub fn judging_mrz(mut self, mrz: bool) -> Self {
         self.mrz = mrz;
+        self
+    }
+
+    /// Reads the machine-readable zone of a document judged with
+    /// [`Self::judging_mrz`] and verifies its check digits: `mrz_unreadable`
+    /// when they do not add up. For a still: it takes some 30 ms.
+    pub fn reading_zone(mut self, read: bool) -> Self {
+        self.read_zone = read;
         self
     }
 
@@ -277,6 +293,7 @@ impl Assessor {
                 document: None,
                 side: None,
                 faces: Vec::new(),
+                zone: None,
                 problems: vec![problem(ProblemCode::TooSmall)],
             };
         }
@@ -328,6 +345,7 @@ impl Assessor {
         // desk around it says nothing about the card), else of the picture.
         let mut side = None;
         let mut mrz_glare = None;
+        let mut zone = None;
         let (sharpness, brightness, glare_fraction) = match document
             .as_ref()
             .and_then(|d| d.as_ref())
@@ -344,6 +362,14 @@ impl Assessor {
                     if self.mrz {
                         mrz_glare =
                             mrz::glare_on_document(small, sw, sh, &quad, aspect, t.glare_luma);
+                        if self.read_zone {
+                            // At full size: a character is a few pixels wide
+                            // at the analysis size.
+                            if !self.full_resolution {
+                                grey::grey_from_rgb(frame.rgb, &mut self.grey);
+                            }
+                            zone = mrz::read::read(&self.grey, w, h, &d.corners, d.format);
+                        }
                     }
                 }
                 let rows = outline::spans(&quad, DOCUMENT_INSET, sw, sh);
@@ -425,6 +451,7 @@ impl Assessor {
         {
             problems.push(problem(ProblemCode::MrzGlare));
         }
+        problems.extend(unreadable_zone(&problems, zone.as_ref()));
         if kind == Kind::Selfie && problems.iter().any(|p| p.code == ProblemCode::TooBlurry) {
             // The card beside a blurred face is lost in the blur: say what to fix.
             problems.retain(|p| p.code != ProblemCode::NoDocument);
@@ -445,6 +472,7 @@ impl Assessor {
             document,
             side,
             faces,
+            zone,
             problems,
         }
     }
@@ -465,6 +493,14 @@ impl Assessor {
     }
 }
 
+/// `mrz_unreadable` when the zone was read but its check digits do not add
+/// up, and nothing else is wrong with the picture (blur, glare, a document
+/// too far are what made it unreadable: they say what to do).
+fn unreadable_zone(problems: &[Problem], zone: Option<&ZoneReading>) -> Option<Problem> {
+    (problems.is_empty() && zone == Some(&ZoneReading::Unreadable))
+        .then(|| problem(ProblemCode::MrzUnreadable))
+}
+
 /// Checks one still image (a photo taken), its full-size sharpness too.
 pub fn assess(frame: Frame<'_>, kind: Kind, thresholds: &Thresholds) -> QualityReport {
     Assessor::new(thresholds.clone())
@@ -479,7 +515,7 @@ pub fn assess(frame: Frame<'_>, kind: Kind, thresholds: &Thresholds) -> QualityR
 /// side already taken, showing it again is `same_side_again`; with
 /// `portrait` (a card's front, a passport page) a document without its
 /// holder's portrait is `no_portrait`; with `mrz` (a card's back, a
-/// passport page) glare on its machine-readable zone is judged.
+/// passport page) its machine-readable zone is judged for glare and read.
 pub fn assess_file(
     frame: Frame<'_>,
     kind: Kind,
@@ -491,7 +527,8 @@ pub fn assess_file(
         .at_full_resolution(true)
         .comparing_with(other_side.cloned())
         .expecting_portrait(portrait)
-        .judging_mrz(mrz);
+        .judging_mrz(mrz)
+        .reading_zone(mrz);
     let mut report = assessor.assess(frame, kind);
     if kind == Kind::Document && report.document.is_none() {
         if let Some(whole) = outline::whole_picture(frame.width, frame.height) {
@@ -514,6 +551,16 @@ pub fn assess_file(
                         whole.format.aspect(),
                     );
                 }
+            }
+            if mrz {
+                // `assessor.grey` is the full-size picture: a still.
+                report.zone = mrz::read::read(
+                    &assessor.grey,
+                    frame.width as usize,
+                    frame.height as usize,
+                    &whole.corners,
+                    whole.format,
+                );
             }
             problems.extend(assessor.same_side(report.side.as_ref()));
             if portrait && report.faces.is_empty() {
@@ -539,6 +586,7 @@ pub fn assess_file(
                 dark,
                 thresholds,
             ));
+            problems.extend(unreadable_zone(&problems, report.zone.as_ref()));
             report.problems = problems;
             report.document = Some(whole);
         }

@@ -24,6 +24,7 @@ pub enum ProblemCode {
     TooBright,
     Glare,
     MrzGlare,
+    MrzUnreadable,
     Unsteady,
 }
 
@@ -45,6 +46,7 @@ impl ProblemCode {
             Self::TooBright => "too_bright",
             Self::Glare => "glare",
             Self::MrzGlare => "mrz_glare",
+            Self::MrzUnreadable => "mrz_unreadable",
             Self::Unsteady => "unsteady",
         }
     }
@@ -79,6 +81,9 @@ impl ProblemCode {
             Self::Glare => "Glare on the card: tilt it slightly.",
             Self::MrzGlare => {
                 "Glare on the machine-readable lines at the bottom: tilt the document slightly."
+            }
+            Self::MrzUnreadable => {
+                "The machine-readable lines at the bottom could not be read: keep them clear of fingers and glare, and hold still."
             }
             Self::Unsteady => "Hold still.",
         }

@@ -27,6 +27,7 @@ mod steps;
 mod tasks;
 pub mod views;
 mod watch;
+mod zone_check;
 
 /// A mutex's guard, also after a panic elsewhere held it: what it guards
 /// (a session, a camera run) stays usable.

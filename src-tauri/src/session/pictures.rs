@@ -6,7 +6,7 @@ use zeroize::Zeroizing;
 use crate::capture::RgbFrame;
 use crate::config::Profile;
 use crate::quality::{
-    assess_file, crop, encode_for_upload, Assessor, DecodeLimits, Side, Thresholds,
+    assess_file, crop, encode_for_upload, Assessor, DecodeLimits, Side, Thresholds, ZoneReading,
 };
 
 use super::error::{Invalid, KioskError};
@@ -70,6 +70,7 @@ pub fn checked(frame: &RgbFrame, slot: Slot, how: Checking<'_>) -> Result<Captur
             .comparing_with(other_side)
             .expecting_portrait(slot.shows_portrait())
             .judging_mrz(slot.may_carry_mrz())
+            .reading_zone(slot.may_carry_mrz())
             .assess(frame.as_frame(), slot.kind())
     };
     // A document filling the picture (a scan) is sent as it is.
@@ -86,13 +87,18 @@ pub fn checked(frame: &RgbFrame, slot: Slot, how: Checking<'_>) -> Result<Captur
             tracing::warn!("a picture could not be encoded: {e}");
             Invalid::NotEncodable
         })?;
+    let zone = match report.zone {
+        Some(ZoneReading::Read(fields)) => Some(fields),
+        _ => None,
+    };
     Ok(Capture::new(
         Zeroizing::new(jpeg),
         sent.width,
         sent.height,
         report.problems.iter().map(|p| p.code).collect(),
         report.side,
-    ))
+    )
+    .with_zone(zone))
 }
 
 #[cfg(test)]
@@ -112,6 +118,21 @@ mod tests {
             other_side: None,
             full_frame,
         }
+    }
+
+    #[test]
+    fn a_cards_back_keeps_what_its_zone_says_and_a_front_has_none() {
+        let t = Thresholds::default();
+        let back = Scene::new(Subject::DocumentBack, 1280, 720);
+        let frame = RgbFrame::new(1280, 720, back.render(0));
+        let kept = checked(&frame, Slot::Back, how(&t, false)).expect("checked");
+        assert!(kept.problems.is_empty(), "{:?}", kept.problems);
+        let zone = kept.zone.as_ref().expect("the zone, read");
+        let printed = crate::capture::sample::zone::specimen(back.seed);
+        assert_eq!(zone.lines, printed.to_vec());
+        // Read on the back's slot only: a front carries no zone.
+        let front = checked(&card_frame(), Slot::Front, how(&t, false)).expect("checked");
+        assert!(front.zone.is_none());
     }
 
     #[test]

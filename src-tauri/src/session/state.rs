@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::quality::{ProblemCode, Side};
+use crate::quality::{ProblemCode, Side, ZoneFields};
 use crate::review::ImageRef;
 use crate::verification::models::DocSetType;
 
@@ -16,6 +16,7 @@ use super::applicant::ApplicantDetails;
 use super::error::{Invalid, KioskError};
 use super::steps::{doc_type_of, new_applicant, slots_for};
 use super::views::{CaptureView, DocumentChoice, Language, OutcomeView, Phase, SessionView, Slot};
+use super::zone_check::ZoneCheck;
 
 /// A picture the person took, kept until the session ends.
 pub(super) struct Capture {
@@ -29,6 +30,8 @@ pub(super) struct Capture {
     pub image_id: Option<String>,
     /// The document side it shows, de-warped (a front is compared with the back).
     pub side: Option<Side>,
+    /// Its machine-readable zone, read with every check digit verified.
+    pub zone: Option<Box<ZoneFields>>,
 }
 
 impl Capture {
@@ -48,7 +51,14 @@ impl Capture {
             overridden: false,
             image_id: None,
             side,
+            zone: None,
         }
+    }
+
+    /// The picture's machine-readable zone, as read.
+    pub fn with_zone(mut self, zone: Option<Box<ZoneFields>>) -> Self {
+        self.zone = zone;
+        self
     }
 }
 
@@ -121,6 +131,7 @@ impl Session {
                     accepted: c.accepted,
                     overridden: c.overridden,
                     uploaded: c.image_id.is_some(),
+                    zone: c.zone.as_ref().map(|z| ZoneCheck::new(z, &self.details)),
                 })
                 .collect(),
             attempt: self.attempt,

@@ -129,6 +129,8 @@ pub struct CaptureView {
     pub accepted: bool,
     pub overridden: bool,
     pub uploaded: bool,
+    /// What its machine-readable zone says, beside what was entered.
+    pub zone: Option<super::zone_check::ZoneCheck>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]

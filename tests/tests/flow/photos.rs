@@ -142,3 +142,37 @@ async fn a_huge_or_hostile_photo_file_is_handled_within_bounded_memory() -> Resu
     let _ = std::fs::remove_dir_all(&dir);
     f.close().await
 }
+
+/// Staff see what the card's machine-readable zone says beside what they
+/// entered: the sample card's holder is Giulia Nowak, born 23 April 1994.
+#[tokio::test]
+async fn staff_see_the_backs_zone_beside_what_was_entered() -> Result<()> {
+    let mut f = Flow::launch("zone", &[("KIOSK_PROFILE", "attendant")]).await?;
+    f.click("[data-testid=start]").await?;
+    f.wait("[data-screen=details]", 10).await?;
+    f.type_into("input[name=first_name]", "Giulia").await?;
+    f.type_into("input[name=last_name]", "Nowak").await?;
+    f.click("[data-testid=details-continue]").await?;
+    f.choose_document(Some("id_card"), "germ", "DEU").await?;
+    f.wait(
+        "[data-screen=capture][data-slot=front] [data-testid=use-photo]",
+        30,
+    )
+    .await?;
+    // A card's front has no zone.
+    assert!(f.absent("[data-testid=zone]").await);
+    f.click("[data-testid=use-photo]").await?;
+    f.wait(
+        "[data-screen=capture][data-slot=back] [data-testid=zone]",
+        30,
+    )
+    .await?;
+    let name = f.app.text("[data-testid=zone-name]").await?;
+    assert!(name.starts_with("NOWAK, GIULIA"), "{name}");
+    f.wait("[data-testid=zone-name-check][data-matches=true]", 5)
+        .await?;
+    let born = f.app.text("[data-testid=zone-born]").await?;
+    assert_eq!(born, "1994-04-23");
+    f.shot("zone").await?;
+    f.close().await
+}

@@ -285,7 +285,7 @@ describe("the flow store", () => {
     await settle();
     await flow.chooseDocument("id_card", "DEU");
     fake.current = session(["back", "selfie"], {
-      captures: [{ slot: "front", width: 1280, height: 800, problems: [], accepted: true, overridden: false, uploaded: false }],
+      captures: [{ slot: "front", width: 1280, height: 800, problems: [], accepted: true, overridden: false, uploaded: false, zone: null }],
     });
     await flow.accepted();
     const ends = fake.calls.filter((c) => c === "endSession").length;

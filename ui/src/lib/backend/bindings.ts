@@ -14,7 +14,7 @@ export const commands = {
 	startCamera: (slot: Slot) => typedError<CameraStarted_Serialize, IpcError_Serialize>(__TAURI_INVOKE("start_camera", { slot })),
 	stopCamera: (run: number) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("stop_camera", { run })),
 	cameraStats: () => typedError<LiveStats | null, IpcError_Serialize>(__TAURI_INVOKE("camera_stats")),
-	takePhoto: (slot: Slot) => typedError<CaptureView, IpcError_Serialize>(__TAURI_INVOKE("take_photo", { slot })),
+	takePhoto: (slot: Slot) => typedError<CaptureView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("take_photo", { slot })),
 	cameras: () => typedError<CameraView_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("cameras")),
 	chooseCamera: (id: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("choose_camera", { id })),
 	acceptPhoto: (slot: Slot, overrideProblems: boolean) => typedError<SessionView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("accept_photo", { slot, overrideProblems })),
@@ -239,7 +239,10 @@ export type CameraView_Serialize = {
 };
 
 /**  What the screen shows of one picture. */
-export type CaptureView = {
+export type CaptureView = CaptureView_Serialize | CaptureView_Deserialize;
+
+/**  What the screen shows of one picture. */
+export type CaptureView_Deserialize = {
 	slot: Slot,
 	width: number,
 	height: number,
@@ -247,6 +250,21 @@ export type CaptureView = {
 	accepted: boolean,
 	overridden: boolean,
 	uploaded: boolean,
+	/**  What its machine-readable zone says, beside what was entered. */
+	zone?: ZoneCheck_Deserialize | null,
+};
+
+/**  What the screen shows of one picture. */
+export type CaptureView_Serialize = {
+	slot: Slot,
+	width: number,
+	height: number,
+	problems: ProblemCode[],
+	accepted: boolean,
+	overridden: boolean,
+	uploaded: boolean,
+	/**  What its machine-readable zone says, beside what was entered. */
+	zone: ZoneCheck_Serialize | null,
 };
 
 /**  The result of a connection check, in words staff can act on. */
@@ -630,7 +648,7 @@ export type Phase = "capturing" | "submitting" | "waiting" | "decided" |
 "queued";
 
 /**  Stable problem codes; the UI shows the message for `message_key()`. */
-export type ProblemCode = "no_document" | "document_cut_off" | "document_too_far" | "document_tilted" | "resolution_low" | "same_side_again" | "no_portrait" | "no_face" | "face_too_small" | "too_small" | "too_blurry" | "too_dark" | "too_bright" | "glare" | "mrz_glare" | "unsteady";
+export type ProblemCode = "no_document" | "document_cut_off" | "document_too_far" | "document_tilted" | "resolution_low" | "same_side_again" | "no_portrait" | "no_face" | "face_too_small" | "too_small" | "too_blurry" | "too_dark" | "too_bright" | "glare" | "mrz_glare" | "mrz_unreadable" | "unsteady";
 
 /**  Who is operating the kiosk, which decides what the screens show. */
 export type Profile = 
@@ -767,7 +785,7 @@ export type SessionView_Deserialize = {
 	steps: Slot[],
 	/**  The pictures still to take (all of them at first; only the rejected ones on a retry). */
 	to_capture: Slot[],
-	captures: CaptureView[],
+	captures: CaptureView_Deserialize[],
 	attempt: number,
 	max_attempts: number,
 	phase: Phase,
@@ -783,7 +801,7 @@ export type SessionView_Serialize = {
 	steps: Slot[],
 	/**  The pictures still to take (all of them at first; only the rejected ones on a retry). */
 	to_capture: Slot[],
-	captures: CaptureView[],
+	captures: CaptureView_Serialize[],
 	attempt: number,
 	max_attempts: number,
 	phase: Phase,
@@ -838,6 +856,65 @@ export type Waiting = {
  *  (reviews are then followed by polling).
  */
 export type WebhooksOff = { reason: "no_secret" } | { reason: "keychain"; detail: string } | { reason: "cannot_listen"; addr: string; detail: string };
+
+/**
+ *  The zone's fields, every check digit verified. Personal data: shown to
+ *  staff, never logged (`Debug` says which comparisons failed only), wiped
+ *  when dropped.
+ */
+export type ZoneCheck = ZoneCheck_Serialize | ZoneCheck_Deserialize;
+
+/**
+ *  The zone's fields, every check digit verified. Personal data: shown to
+ *  staff, never logged (`Debug` says which comparisons failed only), wiped
+ *  when dropped.
+ */
+export type ZoneCheck_Deserialize = {
+	surname: string,
+	given_names: string,
+	/**  YYYY-MM-DD. */
+	date_of_birth?: string | null,
+	date_of_expiry?: string | null,
+	document_number: string,
+	/**  Three-letter ICAO code. */
+	nationality: string,
+	/**
+	 *  Whether the entered names agree with the zone's; none when no name
+	 *  was entered.
+	 */
+	name_matches?: boolean | null,
+	/**
+	 *  Whether the entered date of birth is the zone's; none when none was
+	 *  entered or the zone gives no full date.
+	 */
+	birth_date_matches?: boolean | null,
+};
+
+/**
+ *  The zone's fields, every check digit verified. Personal data: shown to
+ *  staff, never logged (`Debug` says which comparisons failed only), wiped
+ *  when dropped.
+ */
+export type ZoneCheck_Serialize = {
+	surname: string,
+	given_names: string,
+	/**  YYYY-MM-DD. */
+	date_of_birth: string | null,
+	date_of_expiry: string | null,
+	document_number: string,
+	/**  Three-letter ICAO code. */
+	nationality: string,
+	/**
+	 *  Whether the entered names agree with the zone's; none when no name
+	 *  was entered.
+	 */
+	name_matches: boolean | null,
+	/**
+	 *  Whether the entered date of birth is the zone's; none when none was
+	 *  entered or the zone gives no full date.
+	 */
+	birth_date_matches: boolean | null,
+};
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {
