@@ -1,6 +1,6 @@
 //! The full quality assessment of a 1920×1080 frame (the document's outline,
 //! the checks inside it, the portrait and the faces of a selfie included),
-//! and JPEG encoding for upload.
+//! a still's machine-readable zone read, and JPEG encoding for upload.
 //! Run with `cargo bench -p onboard-kiosk --bench quality`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -159,6 +159,27 @@ fn quality(c: &mut Criterion) {
     let mut finder = FaceFinder::new().expect("the face model");
     c.bench_function("step faces 320x180", |b| {
         b.iter(|| finder.find(std::hint::black_box(&selfie_small), 320, 180, 6.0))
+    });
+    // A still of a card's back: every check, then with its zone read (90
+    // characters matched against OCR-B, once per photo taken).
+    let back = Scene::new(Subject::DocumentBack, 1920, 1080).render(0);
+    let back = Frame {
+        width: 1920,
+        height: 1080,
+        rgb: &back,
+    };
+    let mut still = Assessor::default()
+        .at_full_resolution(true)
+        .judging_mrz(true);
+    c.bench_function("still 1920x1080 back", |b| {
+        b.iter(|| still.assess(std::hint::black_box(back), Kind::Document))
+    });
+    let mut reading = Assessor::default()
+        .at_full_resolution(true)
+        .judging_mrz(true)
+        .reading_zone(true);
+    c.bench_function("still 1920x1080 back, zone read", |b| {
+        b.iter(|| reading.assess(std::hint::black_box(back), Kind::Document))
     });
     c.bench_function("encode jpeg q90 1920x1080", |b| {
         b.iter(|| {

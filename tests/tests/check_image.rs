@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use onboard_kiosk::capture::labelled::{card_corners, Backdrop, Case};
-use onboard_kiosk::capture::sample::{Scene, Subject};
+use onboard_kiosk::capture::sample::{zone, Scene, Subject};
 use onboard_kiosk::quality::{encode_for_upload, Frame};
 
 fn write_jpeg(dir: &Path, name: &str, scene: Scene) -> PathBuf {
@@ -227,6 +227,58 @@ fn verdicts_match_the_known_problems() {
     );
     let (code, v, _) = check_with(&back, "document", &["--side", "back", "--front", front]);
     assert_eq!(code, 0, "{v}");
+
+    // A scan of a back whose zone is misprinted: its check digits do not
+    // add up. The same scan printed right passes.
+    let printed = zone::specimen(4);
+    let (code, v, _) = check_with(
+        &scanned_back(&dir, "zone.jpg", &printed),
+        "document",
+        &["--side", "back"],
+    );
+    assert_eq!(code, 0, "{v}");
+    let mut misprinted = printed.clone();
+    let digit = misprinted[1].as_bytes()[2];
+    let other = if digit == b'9' { "0" } else { "9" };
+    misprinted[1].replace_range(2..3, other);
+    let scan = scanned_back(&dir, "misprinted.jpg", &misprinted);
+    let (code, v, _) = check_with(&scan, "document", &["--side", "back"]);
+    assert_eq!(
+        (code, codes(&v)),
+        (1, vec!["mrz_unreadable".to_owned()]),
+        "{v}"
+    );
+    // Not a back: the zone is not read, nor judged.
+    let (code, v, _) = check(&scan, "document");
+    assert_eq!(code, 0, "{v}");
+}
+
+/// A card's back scanned to its edges (1,280 pixels wide): paper and its
+/// machine-readable zone, `lines`.
+fn scanned_back(dir: &Path, name: &str, lines: &[String; 3]) -> PathBuf {
+    let (w, h) = (1280usize, 807usize);
+    let mut rgb = vec![0u8; w * h * 3];
+    for y in 0..h {
+        for x in 0..w {
+            let (u, v) = ((x as f32 + 0.5) / w as f32, (y as f32 + 0.5) / h as f32);
+            let ink = zone::ink(lines, u, v, w as f32).unwrap_or(0.0);
+            let paper = 228.0 - 10.0 * v;
+            let level = (paper - (paper - 12.0) * ink) as u8;
+            rgb[(y * w + x) * 3..(y * w + x) * 3 + 3].copy_from_slice(&[level; 3]);
+        }
+    }
+    let bytes = encode_for_upload(
+        Frame {
+            width: w as u32,
+            height: h as u32,
+            rgb: &rgb,
+        },
+        onboard_kiosk::verification::api::MAX_IMAGE_BYTES,
+    )
+    .unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
 }
 
 #[test]
