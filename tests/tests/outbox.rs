@@ -191,7 +191,12 @@ fn random_below(d: Duration) -> Duration {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_at_random_points_every_session_arrives_exactly_once() {
-    const SESSIONS: u32 = 40;
+    // Kills wanted of each kind: queueing goes on with new sessions, and
+    // sending with new runs, until that many came before the run's end (a
+    // busy machine makes runs slower than the timed one, and fewer kills
+    // land in time: the counts, not the runs, are what the test is about).
+    const QUEUE_KILLS: u32 = 30;
+    const MAX_SESSIONS: u32 = 120;
     const SEND_KILLS: u32 = 70;
     let field = Field::new("crash").await;
 
@@ -215,7 +220,14 @@ async fn killed_at_random_points_every_session_arrives_exactly_once() {
     // Queueing: each run killed at a random point, then run again to the end.
     let mut queue_kills = 0;
     let mut committed_before_kill = 0;
-    for n in 0..SESSIONS {
+    let mut sessions = 0;
+    while queue_kills < QUEUE_KILLS {
+        assert!(
+            sessions < MAX_SESSIONS,
+            "{queue_kills} kills in {sessions} queueing runs"
+        );
+        let n = sessions;
+        sessions += 1;
         let args = field.queue_args(n);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let at = random_below(queue_time.mul_f64(0.95));
@@ -237,7 +249,7 @@ async fn killed_at_random_points_every_session_arrives_exactly_once() {
     }
     let status = field.status().await;
     assert_eq!(
-        status["waiting"], SESSIONS,
+        status["waiting"], sessions,
         "every queued session is whole in the outbox"
     );
     for e in status["entries"].as_array().unwrap() {
@@ -245,7 +257,7 @@ async fn killed_at_random_points_every_session_arrives_exactly_once() {
     }
 
     // Sending: runs killed at random points until the kills are done, then one to the end.
-    let mut queued = SESSIONS;
+    let mut queued = sessions;
     let mut send_kills = 0;
     let mut runs_with_progress = 0;
     while send_kills < SEND_KILLS {
@@ -310,7 +322,9 @@ async fn killed_at_random_points_every_session_arrives_exactly_once() {
         serde_json::to_vec_pretty(&report).unwrap(),
     )
     .unwrap();
-    assert!(queue_kills + send_kills >= 100, "{report}");
+    // Some sending runs were killed with part of their work done: the
+    // kills fell in the middle of uploads, not only before the first.
+    assert!(runs_with_progress > 0, "{report}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
