@@ -111,6 +111,64 @@ fn a_zone_whose_digits_do_not_add_up_is_unreadable_and_a_front_has_none() {
     assert_eq!(read_frame(&front.render(0), 1280, 720), None);
 }
 
+/// A passport's data page (125 × 88 mm) drawn flat, `width` pixels wide,
+/// with `lines` (two of 44 characters) printed in OCR-B near its foot.
+fn flat_passport(lines: &[&str; 2], width: usize) -> (Vec<u8>, usize, [[f32; 2]; 4]) {
+    let height = (width as f32 * 88.0 / 125.0).round() as usize;
+    let glyphs = crate::quality::mrz::glyphs::Glyphs::for_drawing();
+    let pitch = 2.54 / 125.0;
+    let left = (125.0 - 44.0 * 2.54) / 2.0 / 125.0;
+    let cap = glyphs.cap_over_pitch() * 2.54 / 88.0;
+    let mut g = vec![232u8; width * height];
+    for y in 0..height {
+        for x in 0..width {
+            let (u, v) = (
+                (x as f32 + 0.5) / width as f32,
+                (y as f32 + 0.5) / height as f32,
+            );
+            for (line, top) in lines.iter().zip([0.83f32, 0.9]) {
+                let cell = (u - left) / pitch;
+                if (0.0..44.0).contains(&cell) && (top - cap..top + 2.0 * cap).contains(&v) {
+                    let c = line.as_bytes()[cell as usize];
+                    let index = crate::quality::mrz::glyphs::index_of(c).unwrap();
+                    let ink = glyphs.coverage(index, cell.fract(), (v - top) / cap);
+                    g[y * width + x] = (232.0 - 220.0 * ink) as u8;
+                }
+            }
+        }
+    }
+    let (w, h) = (width as f32, height as f32);
+    (g, height, [[0.0, 0.0], [w, 0.0], [w, h], [0.0, h]])
+}
+
+#[test]
+fn a_passports_two_lines_are_read_too() {
+    // ICAO 9303's own specimen.
+    let lines = [
+        "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+        "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+    ];
+    let (g, h, corners) = flat_passport(&lines, 1100);
+    let Some(Reading::Read(fields)) = read(&g, 1100, h, &corners, Format::Passport) else {
+        panic!("not read");
+    };
+    assert_eq!(fields.format, "TD3");
+    assert_eq!(fields.lines, lines.map(str::to_owned).to_vec());
+    assert_eq!(
+        (fields.surname.as_str(), fields.given_names.as_str()),
+        ("ERIKSSON", "ANNA MARIA")
+    );
+    assert_eq!(fields.date_of_birth.as_deref(), Some("1974-08-12"));
+    assert_eq!(fields.document_number, "L898902C3");
+    // The document number's check digit misprinted.
+    let wrong = [lines[0], "L898902C37UTO7408122F1204159ZE184226B<<<<<10"];
+    let (g, h, corners) = flat_passport(&wrong, 1100);
+    assert_eq!(
+        read(&g, 1100, h, &corners, Format::Passport),
+        Some(Reading::Unreadable)
+    );
+}
+
 #[test]
 fn the_comb_finds_the_pitch_and_the_first_cell() {
     // Ten characters of 18 pixels, each inked over its middle 10, from x = 30.
