@@ -221,13 +221,22 @@ fn bands(
     ink: u8,
     cap: f32,
 ) -> Vec<(usize, usize)> {
-    let inked = |y: usize| {
-        document[y * dw..(y + 1) * dw]
-            .iter()
-            .filter(|&&v| v <= ink)
-            .count()
-            >= dw / 30
-    };
+    let counts: Vec<usize> = (top..=bottom)
+        .map(|y| {
+            document[y * dw..(y + 1) * dw]
+                .iter()
+                .filter(|&&v| v <= ink)
+                .count()
+        })
+        .collect();
+    // What lies beyond the document's edges (a dark desk) darkens every
+    // row alike: a line of characters is well above the emptiest row.
+    let (least, most) = (
+        counts.iter().copied().min().unwrap_or(0),
+        counts.iter().copied().max().unwrap_or(0),
+    );
+    let floor = least + (dw / 30).max((most - least) / 4);
+    let inked = |y: usize| counts[y - top] >= floor;
     let mut bands = Vec::new();
     let mut start = None;
     for y in top..=bottom + 1 {

@@ -185,7 +185,9 @@ fn the_comb_finds_the_pitch_and_the_first_cell() {
     assert!(!(4.0..14.0).contains(&border), "{first}");
 }
 
-/// Share of the labelled set's good card backs whose zone is read exactly.
+/// Share of the labelled set's good card backs (drawn backdrops, real
+/// photographs, and photographs posed with another seed) whose zone is read
+/// exactly.
 #[test]
 fn zones_are_read_on_the_labelled_set() {
     let mut counts = Vec::new();
@@ -218,8 +220,11 @@ fn zones_are_read_on_the_labelled_set() {
     }
     // A reading whose check digits agree is never a wrong one here.
     assert!(counts.iter().all(|&(_, wrong, _)| wrong == 0), "{counts:?}");
-    let (read, total) = counts
-        .iter()
-        .fold((0, 0), |(r, t), &(read, _, n)| (r + read, t + n));
-    assert!(read * 10 >= total * 8, "{read} of {total}: {counts:?}");
+    // Every good back read, as measured: the set is made the same way each
+    // time, so one zone lost is a change that fails.
+    assert!(
+        counts.iter().all(|&(read, _, n)| read == n)
+            && counts.iter().map(|c| c.2).sum::<usize>() >= 30,
+        "{counts:?}"
+    );
 }
