@@ -126,16 +126,6 @@ pub fn dewarp(
         [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)],
         corners.map(|[x, y]| (x, y)),
     )?;
-    let sample = |x: f32, y: f32| -> f32 {
-        let x = x.clamp(0.0, (width - 1) as f32);
-        let y = y.clamp(0.0, (height - 1) as f32);
-        let (x0, y0) = (x as usize, y as usize);
-        let (x1, y1) = ((x0 + 1).min(width - 1), (y0 + 1).min(height - 1));
-        let (fx, fy) = (x - x0 as f32, y - y0 as f32);
-        let at = |x: usize, y: usize| grey[y * width + x] as f32;
-        (at(x0, y0) * (1.0 - fx) + at(x1, y0) * fx) * (1.0 - fy)
-            + (at(x0, y1) * (1.0 - fx) + at(x1, y1) * fx) * fy
-    };
     let mut out = Vec::with_capacity(out_width * out_height);
     for j in 0..out_height {
         for i in 0..out_width {
@@ -144,10 +134,24 @@ pub fn dewarp(
                 (j as f32 + 0.5) / out_height as f32,
             );
             let (x, y) = to_frame * (u, v);
-            out.push(sample(x - 0.5, y - 0.5).round() as u8);
+            out.push(bilinear(grey, width, height, x, y).round() as u8);
         }
     }
     Some(out)
+}
+
+/// `grey` (`width` × `height`, at least 2 × 2) sampled bilinearly at
+/// (`x`, `y`), in pixels from its top-left corner (a pixel's centre is at
+/// its index plus a half), the border repeated beyond it.
+pub(crate) fn bilinear(grey: &[u8], width: usize, height: usize, x: f32, y: f32) -> f32 {
+    let x = (x - 0.5).clamp(0.0, (width - 1) as f32);
+    let y = (y - 0.5).clamp(0.0, (height - 1) as f32);
+    let (x0, y0) = (x as usize, y as usize);
+    let (x1, y1) = ((x0 + 1).min(width - 1), (y0 + 1).min(height - 1));
+    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+    let at = |x: usize, y: usize| grey[y * width + x] as f32;
+    (at(x0, y0) * (1.0 - fx) + at(x1, y0) * fx) * (1.0 - fy)
+        + (at(x0, y1) * (1.0 - fx) + at(x1, y1) * fx) * fy
 }
 
 /// A 3 × 3 box blur with the border repeated.

@@ -8,7 +8,8 @@
 //!
 //! A zone whose lines look like OCR-B but whose check digits do not add up
 //! is [`Reading::Unreadable`]: blur, glare or a finger on a character. A
-//! card whose foot only looks busy (a barcode, small print) is no zone.
+//! document without a zone gives none: the lines at its foot, if any, do not
+//! make a zone's layout or do not look like OCR-B.
 
 use std::sync::OnceLock;
 
@@ -16,7 +17,7 @@ use zeroize::Zeroize;
 
 use super::glyphs::{index_of, Glyphs, ALPHABET};
 use crate::quality::outline::Format;
-use crate::quality::side::dewarp_to_width;
+use crate::quality::side::{bilinear, dewarp_to_width};
 
 /// A character's pitch in millimetres: ten to the inch.
 const PITCH_MM: f32 = 2.54;
@@ -42,7 +43,7 @@ const TD3: [&[u8; 44]; 2] = [
 ];
 
 /// What the zone says, once every check digit agrees. Personal data:
-/// wiped when dropped, never logged (`Debug` names the fields only).
+/// wiped when dropped, never logged (`Debug` gives the format only).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Fields {
     /// `TD1` (an identity card's three lines) or `TD3` (a passport's two).
@@ -267,6 +268,7 @@ fn read_line(
     t: &Templates,
 ) -> Option<(String, f32)> {
     let n = classes.len();
+    let dh = document.len() / dw;
     // How much ink each column holds, and where the line starts and ends.
     let profile: Vec<f32> = (0..dw)
         .map(|x| {
@@ -300,7 +302,7 @@ fn read_line(
             let y = middle + (py as f32 + 0.5 - SHIFT as f32 - cap_middle) * scale;
             for px in 0..pw {
                 let x = left + (px as f32 + 0.5 - SHIFT as f32) * scale;
-                patch[py * pw + px] = 255.0 - sample(document, dw, x, y);
+                patch[py * pw + px] = 255.0 - bilinear(document, dw, dh, x, y);
             }
         }
         let (best, score) = best_match(&patch, pw, t, class);
@@ -309,19 +311,6 @@ fn read_line(
     }
     patch.zeroize();
     Some((line, likeness / n as f32))
-}
-
-/// Bilinear sample of `document` at (`x`, `y`), clamped to its edges.
-fn sample(document: &[u8], dw: usize, x: f32, y: f32) -> f32 {
-    let dh = document.len() / dw;
-    let x = (x - 0.5).clamp(0.0, (dw - 1) as f32);
-    let y = (y - 0.5).clamp(0.0, (dh - 1) as f32);
-    let (ix, iy) = (x as usize, y as usize);
-    let (jx, jy) = ((ix + 1).min(dw - 1), (iy + 1).min(dh - 1));
-    let (fx, fy) = (x - ix as f32, y - iy as f32);
-    let at = |x: usize, y: usize| document[y * dw + x] as f32;
-    (at(ix, iy) * (1.0 - fx) + at(jx, iy) * fx) * (1.0 - fy)
-        + (at(ix, jy) * (1.0 - fx) + at(jx, jy) * fx) * fy
 }
 
 /// The pitch and the left edge of the first of `n` equal cells that best
