@@ -24,6 +24,7 @@ pub enum ProblemCode {
     TooBright,
     Glare,
     MrzGlare,
+    MrzBlurry,
     MrzUnreadable,
     Unsteady,
 }
@@ -46,6 +47,7 @@ impl ProblemCode {
             Self::TooBright => "too_bright",
             Self::Glare => "glare",
             Self::MrzGlare => "mrz_glare",
+            Self::MrzBlurry => "mrz_blurry",
             Self::MrzUnreadable => "mrz_unreadable",
             Self::Unsteady => "unsteady",
         }
@@ -81,6 +83,9 @@ impl ProblemCode {
             Self::Glare => "Glare on the card: tilt it slightly.",
             Self::MrzGlare => {
                 "Glare on the machine-readable lines at the bottom: tilt the document slightly."
+            }
+            Self::MrzBlurry => {
+                "The machine-readable lines at the bottom are blurred: hold the document still and let the camera focus on them."
             }
             Self::MrzUnreadable => {
                 "The machine-readable lines at the bottom could not be read: keep them clear of fingers and glare, and hold still."

@@ -495,6 +495,37 @@ fn glare_on_the_machine_readable_lines_is_its_own_problem() {
 }
 
 #[test]
+fn a_blurred_zone_is_its_own_problem_though_the_card_passes() {
+    let back = |blur: f32| {
+        let mut scene = Scene::new(Subject::DocumentBack, 1920, 1080);
+        scene.blur = blur;
+        let rgb = scene.render(0);
+        let frame = Frame {
+            width: 1920,
+            height: 1080,
+            rgb: &rgb,
+        };
+        // Live, as the preview judges it.
+        Assessor::new(Thresholds::default())
+            .judging_mrz(true)
+            .assess(frame, Kind::Document)
+    };
+    assert!(back(0.0).accepted());
+    assert!(back(2.0).accepted());
+    // The card as a whole is still sharp enough; its zone's characters run
+    // together (and are not read: see `mrz::read`).
+    let soft = back(4.0);
+    assert!(
+        soft.sharpness >= Thresholds::default().min_sharpness,
+        "{}",
+        soft.sharpness
+    );
+    assert_eq!(codes(&soft), vec![ProblemCode::MrzBlurry]);
+    // Blurred all over: the picture is blurry, said once.
+    assert_eq!(codes(&back(8.0)), vec![ProblemCode::TooBlurry]);
+}
+
+#[test]
 fn a_person_standing_back_is_asked_to_come_closer() {
     // At the counter the sample person's face is 0.3 of the picture's
     // width; a third as large (standing well back) it is under a tenth:

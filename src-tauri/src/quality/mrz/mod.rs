@@ -2,8 +2,8 @@
 //! across the bottom of a passport page or an identity card's back. It is
 //! found on the de-warped document (the rows in its lower half whose
 //! characters run across nearly its whole width) and judged on its own:
-//! glare there makes the service ask for the picture again even when the
-//! rest of the document is clear. On a still, its characters are read
+//! glare or blur there makes the service ask for the picture again even when
+//! the rest of the document is clear. On a still, its characters are read
 //! ([`read`]) and its check digits verified.
 
 pub mod glyphs;
@@ -30,21 +30,40 @@ pub struct Zone {
     pub bottom: usize,
 }
 
-/// Glare on the document's machine-readable zone (share of it washed out),
-/// when it has one; the document is `quad` in `small`'s pixels.
-pub fn glare_on_document(
+/// How the zone looks, judged on its own.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Look {
+    /// Share of it washed out by glare.
+    pub glare: f64,
+    /// Its own sharpness ([`sharpness`]).
+    pub sharpness: f64,
+}
+
+/// Glare and sharpness of the document's machine-readable zone, when it has
+/// one; the document is `quad` in `small`'s pixels.
+pub fn look_on_document(
     small: &[u8],
     sw: usize,
     sh: usize,
     quad: &[[f32; 2]; 4],
     aspect: f32,
     luma: u8,
-) -> Option<f64> {
+) -> Option<Look> {
     let dw = SEARCH_WIDTH;
     let (mut document, dh) = super::side::dewarp_to_width(small, sw, sh, quad, dw, aspect)?;
-    let glare = find(&document, dw, dh).map(|zone| glare(&document, dw, zone, luma));
+    let look = find(&document, dw, dh).map(|zone| Look {
+        glare: glare(&document, dw, zone, luma),
+        sharpness: sharpness(&document, dw, zone),
+    });
     zeroize::Zeroize::zeroize(&mut document);
-    glare
+    look
+}
+
+/// How sharp the zone is: the variance of the Laplacian over its rows
+/// (the same measure as the document's, at [`SEARCH_WIDTH`]).
+pub fn sharpness(document: &[u8], width: usize, zone: Zone) -> f64 {
+    let rows = &document[zone.top * width..(zone.bottom + 1) * width];
+    super::grey::laplacian_variance(rows, width, zone.bottom + 1 - zone.top)
 }
 
 /// The zone in `document` (`width` × `height`, de-warped, grey), if its

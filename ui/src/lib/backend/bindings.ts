@@ -648,7 +648,7 @@ export type Phase = "capturing" | "submitting" | "waiting" | "decided" |
 "queued";
 
 /**  Stable problem codes; the UI shows the message for `message_key()`. */
-export type ProblemCode = "no_document" | "document_cut_off" | "document_too_far" | "document_tilted" | "resolution_low" | "same_side_again" | "no_portrait" | "no_face" | "face_too_small" | "too_small" | "too_blurry" | "too_dark" | "too_bright" | "glare" | "mrz_glare" | "mrz_unreadable" | "unsteady";
+export type ProblemCode = "no_document" | "document_cut_off" | "document_too_far" | "document_tilted" | "resolution_low" | "same_side_again" | "no_portrait" | "no_face" | "face_too_small" | "too_small" | "too_blurry" | "too_dark" | "too_bright" | "glare" | "mrz_glare" | "mrz_blurry" | "mrz_unreadable" | "unsteady";
 
 /**  Who is operating the kiosk, which decides what the screens show. */
 export type Profile = 
