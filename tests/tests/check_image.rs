@@ -261,7 +261,7 @@ fn scanned_back(dir: &Path, name: &str, lines: &[String; 3]) -> PathBuf {
     for y in 0..h {
         for x in 0..w {
             let (u, v) = ((x as f32 + 0.5) / w as f32, (y as f32 + 0.5) / h as f32);
-            let ink = zone::ink(lines, u, v, w as f32).unwrap_or(0.0);
+            let ink = zone::ink(lines, u, v).unwrap_or(0.0);
             let paper = 228.0 - 10.0 * v;
             let level = (paper - (paper - 12.0) * ink) as u8;
             rgb[(y * w + x) * 3..(y * w + x) * 3 + 3].copy_from_slice(&[level; 3]);

@@ -17,6 +17,7 @@ mod decode;
 pub mod edges;
 mod encode;
 pub mod faces;
+mod file;
 pub mod glare;
 pub mod grey;
 pub mod mrz;
@@ -31,6 +32,7 @@ use serde::Serialize;
 pub use decode::{decode, jpeg_is_complete, DecodeError, DecodeLimits, MAX_PIXELS};
 pub use encode::{encode_for_upload, encode_preview, EncodeError};
 pub use faces::Face;
+pub use file::assess_file;
 pub use mrz::read::{Fields as ZoneFields, Reading as ZoneReading};
 pub use outline::{Format, Outline};
 use problems::{framing, light, person, problem, sharpness_and_glare};
@@ -525,92 +527,6 @@ pub fn assess(frame: Frame<'_>, kind: Kind, thresholds: &Thresholds) -> QualityR
     Assessor::new(thresholds.clone())
         .at_full_resolution(true)
         .assess(frame, kind)
-}
-
-/// Checks a photo file (an import, `kioskctl check-image`). A file cropped
-/// to the document (a scan) has no edges around it: when no document is
-/// found and the picture has the proportions of an ID-1 card or a passport
-/// page, the whole picture is taken as the document. With `other_side`, the
-/// side already taken, showing it again is `same_side_again`; with
-/// `portrait` (a card's front, a passport page) a document without its
-/// holder's portrait is `no_portrait`; with `mrz` (a card's back, a
-/// passport page) its machine-readable zone is judged for glare and read.
-pub fn assess_file(
-    frame: Frame<'_>,
-    kind: Kind,
-    thresholds: &Thresholds,
-    other_side: Option<&Side>,
-    (portrait, mrz): (bool, bool),
-) -> QualityReport {
-    let mut assessor = Assessor::new(thresholds.clone())
-        .at_full_resolution(true)
-        .comparing_with(other_side.cloned())
-        .expecting_portrait(portrait)
-        .judging_mrz(mrz)
-        .reading_zone(mrz);
-    let mut report = assessor.assess(frame, kind);
-    if kind == Kind::Document && report.document.is_none() {
-        if let Some(whole) = outline::whole_picture(frame.width, frame.height) {
-            // The framing of the whole picture, what was found besides, and
-            // now that there is a document, its side, sharpness and glare.
-            let mut problems = framing(Some(&Some(whole.clone())), frame.width, thresholds);
-            // At the analysis size, as a camera frame's side is.
-            if let Some((sw, sh, small)) = assessor.previous.take() {
-                let (sw, sh) = (sw as usize, sh as usize);
-                let scale = sw as f32 / frame.width as f32;
-                let quad = whole.corners.map(|[x, y]| [x * scale, y * scale]);
-                report.side = Side::of(&small, sw, sh, &quad);
-                if portrait {
-                    report.faces = assessor.faces.portrait(
-                        &small,
-                        sw,
-                        sh,
-                        &quad,
-                        1.0 / scale,
-                        whole.format.aspect(),
-                    );
-                }
-            }
-            if mrz {
-                // `assessor.grey` is the full-size picture: a still.
-                report.zone = mrz::read::read(
-                    &assessor.grey,
-                    frame.width as usize,
-                    frame.height as usize,
-                    &whole.corners,
-                    whole.format,
-                );
-            }
-            problems.extend(assessor.same_side(report.side.as_ref()));
-            if portrait && report.faces.is_empty() {
-                problems.push(problem(ProblemCode::NoPortrait));
-            }
-            // The light as a document's: white paper is not overexposed.
-            problems.extend(report.problems.into_iter().filter(|p| {
-                !matches!(
-                    p.code,
-                    ProblemCode::NoDocument | ProblemCode::TooDark | ProblemCode::TooBright
-                )
-            }));
-            problems.extend(light(
-                report.brightness,
-                thresholds.min_brightness,
-                thresholds.max_document_brightness,
-            ));
-            let dark = problems.iter().any(|p| p.code == ProblemCode::TooDark);
-            problems.extend(sharpness_and_glare(
-                report.sharpness,
-                report.glare_fraction,
-                kind,
-                dark,
-                thresholds,
-            ));
-            problems.extend(unreadable_zone(&problems, report.zone.as_ref()));
-            report.problems = problems;
-            report.document = Some(whole);
-        }
-    }
-    report
 }
 
 /// Accepts a capture when `needed` frames in a row pass every check and are steady.

@@ -243,7 +243,7 @@ pub(in crate::capture) fn card_pixel(
             return if c { ink } else { base };
         }
     }
-    if let Some(ink) = zone.and_then(|lines| super::zone::ink(lines, u, v, card_w)) {
+    if let Some(ink) = zone.and_then(|lines| super::zone::ink(lines, u, v)) {
         // The machine-readable lines, in OCR-B.
         return base.map(|c| (c as f32 + (10.0 - c as f32) * ink) as u8);
     }

@@ -59,13 +59,13 @@ pub fn specimen(seed: u32) -> [String; 3] {
     [(); 3].map(|_| lines.next().unwrap_or_default())
 }
 
-/// How much ink the zone `lines` puts at (`u`, `v`) on a card `card_w`
-/// pixels wide (0 paper, 1 ink), or none outside its lines.
-pub fn ink(lines: &[String; 3], u: f32, v: f32, card_w: f32) -> Option<f32> {
+/// How much ink the zone `lines` puts at (`u`, `v`), shares of the card's
+/// width and height (0 paper, 1 ink), or none outside its lines.
+pub fn ink(lines: &[String; 3], u: f32, v: f32) -> Option<f32> {
     let glyphs = Glyphs::for_drawing();
     let pitch = 2.54 / 85.6;
     // A capital's height as a share of the card's height.
-    let cap = glyphs.cap_over_pitch() * pitch * card_w / (card_w * 54.0 / 85.6);
+    let cap = glyphs.cap_over_pitch() * 2.54 / 54.0;
     let row = LINE_TOPS
         .iter()
         .position(|&top| v >= top - cap * 0.3 && v < top + cap * 1.3)?;

@@ -160,7 +160,7 @@ fn read_upright(document: &[u8], dw: usize, dh: usize, layout: &[&[u8]]) -> Opti
     let cap = t.glyphs.cap_over_pitch() * PITCH as f32;
     let top = zone.top.saturating_sub(PITCH).max(dh * 2 / 5);
     let bottom = (zone.bottom + PITCH).min(dh - 1);
-    let ink = ink_threshold(&document[top * dw..(bottom + 1) * dw])?;
+    let ink = ink_threshold(&document[top * dw..(bottom + 1) * dw], dw)?;
     let bands = bands(document, dw, top, bottom, ink, cap);
     if bands.len() < layout.len() {
         return None;
@@ -181,35 +181,21 @@ fn read_upright(document: &[u8], dw: usize, dh: usize, layout: &[&[u8]]) -> Opti
     Some(parse(lines))
 }
 
-/// The grey level between paper and ink in `rows` (Otsu's threshold); none
-/// when the rows are all one shade.
-fn ink_threshold(rows: &[u8]) -> Option<u8> {
-    let mut histogram = [0u32; 256];
-    for &v in rows {
-        histogram[v as usize] += 1;
-    }
-    let total = rows.len() as f64;
-    let sum: f64 = histogram
+/// The grey level between paper and ink in `rows` (`width` wide), by
+/// Otsu's method; none when the rows are all one shade.
+fn ink_threshold(rows: &[u8], width: usize) -> Option<u8> {
+    let (least, most) = rows
         .iter()
-        .enumerate()
-        .map(|(v, &n)| v as f64 * n as f64)
-        .sum();
-    let (mut below, mut below_sum, mut best, mut threshold) = (0.0, 0.0, 0.0, None);
-    for (v, &n) in histogram.iter().enumerate() {
-        below += n as f64;
-        below_sum += v as f64 * n as f64;
-        let above = total - below;
-        if below == 0.0 || above == 0.0 {
-            continue;
-        }
-        let (m0, m1) = (below_sum / below, (sum - below_sum) / above);
-        let between = below * above * (m0 - m1) * (m0 - m1);
-        if between > best {
-            best = between;
-            threshold = Some(v as u8);
-        }
+        .fold((u8::MAX, u8::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    if least >= most {
+        return None;
     }
-    threshold
+    let image =
+        image::GrayImage::from_raw(width as u32, (rows.len() / width) as u32, rows.to_vec())?;
+    let level = imageproc::contrast::otsu_level(&image);
+    let mut pixels = image.into_raw();
+    pixels.zeroize();
+    Some(level)
 }
 
 /// The lines of characters between rows `top` and `bottom`: runs of rows
@@ -436,7 +422,7 @@ fn parse(mut lines: Vec<String>) -> Reading {
                     mrz::Sex::Female => "F".into(),
                     _ => String::new(),
                 },
-                lines: lines.clone(),
+                lines: std::mem::take(&mut lines),
             }))
         }
         _ => Reading::Unreadable,

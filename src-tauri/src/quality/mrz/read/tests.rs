@@ -40,7 +40,7 @@ fn flat_back(lines: &[String; 3], width: usize) -> (Vec<u8>, usize, [[f32; 2]; 4
                 (x as f32 + 0.5) / width as f32,
                 (y as f32 + 0.5) / height as f32,
             );
-            if let Some(ink) = zone::ink(lines, u, v, width as f32) {
+            if let Some(ink) = zone::ink(lines, u, v) {
                 g[y * width + x] = (235.0 - 225.0 * ink) as u8;
             }
         }
